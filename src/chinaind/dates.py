@@ -1,0 +1,54 @@
+"""Dates with precision: 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD', each standing for its whole span."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def parse_span(text: str) -> tuple[date, date]:
+    """Return the first and last day a partial date covers; ValueError if impossible."""
+    m = _DATE_RE.match(text.strip()) if isinstance(text, str) else None
+    if not m:
+        raise ValueError(f"{text!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD")
+    year = int(m.group(1))
+    if m.group(2) is None:
+        return date(year, 1, 1), date(year, 12, 31)
+    month = int(m.group(2))
+    if not 1 <= month <= 12:
+        raise ValueError(f"{text!r} has no month {month}; months run 01-12")
+    last = calendar.monthrange(year, month)[1]
+    if m.group(3) is None:
+        return date(year, month, 1), date(year, month, last)
+    day = int(m.group(3))
+    if not 1 <= day <= last:
+        raise ValueError(f"{text!r} is not a day of {year}-{month:02d}, which has {last} days")
+    d = date(year, month, day)
+    return d, d
+
+
+def check(text: str) -> str:
+    """Validate a partial date and return it normalised (stripped)."""
+    parse_span(text)
+    return text.strip()
+
+
+def overlaps(value: str | None, since: date | None, until: date | None) -> bool:
+    """True when the span of `value` overlaps [since, until]; undated values never match a bound."""
+    if since is None and until is None:
+        return True
+    if not value:
+        return False
+    start, end = parse_span(value)
+    if since is not None and end < since:
+        return False
+    if until is not None and start > until:
+        return False
+    return True
+
+
+def year_of(value: str | None) -> int | None:
+    return int(value[:4]) if value else None

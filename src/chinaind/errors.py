@@ -1,0 +1,57 @@
+"""The library's exception hierarchy. The CLI maps each class to an exit code in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in a knowledge base."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"path": self.path, "line": self.line, "col": self.col, "message": self.message}
+
+
+class ChinaindError(Exception):
+    """Base of every error chinaind reports to a user."""
+
+    exit_code = 1
+
+
+class NotFoundError(ChinaindError):
+    """A named thing (agency, technology, company, sector, id) does not exist."""
+
+    exit_code = 1
+
+    def __init__(self, what: str, name: str, suggestions: list[str] | None = None) -> None:
+        self.what = what
+        self.name = name
+        self.suggestions = suggestions or []
+        hint = f"; closest: {', '.join(self.suggestions)}" if self.suggestions else ""
+        super().__init__(f"no {what} matches {name!r}{hint}")
+
+
+class UsageError(ChinaindError):
+    """The command line itself is wrong (bad date, bad option value, bad data dir)."""
+
+    exit_code = 2
+
+
+class InvalidKnowledgeBase(ChinaindError):
+    """The knowledge base has problems; all of them are carried, not only the first."""
+
+    exit_code = 3
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        noun = "problem" if len(problems) == 1 else "problems"
+        super().__init__(f"the knowledge base has {len(problems)} {noun}")

@@ -1,0 +1,167 @@
+"""Finding record files, validating them (through the cache when it is fresh) and checking
+the references between records. Returns plain records; never prints.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from .errors import InvalidKnowledgeBase, Problem, UsageError
+from .kinds import FOLDERS, REFERENCES
+
+Record = dict[str, Any]
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    rel: str  # path relative to the data dir, with forward slashes
+    rtype: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class LoadResult:
+    records: dict[str, Record] = field(default_factory=dict)  # id -> record, all types
+    problems: list[Problem] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # id -> rel path
+
+
+def scan(data_dir: Path) -> list[FileEntry]:
+    """Every record file under the type folders, skipping hidden entries, non-YAML files and
+    symlinks that lead outside the data directory."""
+    root = data_dir.resolve()
+    if not any((data_dir / folder).is_dir() for folder in FOLDERS.values()):
+        raise UsageError(
+            f"{data_dir} is not a knowledge base: it has none of the folders "
+            f"{', '.join(f + '/' for f in FOLDERS.values())}"
+        )
+    entries: list[FileEntry] = []
+    for rtype, folder in FOLDERS.items():
+        base = data_dir / folder
+        if base.is_dir():
+            entries.extend(_walk(base, f"{folder}/", rtype, root))
+    entries.sort(key=lambda e: e.rel)
+    return entries
+
+
+def _walk(folder: Path, prefix: str, rtype: str, root: Path) -> Iterator[FileEntry]:
+    try:
+        it = os.scandir(folder)
+    except OSError:
+        return
+    with it:
+        for entry in it:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_symlink() and not _inside(entry.path, root):
+                continue
+            if entry.is_dir():
+                yield from _walk(Path(entry.path), f"{prefix}{entry.name}/", rtype, root)
+            elif entry.name.endswith(YAML_SUFFIXES) and entry.is_file():
+                st = entry.stat()
+                yield FileEntry(prefix + entry.name, rtype, st.st_size, st.st_mtime_ns)
+
+
+def _inside(path: str, root: Path) -> bool:
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(root)
+    except OSError:
+        return False
+
+
+def stem_of(rel: str) -> str:
+    name = rel.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0]
+
+
+def validate_entry(data_dir: Path, entry: FileEntry) -> tuple[Record | None, list[Problem]]:
+    from .validate import validate_file
+
+    display = str(data_dir / entry.rel)
+    try:
+        raw = (data_dir / entry.rel).read_bytes()
+    except OSError as exc:
+        return None, [Problem(display, 1, 1, f"cannot read the file ({exc.strerror}); check its permissions")]
+    return validate_file(raw, display, entry.rtype, stem_of(entry.rel))
+
+
+def assemble(data_dir: Path, per_file: list[tuple[FileEntry, Record | None, list[Problem]]]) -> LoadResult:
+    """Combine per-file results: reject duplicate ids, then check every reference."""
+    result = LoadResult()
+    for entry, record, problems in per_file:
+        result.problems.extend(problems)
+        if record is None:
+            continue
+        rid = record["id"]
+        if rid in result.records:
+            other = result.files[rid]
+            result.problems.append(Problem(str(data_dir / entry.rel), 1, 1, f"duplicate id {rid!r}: also used by {data_dir / other}; ids must be unique across the knowledge base"))
+            continue
+        result.records[rid] = record
+        result.files[rid] = entry.rel
+    result.problems.extend(_reference_problems(data_dir, result))
+    return result
+
+
+def _reference_problems(data_dir: Path, result: LoadResult) -> list[Problem]:
+    ids_by_type: dict[str, set[str]] = {t: set() for t in FOLDERS}
+    for rid, rec in result.records.items():
+        ids_by_type[rec["type"]].add(rid)
+    problems: list[Problem] = []
+    for rid, rec in result.records.items():
+        for path, target in REFERENCES[rec["type"]]:
+            for loc, value in _values_at(rec, path, ()):
+                if value is not None and value not in ids_by_type[target]:
+                    problems.append(_dangling(data_dir, result.files[rid], loc, value, target, ids_by_type[target]))
+    return problems
+
+
+def _values_at(node: Any, path: tuple[str, ...], loc: tuple[object, ...]) -> Iterator[tuple[tuple[object, ...], Any]]:
+    if not path:
+        yield loc, node
+        return
+    head, rest = path[0], path[1:]
+    if head == "*":
+        for i, item in enumerate(node or []):
+            yield from _values_at(item, rest, loc + (i,))
+    elif isinstance(node, dict) and head in node:
+        yield from _values_at(node[head], rest, loc + (head,))
+
+
+def _dangling(data_dir: Path, rel: str, loc: tuple[object, ...], value: str, target: str, known: set[str]) -> Problem:
+    from .validate import marks_of
+    from .yamlio import locate
+
+    display = str(data_dir / rel)
+    try:
+        line, col = locate(marks_of((data_dir / rel).read_bytes(), display), loc)
+    except OSError:
+        line, col = 1, 1
+    close = difflib.get_close_matches(value, list(known), n=3, cutoff=0.5)
+    if not close:
+        lowered = {k.lower(): k for k in known}
+        close = [lowered[value.lower()]] if value.lower() in lowered else []
+    hint = f"; closest: {', '.join(close)}" if close else f"; add data/{FOLDERS[target]}/{value}.yaml or fix the id"
+    where = ".".join(str(p) for p in loc)
+    return Problem(display, line, col, f"{where}: unknown {target} {value!r}{hint}")
+
+
+def load(data_dir: Path, *, use_cache: bool = True, skip_invalid: bool = False) -> LoadResult:
+    """Load a knowledge base. Raises InvalidKnowledgeBase unless it is valid or skip_invalid."""
+    entries = scan(data_dir)
+    if use_cache:
+        from .cache import cached_results
+
+        per_file = cached_results(data_dir, entries, validate_entry)
+    else:
+        per_file = [(e, *validate_entry(data_dir, e)) for e in entries]
+    result = assemble(data_dir, per_file)
+    if result.problems and not skip_invalid:
+        raise InvalidKnowledgeBase(result.problems)
+    return result
