@@ -147,7 +147,7 @@ def _dangling(data_dir: Path, rel: str, loc: tuple[object, ...], value: str, tar
     if not close:
         lowered = {k.lower(): k for k in known}
         close = [lowered[value.lower()]] if value.lower() in lowered else []
-    hint = f"; closest: {', '.join(close)}" if close else f"; add data/{FOLDERS[target]}/{value}.yaml or fix the id"
+    hint = f"; closest: {', '.join(close)}" if close else f"; add {FOLDERS[target]}/{value}.yaml or fix the id"
     where = ".".join(str(p) for p in loc)
     return Problem(display, line, col, f"{where}: unknown {target} {value!r}{hint}")
 

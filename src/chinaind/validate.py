@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from .errors import Problem
 from .models import MODELS
-from .yamlio import Marks, locate, read_record
+from .yamlio import KEY, Marks, locate, read_record
 
 
 def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -39,7 +39,7 @@ def marks_of(raw: bytes, display_path: str) -> Marks:
 
 def _problem(path: str, marks: Marks, err: Any, model: type) -> Problem:
     loc = tuple(err["loc"])
-    line, col = locate(marks, loc)
+    line, col = locate(marks, loc + (KEY,) if err["type"] == "extra_forbidden" else loc)
     return Problem(path, line, col, _message(err, loc, model))
 
 

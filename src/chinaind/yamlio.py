@@ -26,6 +26,7 @@ MAX_NODES = 100_000
 MAX_DEPTH = 64
 
 Path = tuple[object, ...]
+KEY = "<key>"  # marks[path + (name, KEY)] is where the key `name` itself is written
 Marks = dict[Path, tuple[int, int]]
 
 
@@ -97,7 +98,10 @@ class _Builder:
             if key in out:
                 raise YamlProblem(line, col, f"duplicate key {key!r} (first on line {first_line[key]}); keep one")
             first_line[key] = line
-            self.marks[path + (key,)] = (line, col)
+            # Point at a scalar value itself; at the key when the value is a block below it.
+            on_value = isinstance(value_node, yaml.ScalarNode) or value_node.flow_style
+            self.marks[path + (key,)] = _pos(value_node) if on_value else (line, col)
+            self.marks[path + (key, KEY)] = (line, col)
             out[key] = self.build(value_node, path + (key,), depth + 1)
         return out
 

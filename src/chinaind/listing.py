@@ -1,0 +1,54 @@
+"""What every command returns: records for the structured formats, rows and columns for the
+tabular ones. Commands build Listings; render.py is the one place that prints them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    get: Callable[[Record], Any]
+    # Wide free text (titles, summaries) folds on a terminal; short codes never do.
+    wide: bool = False
+
+
+@dataclass
+class Listing:
+    records: list[Record]
+    columns: list[Column]
+    rows: list[Record] | None = None  # tabular rows when they differ from the records
+    title: str | None = None  # shown above a terminal table only
+    notes: list[str] = field(default_factory=list)  # shown under a terminal table only
+    detail: bool = False  # on a terminal, one field/value table per record
+
+    @property
+    def table_rows(self) -> list[Record]:
+        return self.rows if self.rows is not None else self.records
+
+    @property
+    def ids(self) -> list[str]:
+        return list(dict.fromkeys(str(r["id"]) for r in self.table_rows if r.get("id")))
+
+
+def cell(value: Any) -> str:
+    """A field value as one line of plain text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return ", ".join(cell(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {cell(v)}" for k, v in value.items() if v not in (None, [], "", False))
+    return str(value)
+
+
+def col(header: str, key: str, wide: bool = False) -> Column:
+    return Column(header, lambda r: r.get(key), wide)

@@ -1,0 +1,220 @@
+"""The query commands as functions: knowledge base and arguments in, a Listing out. No printing."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterable
+
+from . import dates
+from .errors import NotFoundError, UsageError
+from .index import KnowledgeBase
+from .listing import Column, Listing, cell, col
+from .text import display_name
+
+Record = dict[str, Any]
+
+PLURALS = {"policies": "policy", "companies": "company", "technologies": "technology",
+           "agencies": "agency", "sectors": "sector"}
+
+
+def _names(kb: KnowledgeBase, ids: Iterable[str]) -> str:
+    return ", ".join(kb.name_of(i) for i in ids)
+
+
+def columns_for(rtype: str, kb: KnowledgeBase) -> list[Column]:
+    if rtype == "policy":
+        return [col("ID", "id"), col("DATE", "date"), col("KIND", "kind"),
+                col("ISSUERS", "issuers"), col("TITLE", "title", wide=True)]
+    if rtype == "company":
+        return [col("ID", "id"), col("NAME", "name", wide=True), col("KIND", "kind"),
+                col("COUNTRY", "country"), col("SECTORS", "sectors")]
+    if rtype == "technology":
+        return [col("ID", "id"), col("NO", "list_position"), col("NAME", "name", wide=True),
+                col("SECTORS", "sectors"),
+                Column("LEADS", lambda r: _names(kb, _leads(r)), wide=True)]
+    if rtype == "agency":
+        return [col("ID", "id"), col("NAME", "name", wide=True), col("NAME_ZH", "name_zh"),
+                col("SHORT_ZH", "short_name_zh"), col("KIND", "kind")]
+    return [col("ID", "id"), col("NAME", "name"), col("NAME_ZH", "name_zh"), col("ALIASES", "aliases", wide=True)]
+
+
+MIXED_COLUMNS = [col("TYPE", "type"), col("ID", "id"), col("DATE", "date"),
+                 Column("NAME", display_name, wide=True)]
+
+
+def _leads(tech: Record) -> list[str]:
+    return [lead for g in tech.get("groups") or [] for lead in g.get("leads") or []]
+
+
+def tech_date(kb: KnowledgeBase, tech: Record) -> str | None:
+    """A technology is dated by the earliest dated policy that lists it."""
+    found = [p["date"] for pid in tech.get("listed_in") or [] if (p := kb.get(pid)) and p.get("date")]
+    return min(found) if found else None
+
+
+# --- search --------------------------------------------------------------------------------
+def search(kb: KnowledgeBase, query: str, kind: str | None, limit: int | None) -> Listing:
+    from .search import search as run
+
+    if not query.strip():
+        raise UsageError("search: the query is empty; give a word or name to look for")
+    pool = kb.of_type(kind) if kind else list(kb.records.values())
+    hits = run(pool, query, limit=None)
+    shown = hits[:limit] if limit else hits
+    records = [{**h.record, "match": h.tier} for h in shown]
+    notes = [f"showing {len(shown)} of {len(hits)} results; use --limit 0 for all"] if len(shown) < len(hits) else []
+    columns = [*MIXED_COLUMNS[:3], Column("NAME", display_name, wide=True), col("MATCH", "match")]
+    return Listing(records, columns, rows=[{**r, "date": r.get("date") or _any_date(kb, r)} for r in records],
+                   title=f"{len(hits)} results for {query!r}", notes=notes)
+
+
+def _any_date(kb: KnowledgeBase, rec: Record) -> str | None:
+    return tech_date(kb, rec) if rec["type"] == "technology" else None
+
+
+# --- chain ---------------------------------------------------------------------------------
+def chain(kb: KnowledgeBase, name: str) -> Listing:
+    tech = kb.resolve("technology", name)
+    policies = [p for pid in tech.get("listed_in") or [] if (p := kb.get(pid))]
+    members = chain_members(kb, tech)
+    listed = "; ".join(f"{display_name(p)} ({p.get('date') or 'undated'})" for p in policies)
+    title = f"{tech['name']} [{tech['id']}]" + (f", listed in {listed}" if listed else "")
+    notes = []
+    if not tech.get("groups"):
+        notes.append("The source names no lead or partner organisations for this technology.")
+    for n, g in enumerate(tech.get("groups") or [], start=1):
+        total = g.get("partners_total")
+        if total is not None:
+            about = "about " if g.get("partners_total_approximate") else ""
+            notes.append(f"group {n}: {len(g.get('partners') or [])} of {about}{total} partners named")
+    record = {**tech, "date": tech_date(kb, tech),
+              "listed_in_policies": [{"id": p["id"], "title": display_name(p), "date": p.get("date")} for p in policies],
+              "members": members}
+    columns = [col("GROUP", "group"), col("ROLE", "role"), col("ID", "id"), col("NAME", "name", wide=True)]
+    return Listing([record], columns, rows=members, title=title, notes=notes)
+
+
+def chain_members(kb: KnowledgeBase, tech: Record) -> list[Record]:
+    """One row per named lead or partner, plus one row counting partners not named."""
+    rows: list[Record] = []
+    for n, g in enumerate(tech.get("groups") or [], start=1):
+        for role, key in (("lead", "leads"), ("partner", "partners")):
+            rows.extend({"group": n, "role": role, "id": oid, "name": kb.name_of(oid)} for oid in g.get(key) or [])
+        total, named = g.get("partners_total"), len(g.get("partners") or [])
+        if total is not None and total > named:
+            about = "about " if g.get("partners_total_approximate") else ""
+            rows.append({"group": n, "role": "partner", "id": None,
+                         "name": f"+{about}{total - named} more not named", "unnamed": total - named})
+    return rows
+
+
+# --- agency, sector, company ------------------------------------------------------------------
+def agency(kb: KnowledgeBase, name: str, *, with_: list[str], since: date | None,
+           until: date | None, sector: str | None) -> Listing:
+    main = kb.resolve("agency", name)
+    others = [kb.resolve("agency", w)["id"] for w in with_]
+    sector_id = kb.resolve("sector", sector)["id"] if sector else None
+    found = kb.policies(agencies=[main["id"], *others], sector=sector_id, since=since, until=until)
+    zh = f" ({main['name_zh']})" if main.get("name_zh") else ""
+    title = f"{main['id']}: {main['name']}{zh}, {len(found)} policies"
+    return Listing(found, columns_for("policy", kb), title=title)
+
+
+def sector(kb: KnowledgeBase, name: str, *, since: date | None, until: date | None) -> Listing:
+    sec = kb.resolve("sector", name)
+    sid = sec["id"]
+    rows: list[Record] = list(kb.policies(sector=sid, since=since, until=until))
+    for tech in kb.in_sector(sid, "technology"):
+        when = tech_date(kb, tech)
+        if dates.overlaps(when, since, until):
+            rows.append({**tech, "date": when})
+    if since is None and until is None:
+        rows.extend(kb.in_sector(sid, "company"))
+    title = f"{sec['name']} [{sid}]: {len(rows)} records"
+    return Listing(rows, MIXED_COLUMNS, title=title)
+
+
+def company(kb: KnowledgeBase, name: str) -> Listing:
+    org = kb.resolve("company", name, what="company or organisation")
+    roles = [{"relation": f"chain {role}", "id": tech["id"], "date": tech_date(kb, tech),
+              "name": tech["name"], "detail": f"group {n}"} for tech, n, role in kb.chain_roles.get(org["id"], [])]
+    mentions = [{"relation": "mentioned in", "id": p["id"], "date": p.get("date"), "name": display_name(p),
+                 "detail": role} for p, role in kb.mentions.get(org["id"], [])]
+    events = [{"relation": f"event: {e['kind']}", "id": None, "date": e["date"], "name": e["summary"],
+               "detail": _event_detail(kb, e)} for e in org.get("events") or []]
+    record = {**org, "chain_roles": roles, "mentioned_in": mentions}
+    kind = f"{org['kind']}, {org['country']}"
+    title = f"{org['name']} [{org['id']}]: {kind}" + (f"; sectors: {cell(org.get('sectors'))}" if org.get("sectors") else "")
+    columns = [col("RELATION", "relation"), col("ID", "id"), col("DATE", "date"),
+               col("NAME", "name", wide=True), col("DETAIL", "detail", wide=True)]
+    return Listing([record], columns, rows=roles + mentions + events, title=title)
+
+
+def _event_detail(kb: KnowledgeBase, event: Record) -> str:
+    parts = []
+    if event.get("amount") is not None:
+        parts.append(f"{event.get('currency') or ''} {cell(event['amount'])}".strip())
+    if event.get("share_percent") is not None:
+        parts.append(f"{cell(event['share_percent'])}%")
+    if event.get("venue"):
+        parts.append(event["venue"])
+    parts.extend(kb.name_of(i) for i in (event.get("agencies") or []) + (event.get("organisations") or []))
+    return "; ".join(parts)
+
+
+# --- targets -------------------------------------------------------------------------------
+def targets(kb: KnowledgeBase, *, agency_name: str | None, sector_name: str | None, due_by: int | None) -> Listing:
+    agency_id = kb.resolve("agency", agency_name)["id"] if agency_name else None
+    sector_id = kb.resolve("sector", sector_name)["id"] if sector_name else None
+    rows = []
+    for policy, t in kb.targets():
+        if agency_id and agency_id not in (policy.get("issuers") or []):
+            continue
+        if sector_id and sector_id not in (t.get("sectors") or []) + (policy.get("sectors") or []):
+            continue
+        year = dates.year_of(t.get("deadline"))
+        if due_by is not None and (year is None or year > due_by):
+            continue
+        rows.append({**t, "policy": {"id": policy["id"], "title": display_name(policy),
+                                     "date": policy.get("date"), "issuers": policy.get("issuers") or []}})
+    rows.sort(key=lambda r: (r.get("deadline") or "9999", r["policy"].get("date") or "9999", r["policy"]["id"]))
+    columns = [col("DEADLINE", "deadline"), Column("POLICY", lambda r: r["policy"]["id"]),
+               col("METRIC", "metric", wide=True), Column("TARGET", target_text, wide=True),
+               Column("BASELINE", lambda r: cell(r.get("baseline"))), col("SCOPE", "scope", wide=True)]
+    table_rows = [{**r, "id": r["policy"]["id"]} for r in rows]
+    return Listing(rows, columns, rows=table_rows, title=f"{len(rows)} targets")
+
+
+_COMPARATOR_WORDS = {"exactly": "", "at-least": "at least ", "more-than": "more than ",
+                     "up-to": "up to ", "about": "about "}
+
+
+def target_text(t: Record) -> str:
+    return f"{_COMPARATOR_WORDS.get(t.get('comparator') or 'exactly', '')}{cell(t['value'])} {t['unit']}"
+
+
+# --- list, show ----------------------------------------------------------------------------
+def list_records(kb: KnowledgeBase, what: str, *, since: date | None, until: date | None,
+                 agency_name: str | None, sector_name: str | None) -> Listing:
+    rtype = PLURALS[what]
+    agency_id = kb.resolve("agency", agency_name)["id"] if agency_name else None
+    sector_id = kb.resolve("sector", sector_name)["id"] if sector_name else None
+    if rtype == "policy":
+        found = kb.policies(agencies=[agency_id] if agency_id else [], sector=sector_id, since=since, until=until)
+    else:
+        if agency_id or since or until:
+            raise UsageError(f"list {what}: --agency, --since and --until apply to policies only")
+        found = [r for r in kb.of_type(rtype) if not sector_id or sector_id in (r.get("sectors") or [])]
+    return Listing(found, columns_for(rtype, kb), title=f"{len(found)} {what}")
+
+
+def show(kb: KnowledgeBase, ids: list[str]) -> Listing:
+    wanted = [i.strip() for i in ids if i.strip()]
+    missing = [i for i in wanted if kb.get(i) is None]
+    if missing:
+        import difflib
+
+        close = difflib.get_close_matches(missing[0], list(kb.records), n=3, cutoff=0.6)
+        raise NotFoundError("record", ", ".join(missing), close)
+    records = [kb.records[i] for i in dict.fromkeys(wanted)]
+    return Listing(records, MIXED_COLUMNS, detail=True)

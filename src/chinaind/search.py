@@ -1,0 +1,117 @@
+"""Full-text search over every record: exact name > phrase substring > all words > fuzzy.
+
+Substring tiers run on pre-normalised text and need nothing but the standard library; rapidfuzz
+is imported only when the cheaper tiers leave room under the limit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from .text import has_cjk, names_of, norm, strings_in
+
+Record = dict[str, Any]
+EXACT, PHRASE, WORDS, FUZZY = "exact", "substring", "words", "fuzzy"
+_TIER_RANK = {EXACT: 0, PHRASE: 1, WORDS: 2, FUZZY: 3}
+_WORD_RE = re.compile(r"[^\W_]{3,}", re.UNICODE)
+FUZZY_CUTOFF = 75.0
+
+
+@dataclass(frozen=True)
+class Hit:
+    record: Record
+    tier: str
+    score: float  # within a tier, higher is better
+
+
+def search_text(record: Record) -> tuple[str, str]:
+    """(names, everything) of a record, normalised, each field on its own line."""
+    names = "\n".join(norm(n) for n in names_of(record))
+    rest = "\n".join(norm(s) for s in strings_in(record))
+    return names, rest
+
+
+def search(records: Iterable[Record], query: str, *, limit: int | None = None,
+           texts: dict[str, tuple[str, str]] | None = None) -> list[Hit]:
+    """Rank records against `query`. `texts` may supply precomputed search_text() values."""
+    q = norm(query)
+    if not q:
+        return []
+    words = q.split()
+    hits: list[Hit] = []
+    unmatched: list[tuple[Record, str]] = []
+    for rec in records:
+        names, text = texts[rec["id"]] if texts is not None else search_text(rec)
+        hit = _literal_hit(rec, q, words, names, text)
+        if hit is not None:
+            hits.append(hit)
+        else:
+            unmatched.append((rec, text))
+    hits.sort(key=_order)
+    if limit is not None and len(hits) >= limit:
+        return hits[:limit]
+    hits.extend(_fuzzy_hits(q, unmatched))
+    hits.sort(key=_order)
+    return hits[:limit] if limit is not None else hits
+
+
+def _literal_hit(rec: Record, q: str, words: list[str], names: str, text: str) -> Hit | None:
+    name_lines = names.split("\n")
+    if q in name_lines:
+        return Hit(rec, EXACT, 0.0)
+    if q in names:
+        # Shorter names that contain the query are closer matches.
+        return Hit(rec, PHRASE, 2.0 - min(len(n) for n in name_lines if q in n) / 1000)
+    if q in text:
+        return Hit(rec, PHRASE, 1.0 if _at_word_start(q, text) else 0.5)
+    if len(words) > 1 and all(w in names or w in text for w in words):
+        return Hit(rec, WORDS, sum(w in names for w in words))
+    return None
+
+
+def _at_word_start(q: str, text: str) -> bool:
+    i = text.find(q)
+    return i == 0 or not text[i - 1].isalnum()
+
+
+def _fuzzy_hits(q: str, candidates: list[tuple[Record, str]]) -> list[Hit]:
+    """Typo tolerance: match each query word against the vocabulary of the remaining records.
+    Short or Chinese queries are skipped: fuzzy scores on them are noise."""
+    words = [w for w in q.split() if len(w) >= 4 and not has_cjk(w)]
+    if not words or not candidates:
+        return []
+    from rapidfuzz import fuzz, process
+
+    vocab_of = [set(_WORD_RE.findall(text)) for _, text in candidates]
+    vocab = sorted(set().union(*vocab_of))
+    close: dict[str, float] = {}
+    for w in words:
+        for word, score, _ in process.extract(w, vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=20):
+            close[word] = max(score, close.get(word, 0.0))
+    if not close:
+        return []
+    out = []
+    for (rec, _), vocab_words in zip(candidates, vocab_of):
+        found = [close[w] for w in vocab_words if w in close]
+        if found:
+            out.append(Hit(rec, FUZZY, max(found) + len(found) / 100))
+    return out
+
+
+def _order(hit: Hit) -> tuple[int, float, str, str]:
+    rec = hit.record
+    return (_TIER_RANK[hit.tier], -hit.score, rec.get("date") or "", rec["id"])
+
+
+def fuzzy_names(key: str, names: list[str], limit: int = 5) -> list[tuple[str, float]]:
+    """Closest names to a normalised key, best first, as (name, score 0-100)."""
+    if not names:
+        return []
+    from rapidfuzz import fuzz, process
+
+    found = process.extract(key, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
+    # WRatio rewards partial overlap; prefer whole-string similarity among equals.
+    ranked = sorted(found, key=lambda m: (-m[1], -fuzz.ratio(key, m[0])))
+    return [(name, float(score)) for name, score, _ in ranked]

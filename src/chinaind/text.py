@@ -1,0 +1,49 @@
+"""Normalising names and queries so that pasted text matches what the records hold."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Iterable
+
+_QUOTES = "\"'“”‘’«»「」『』《》()（）"
+_SPACE_RE = re.compile(r"[\s_\-‐‑‒–—]+")
+_CJK_RE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def norm(value: str) -> str:
+    """NFKC, case-folded, outer quotes stripped, hyphens and runs of space folded to one space."""
+    text = unicodedata.normalize("NFKC", value).casefold()
+    text = _SPACE_RE.sub(" ", text).strip()
+    return text.strip(_QUOTES).strip()
+
+
+def has_cjk(value: str) -> bool:
+    return bool(_CJK_RE.search(value))
+
+
+def display_name(record: dict[str, Any]) -> str:
+    return str(record.get("title") or record.get("name") or record.get("id"))
+
+
+def names_of(record: dict[str, Any]) -> list[str]:
+    """Every name a record answers to: id, English and Chinese names, aliases."""
+    out = [record["id"]]
+    for key in ("name", "title", "name_zh", "title_zh", "short_name_zh"):
+        if record.get(key):
+            out.append(record[key])
+    out.extend(record.get("aliases") or [])
+    return out
+
+
+def strings_in(value: Any) -> Iterable[str]:
+    """Every string inside a record (for full-text search), skipping the sources block."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key not in ("sources", "type", "url"):
+                yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
