@@ -34,6 +34,9 @@ class _Group(TyperGroup):
             _report(exc)
             sys.exit(exc.exit_code)
         except _ClickException as exc:  # usage errors from argument parsing
+            if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None):
+                sys.stdout.write(exc.ctx.get_help() + "\n")
+                sys.exit(0)
             where = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) else ""
             _err(f"chinaind: usage error: {exc.format_message()}{where}")
             sys.exit(2)
@@ -319,6 +322,10 @@ def validate(
     render_report(result, data_dir, chosen, sys.stdout)
     if result.problems:
         raise typer.Exit(3)
+
+
+# The analyst's toolkit (graph, timeline, exports, authoring) registers its commands on `app`.
+from . import cli_tools  # noqa: E402,F401
 
 
 def main() -> None:
