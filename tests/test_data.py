@@ -142,7 +142,7 @@ def test_fiber_laser_group(records):
     assert "fibre laser" in laser["aliases"]
     assert len(laser["groups"]) == 1
     group = laser["groups"][0]
-    assert group["leads"] == ["wuhan-raycus-fiber-laser"]
+    assert group["leads"] == ["wuhan-raycus"]
     assert len(group["partners"]) == 4
     assert "catl" in group["partners"]
     assert group["partners_total"] == 18
@@ -401,3 +401,44 @@ def test_no_prose_copied_from_the_source(records):
                 copied.append(f"{where}: {' '.join(mine[i:i + RUN])}")
                 break
     assert not copied, "passages copied from the newsletter:\n" + "\n".join(copied)
+
+
+# ------------------------------------------------------------------ through the command line
+
+
+@pytest.fixture
+def cli():
+    cli_module = pytest.importorskip("chinaind.cli")
+    from typer.testing import CliRunner
+
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(cli_module.app, ["--data-dir", str(DATA), "--no-cache", *args], prog_name="chinaind")
+
+    return invoke
+
+
+def test_cli_validates_bundled_data(cli):
+    result = cli("validate", str(DATA))
+    assert result.exit_code == 0, result.output
+
+
+def test_cli_chain_by_british_alias(cli):
+    import json
+
+    result = cli("chain", "fibre laser", "-f", "json")
+    assert result.exit_code == 0, result.output
+    text = json.dumps(json.loads(result.stdout), ensure_ascii=False)
+    assert "wuhan-raycus" in text
+    assert "catl" in text
+
+
+def test_cli_show_robot_plus(cli):
+    import json
+
+    result = cli("show", "robot-plus-implementation-plan-2023", "-f", "json")
+    assert result.exit_code == 0, result.output
+    (plan,) = json.loads(result.stdout)
+    assert plan["date"] == "2023-01-19"
+    assert plan["issuers_total"] == 17
