@@ -106,12 +106,13 @@ def _order(hit: Hit) -> tuple[int, float, str, str]:
 
 
 def fuzzy_names(key: str, names: list[str], limit: int = 5) -> list[tuple[str, float]]:
-    """Closest names to a normalised key, best first, as (name, score 0-100)."""
+    """Closest names to a normalised key as (name, whole-string similarity 0-100), best first.
+    Candidates come from WRatio, which finds partial overlaps; they are ranked by plain ratio,
+    so "ministry of foreign affairs" is not taken for "ministry of industry ..."."""
     if not names:
         return []
     from rapidfuzz import fuzz, process
 
-    found = process.extract(key, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
-    # WRatio rewards partial overlap; prefer whole-string similarity among equals.
-    ranked = sorted(found, key=lambda m: (-m[1], -fuzz.ratio(key, m[0])))
-    return [(name, float(score)) for name, score, _ in ranked]
+    found = process.extract(key, names, scorer=fuzz.WRatio, limit=limit * 2, score_cutoff=60)
+    ranked = sorted(((name, fuzz.ratio(key, name)) for name, _, _ in found), key=lambda m: -m[1])
+    return ranked[:limit]
