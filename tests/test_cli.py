@@ -88,11 +88,11 @@ def test_search_robot_lists_kinds(fx):
     r = fx("search", "robot")
     assert r.exit_code == 0
     assert r.stdout == (
-        "sector\trobotics\t\tRobotics\tsubstring\n"
         'policy\trobot-plus\t2023-01-19\tImplementation Plan for "Robot +" Application Actions\tsubstring\n'
         "technology\trv-reducer\t2023-01-30\tIndustrial robot rotate vector reducer\tsubstring\n"
-        "company\tqinchuan\t\tQinchuan Machine Tool\tsubstring\n"
+        "sector\trobotics\t\tRobotics\tsubstring\n"
         "policy\tcic-notice-2022\t2023-01-30\tNotice on the 2022 complete industrial chain directions\tsubstring\n"
+        "company\tqinchuan\t\tQinchuan Machine Tool\tsubstring\n"
     )
 
 
@@ -109,7 +109,7 @@ def test_search_kind_and_limit(fx):
     r = fx("search", "robot", "--kind", "policy", "-f", "ids")
     assert r.stdout == "robot-plus\ncic-notice-2022\n"
     r = fx("search", "robot", "--limit", "1", "-f", "ids")
-    assert r.stdout == "robotics\n"
+    assert r.stdout == "robot-plus\n"
     r = fx("search", "robot", "--kind", "firm")
     assert r.exit_code == 2 and "--kind" in r.stderr
 

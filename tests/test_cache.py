@@ -1,0 +1,205 @@
+"""The compiled cache: incremental, never stale, robust to corruption and to concurrent runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from chinaind import cache
+from chinaind.loader import load, scan
+
+NEW_SECTOR = "id: {id}\nname: {name}\n"
+
+
+def _age(path: Path, seconds: float = 10) -> None:
+    """Backdate a file past the cache's racy window, as if edited a while ago."""
+    t = time.time() - seconds
+    os.utime(path, (t, t))
+
+
+def _age_tree(root: Path) -> None:
+    for p in root.rglob("*.yaml"):
+        _age(p)
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record which files are parsed and validated (not served from the cache)."""
+    import chinaind.loader as loader
+
+    seen: list[str] = []
+    real = loader.validate_entry
+
+    def spy(data_dir, entry):
+        seen.append(entry.rel)
+        return real(data_dir, entry)
+
+    monkeypatch.setattr(loader, "validate_entry", spy)
+    return seen
+
+
+def test_first_load_builds_then_serves_from_cache(kb_copy, cache_dir, monkeypatch):
+    _age_tree(kb_copy)
+    seen = _spy(monkeypatch)
+    first = load(kb_copy)
+    assert len(seen) == 20
+    assert cache.cache_file(kb_copy).parent == cache_dir
+    seen.clear()
+    second = load(kb_copy)
+    assert seen == []
+    assert second.records == first.records
+
+
+def test_edit_rereads_one_file(kb_copy, monkeypatch):
+    _age_tree(kb_copy)
+    load(kb_copy)
+    seen = _spy(monkeypatch)
+    path = kb_copy / "sectors" / "lasers.yaml"
+    path.write_text(NEW_SECTOR.format(id="lasers", name="Laser technology"))
+    _age(path, 5)
+    result = load(kb_copy)
+    assert seen == ["sectors/lasers.yaml"]
+    assert result.records["lasers"]["name"] == "Laser technology"
+
+
+def test_same_size_edit_is_seen(kb_copy):
+    """An edit that keeps the size still changes the mtime, and is picked up."""
+    _age_tree(kb_copy)
+    load(kb_copy)
+    path = kb_copy / "sectors" / "lasers.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("Lasers", "LASERS"))
+    _age(path, 5)
+    assert load(kb_copy).records["lasers"]["name"] == "LASERS"
+
+
+def test_add_delete_rename(kb_copy, monkeypatch):
+    _age_tree(kb_copy)
+    load(kb_copy)
+    (kb_copy / "sectors" / "optics.yaml").write_text(NEW_SECTOR.format(id="optics", name="Optics"))
+    assert "optics" in load(kb_copy).records
+    (kb_copy / "sectors" / "optics.yaml").unlink()
+    assert "optics" not in load(kb_copy).records
+    # A rename is a delete and an add: the old id must vanish, and an id/file mismatch appear.
+    (kb_copy / "sectors" / "standards.yaml").rename(kb_copy / "sectors" / "norms.yaml")
+    result = load(kb_copy, skip_invalid=True)
+    assert "standards" not in result.records
+    assert any("does not match the file name 'norms'" in p.message for p in result.problems)
+
+
+def test_touch_without_change_revalidates_only_that_file(kb_copy, monkeypatch):
+    _age_tree(kb_copy)
+    load(kb_copy)
+    seen = _spy(monkeypatch)
+    path = kb_copy / "agencies" / "SAC.yaml"
+    _age(path, 3)
+    load(kb_copy)
+    assert seen == ["agencies/SAC.yaml"]
+
+
+def test_reference_errors_survive_caching(kb_copy):
+    """Deleting a record breaks references in unchanged (cached) files; they must be reported."""
+    _age_tree(kb_copy)
+    load(kb_copy)
+    (kb_copy / "companies" / "hust.yaml").unlink()
+    result = load(kb_copy, skip_invalid=True)
+    assert [p.message for p in result.problems] == ["groups.0.partners.0: unknown company 'hust'; add companies/hust.yaml or fix the id"]
+    assert result.problems[0].path.endswith("technologies/fiber-laser.yaml")
+    assert (result.problems[0].line, result.problems[0].col) == (10, 16)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "foreign-magic", "flip-byte"])
+def test_corrupt_cache_is_ignored_and_rebuilt(kb_copy, monkeypatch, damage):
+    _age_tree(kb_copy)
+    expected = load(kb_copy).records
+    path = cache.cache_file(kb_copy)
+    blob = path.read_bytes()
+    if damage == "truncate":
+        path.write_bytes(blob[: len(blob) // 2])
+    elif damage == "garbage":
+        path.write_bytes(os.urandom(len(blob)))
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "foreign-magic":
+        path.write_bytes(b"PK\x03\x04" + blob[4:])
+    else:
+        path.write_bytes(blob[:-10] + bytes([blob[-10] ^ 0xFF]) + blob[-9:])
+    seen = _spy(monkeypatch)
+    assert load(kb_copy).records == expected
+    assert len(seen) == 20
+    seen.clear()
+    load(kb_copy)
+    assert seen == []  # rebuilt and written back
+
+
+def test_cache_of_another_version_is_ignored(kb_copy, monkeypatch):
+    _age_tree(kb_copy)
+    load(kb_copy)
+    monkeypatch.setattr(cache, "SCHEMA_VERSION", cache.SCHEMA_VERSION + 1)
+    seen = _spy(monkeypatch)
+    load(kb_copy)
+    assert len(seen) == 20
+
+
+def test_unwritable_cache_dir_falls_back_to_memory(kb_copy, monkeypatch, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache dir should be")
+    monkeypatch.setenv("CHINAIND_CACHE_DIR", str(blocker / "chinaind"))
+    assert len(load(kb_copy).records) == 20
+    assert blocker.read_text() == "a file where the cache dir should be"
+
+
+def test_no_cache_neither_reads_nor_writes(kb_copy, cache_dir):
+    load(kb_copy, use_cache=False)
+    assert not cache_dir.exists()
+
+
+def test_recently_modified_files_are_not_trusted(kb_copy, monkeypatch):
+    """A file written within the racy window is revalidated next time, not served stale."""
+    for p in kb_copy.rglob("*.yaml"):
+        p.touch()  # just written: within the racy window
+    load(kb_copy)
+    seen = _spy(monkeypatch)
+    load(kb_copy)
+    assert len(seen) == 20
+
+
+def test_cache_keyed_by_data_dir(kb_copy, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    assert cache.cache_file(kb_copy) != cache.cache_file(other)
+
+
+def test_cli_no_cache_flag(run, kb_copy, cache_dir):
+    r = run("--data-dir", str(kb_copy), "--no-cache", "list", "agencies", "-f", "ids")
+    assert r.exit_code == 0 and r.stdout == "MIIT\nNDRC\nSAC\nSASAC\n"
+    assert not cache_dir.exists()
+
+
+def test_two_processes_building_at_once(kb_copy, tmp_path):
+    """Concurrent first builds: both succeed with full results; the cache ends up valid."""
+    _age_tree(kb_copy)
+    env = {**os.environ, "CHINAIND_CACHE_DIR": str(tmp_path / "cc"), "PYTHONWARNINGS": "error"}
+    cmd = [sys.executable, "-m", "chinaind", "--data-dir", str(kb_copy), "list", "policies", "-f", "ids"]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0]
+    assert {o for o, _ in outs} == {"miit-month-item\nrobot-plus\ncic-notice-2022\nsac-guideline\nmade-in-china-2025\n"}
+    assert all(e == "" for _, e in outs)
+    files = list((tmp_path / "cc").iterdir())
+    assert [f.name for f in files if f.name.startswith(".tmp-")] == []
+    assert cache.read_cache(files[0], kb_copy) != {}
+
+
+def test_scan_ignores_non_records(kb_copy):
+    (kb_copy / "README.md").write_text("# notes")
+    (kb_copy / "policies" / ".DS_Store").write_bytes(b"\x00\x01")
+    (kb_copy / "policies" / ".robot-plus.yaml.swp").write_bytes(b"\x00")
+    (kb_copy / "policies" / "robot-plus.yaml~").write_text("junk: [")
+    (kb_copy / "policies" / ".hidden").mkdir()
+    (kb_copy / "policies" / ".hidden" / "x.yaml").write_text("junk: [")
+    assert len(scan(kb_copy)) == 20
