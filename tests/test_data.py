@@ -332,7 +332,7 @@ def test_files_have_schema_header_and_no_tabs():
     for path in _record_files():
         text = path.read_text(encoding="utf-8")
         rtype = next(t for t, f in FOLDERS.items() if path.parent.name == f)
-        assert text.splitlines()[0] == f"# yaml-language-server: $schema=../../schema/{rtype}.json", path
+        assert text.splitlines()[0] == f"# yaml-language-server: $schema=../schema/{rtype}.json", path
         assert "\t" not in text, path
 
 
