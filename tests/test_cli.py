@@ -180,7 +180,7 @@ def test_company_relations(fx):
     assert r.stdout == (
         "chain partner\tfiber-laser\t2023-01-30\tFiber laser\tgroup 1\n"
         "mentioned in\tcic-notice-2022\t2023-01-30\tNotice on the 2022 complete industrial chain directions\tchain partner\n"
-        "event: other\t\t2023-02-10\tA fixture event with [bold]markup[/] in it\tUSD 190000000; Nasdaq\n"
+        "event: other\t\t2023-02-10\tA fixture event with [bold]markup[/] in it\tUSD 190,000,000; Nasdaq\n"
     )
     data = json.loads(fx("company", "宁德时代", "-f", "json").stdout)[0]
     assert data["chain_roles"][0]["id"] == "fiber-laser"
@@ -197,7 +197,7 @@ def test_sector(fx):
 def test_targets_sorted_and_filtered(fx):
     r = fx("targets")
     assert r.stdout == (
-        "2025\trobot-plus\tindustrial robot density\t492 robots per 10,000 manufacturing workers\tyear: 2020\t\n"
+        "2025\trobot-plus\tindustrial robot density\t492 robots per 10,000 manufacturing workers\t2020 level\t\n"
         "2025\trobot-plus\trobot applications promoted\tmore than 200 applications\t\t\n"
         "2025\tsac-guideline\tnew national technical standard innovation bases\tup to 20 bases\t\t\n"
     )

@@ -151,10 +151,21 @@ def _emit(listing: Any, fmt: Optional[str]) -> None:
     from .render import choose_format, render
 
     chosen = choose_format(fmt, sys.stdout)
-    render(listing, chosen, sys.stdout)
+    write_out(lambda: render(listing, chosen, sys.stdout))
     if chosen != "table" and listing.notes and _isatty(sys.stderr):
         for note in listing.notes:
             _err(note)
+
+
+def write_out(write: Any) -> None:
+    """Run a writer to stdout; a reader that went away (| head) ends the run quietly with 0.
+    Caught here because Typer turns a broken pipe into exit 1."""
+    try:
+        write()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        raise typer.Exit(0) from None
 
 
 def _isatty(stream: Any) -> bool:
@@ -319,7 +330,7 @@ def validate(
     opts = ctx.find_root().obj or {}
     data_dir = resolve_data_dir(directory if directory is not None else opts.get("data_dir"))
     result = load(data_dir, use_cache=not opts.get("no_cache"), skip_invalid=True)
-    render_report(result, data_dir, chosen, sys.stdout)
+    write_out(lambda: render_report(result, data_dir, chosen, sys.stdout))
     if result.problems:
         raise typer.Exit(3)
 

@@ -17,6 +17,10 @@ PLURALS = {"policies": "policy", "companies": "company", "technologies": "techno
            "agencies": "agency", "sectors": "sector"}
 
 
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def _names(kb: KnowledgeBase, ids: Iterable[str]) -> str:
     return ", ".join(kb.name_of(i) for i in ids)
 
@@ -24,13 +28,13 @@ def _names(kb: KnowledgeBase, ids: Iterable[str]) -> str:
 def columns_for(rtype: str, kb: KnowledgeBase) -> list[Column]:
     if rtype == "policy":
         return [col("ID", "id"), col("DATE", "date"), col("KIND", "kind"),
-                col("ISSUERS", "issuers"), col("TITLE", "title", wide=True)]
+                col("ISSUERS", "issuers", wide=True), col("TITLE", "title", wide=True)]
     if rtype == "company":
         return [col("ID", "id"), col("NAME", "name", wide=True), col("KIND", "kind"),
-                col("COUNTRY", "country"), col("SECTORS", "sectors")]
+                col("COUNTRY", "country"), col("SECTORS", "sectors", wide=True)]
     if rtype == "technology":
         return [col("ID", "id"), col("NO", "list_position"), col("NAME", "name", wide=True),
-                col("SECTORS", "sectors"),
+                col("SECTORS", "sectors", wide=True),
                 Column("LEADS", lambda r: _names(kb, _leads(r)), wide=True)]
     if rtype == "agency":
         return [col("ID", "id"), col("NAME", "name", wide=True), col("NAME_ZH", "name_zh"),
@@ -65,7 +69,7 @@ def search(kb: KnowledgeBase, query: str, kind: str | None, limit: int | None) -
     notes = [f"showing {len(shown)} of {len(hits)} results; use --limit 0 for all"] if len(shown) < len(hits) else []
     columns = [*MIXED_COLUMNS[:3], Column("NAME", display_name, wide=True), col("MATCH", "match")]
     return Listing(records, columns, rows=[{**r, "date": r.get("date") or _any_date(kb, r)} for r in records],
-                   title=f"{len(hits)} results for {query!r}", notes=notes)
+                   title=f"{plural(len(hits), 'result')} for {query!r}", notes=notes)
 
 
 def _any_date(kb: KnowledgeBase, rec: Record) -> str | None:
@@ -116,7 +120,7 @@ def agency(kb: KnowledgeBase, name: str, *, with_: list[str], since: date | None
     sector_id = kb.resolve("sector", sector)["id"] if sector else None
     found = kb.policies(agencies=[main["id"], *others], sector=sector_id, since=since, until=until)
     zh = f" ({main['name_zh']})" if main.get("name_zh") else ""
-    title = f"{main['id']}: {main['name']}{zh}, {len(found)} policies"
+    title = f"{main['id']}: {main['name']}{zh}, {plural(len(found), 'policy', 'policies')}"
     return Listing(found, columns_for("policy", kb), title=title)
 
 
@@ -130,7 +134,7 @@ def sector(kb: KnowledgeBase, name: str, *, since: date | None, until: date | No
             rows.append({**tech, "date": when})
     if since is None and until is None:
         rows.extend(kb.in_sector(sid, "company"))
-    title = f"{sec['name']} [{sid}]: {len(rows)} records"
+    title = f"{sec['name']} [{sid}]: {plural(len(rows), 'record')}"
     return Listing(rows, MIXED_COLUMNS, title=title)
 
 
@@ -153,7 +157,9 @@ def company(kb: KnowledgeBase, name: str) -> Listing:
 def _event_detail(kb: KnowledgeBase, event: Record) -> str:
     parts = []
     if event.get("amount") is not None:
-        parts.append(f"{event.get('currency') or ''} {cell(event['amount'])}".strip())
+        amount = event["amount"]
+        shown = f"{int(amount):,}" if float(amount).is_integer() else f"{amount:,}"
+        parts.append(f"{event.get('currency') or ''} {shown}".strip())
     if event.get("share_percent") is not None:
         parts.append(f"{cell(event['share_percent'])}%")
     if event.get("venue"):
@@ -180,13 +186,20 @@ def targets(kb: KnowledgeBase, *, agency_name: str | None, sector_name: str | No
     rows.sort(key=lambda r: (r.get("deadline") or "9999", r["policy"].get("date") or "9999", r["policy"]["id"]))
     columns = [col("DEADLINE", "deadline"), Column("POLICY", lambda r: r["policy"]["id"]),
                col("METRIC", "metric", wide=True), Column("TARGET", target_text, wide=True),
-               Column("BASELINE", lambda r: cell(r.get("baseline"))), col("SCOPE", "scope", wide=True)]
+               Column("BASELINE", baseline_text), col("SCOPE", "scope", wide=True)]
     table_rows = [{**r, "id": r["policy"]["id"]} for r in rows]
-    return Listing(rows, columns, rows=table_rows, title=f"{len(rows)} targets")
+    return Listing(rows, columns, rows=table_rows, title=plural(len(rows), "target"))
 
 
 _COMPARATOR_WORDS = {"exactly": "", "at-least": "at least ", "more-than": "more than ",
                      "up-to": "up to ", "about": "about "}
+
+
+def baseline_text(t: Record) -> str:
+    b = t.get("baseline") or {}
+    value = cell(b.get("value"))
+    year = cell(b.get("year"))
+    return f"{value} in {year}" if value and year else value or (f"{year} level" if year else "")
 
 
 def target_text(t: Record) -> str:
@@ -205,7 +218,7 @@ def list_records(kb: KnowledgeBase, what: str, *, since: date | None, until: dat
         if agency_id or since or until:
             raise UsageError(f"list {what}: --agency, --since and --until apply to policies only")
         found = [r for r in kb.of_type(rtype) if not sector_id or sector_id in (r.get("sectors") or [])]
-    return Listing(found, columns_for(rtype, kb), title=f"{len(found)} {what}")
+    return Listing(found, columns_for(rtype, kb), title=plural(len(found), rtype, what))
 
 
 def show(kb: KnowledgeBase, ids: list[str]) -> Listing:

@@ -4,7 +4,6 @@ nothing wrapped or cut."""
 
 from __future__ import annotations
 
-import os
 from typing import IO, Any
 
 from rich import box
@@ -16,6 +15,10 @@ from .listing import Listing, cell
 from .render import visible
 
 
+WIDE_MIN = 24  # a free-text column narrower than this is unreadable
+CODE_MIN = 10
+
+
 def render_table(listing: Listing, stream: IO[str], *, terminal: bool) -> None:
     console = _console(stream, terminal)
     if listing.title and terminal:
@@ -24,7 +27,7 @@ def render_table(listing: Listing, stream: IO[str], *, terminal: bool) -> None:
         for record in listing.records:
             console.print(_detail_table(record))
     else:
-        console.print(_table(listing, terminal))
+        console.print(_table(listing, terminal, console.width))
     if terminal:
         for note in listing.notes:
             console.print(Text(visible(note), style="dim"))
@@ -38,16 +41,38 @@ def _console(stream: IO[str], terminal: bool) -> Console:
                    highlight=False, markup=False, emoji=False, soft_wrap=True)
 
 
-def _table(listing: Listing, terminal: bool) -> Table:
+def _table(listing: Listing, terminal: bool, width: int) -> Table:
     table = Table(box=box.SIMPLE_HEAD if terminal else None, show_edge=False,
                   header_style="bold" if terminal else "", pad_edge=False,
                   collapse_padding=not terminal)
-    for c in listing.columns:
-        table.add_column(Text(c.header), overflow="fold", no_wrap=not (terminal and c.wide),
-                         ratio=3 if (terminal and c.wide) else None)
-    for row in listing.table_rows:
-        table.add_row(*(Text(visible(cell(c.get(row)))) for c in listing.columns))
+    cells = [[Text(visible(cell(c.get(row)))) for c in listing.columns] for row in listing.table_rows]
+    longest = [max([r[i].cell_len for r in cells] + [len(c.header)]) for i, c in enumerate(listing.columns)]
+    wide = [c.wide for c in listing.columns]
+    code_widths = _code_widths(longest, wide, width) if terminal else {}
+    for i, c in enumerate(listing.columns):
+        if not terminal:
+            table.add_column(Text(c.header), no_wrap=True)
+        elif c.wide:
+            table.add_column(Text(c.header), overflow="fold", ratio=1, min_width=min(longest[i], WIDE_MIN))
+        else:
+            table.add_column(Text(c.header), overflow="fold", width=code_widths[i])
+    for row_cells in cells:
+        table.add_row(*row_cells)
     return table
+
+
+def _code_widths(longest: list[int], wide: list[bool], total: int) -> dict[int, int]:
+    """Widths of the code columns (ids, dates, kinds): whole where they fit beside a readable
+    share for the free-text columns; else the widest codes give way first, and fold."""
+    budget = total - 3 * len(longest)
+    wide_need = sum(min(n, WIDE_MIN) for n, w in zip(longest, wide) if w)
+    widths = {i: n for i, (n, w) in enumerate(zip(longest, wide)) if not w}
+    while widths and sum(widths.values()) + wide_need > budget:
+        i = max(widths, key=lambda k: widths[k])
+        if widths[i] <= CODE_MIN:
+            break
+        widths[i] -= 1
+    return widths
 
 
 def _detail_table(record: dict[str, Any]) -> Table:
@@ -66,7 +91,3 @@ def _block(value: Any) -> str:
     if isinstance(value, list) and value and isinstance(value[0], dict):
         return "\n".join(f"- {cell(v)}" for v in value)
     return cell(value)
-
-
-def terminal_width() -> int:
-    return int(os.environ.get("COLUMNS", "0") or 0)

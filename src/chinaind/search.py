@@ -41,14 +41,14 @@ def search(records: Iterable[Record], query: str, *, limit: int | None = None,
         return []
     words = q.split()
     hits: list[Hit] = []
-    unmatched: list[tuple[Record, str]] = []
+    unmatched: list[tuple[Record, str, str]] = []
     for rec in records:
         names, text = texts[rec["id"]] if texts is not None else search_text(rec)
         hit = _literal_hit(rec, q, words, names, text)
         if hit is not None:
             hits.append(hit)
         else:
-            unmatched.append((rec, text))
+            unmatched.append((rec, names, text))
     if not hits:
         # Typo tolerance only when the text itself has no answer: fuzzy matches next to
         # literal ones are noise, and skipping them keeps rapidfuzz out of most runs.
@@ -87,16 +87,17 @@ def _whole_word(q: str, text: str) -> bool:
     return False
 
 
-def _fuzzy_hits(q: str, candidates: list[tuple[Record, str]]) -> list[Hit]:
+def _fuzzy_hits(q: str, candidates: list[tuple[Record, str, str]]) -> list[Hit]:
     """Typo tolerance: match each query word against the vocabulary of the remaining records.
-    Short or Chinese queries are skipped: fuzzy scores on them are noise."""
+    A close word in a record's names counts more than one in its text. Short or Chinese
+    queries are skipped: fuzzy scores on them are noise."""
     words = [w for w in q.split() if len(w) >= 4 and not has_cjk(w)]
     if not words or not candidates:
         return []
     from rapidfuzz import fuzz, process
 
-    vocab_of = [set(_WORD_RE.findall(text)) for _, text in candidates]
-    vocab = sorted(set().union(*vocab_of))
+    vocab_of = [(set(_WORD_RE.findall(names)), set(_WORD_RE.findall(text))) for _, names, text in candidates]
+    vocab = sorted(set().union(*(n | t for n, t in vocab_of)))
     close: dict[str, float] = {}
     for w in words:
         for word, score, _ in process.extract(w, vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=20):
@@ -104,10 +105,11 @@ def _fuzzy_hits(q: str, candidates: list[tuple[Record, str]]) -> list[Hit]:
     if not close:
         return []
     out = []
-    for (rec, _), vocab_words in zip(candidates, vocab_of):
-        found = [close[w] for w in vocab_words if w in close]
-        if found:
-            out.append(Hit(rec, FUZZY, max(found) + len(found) / 100))
+    for (rec, _, _), (name_words, text_words) in zip(candidates, vocab_of):
+        in_names = [close[w] + 10 for w in name_words if w in close]
+        in_text = [close[w] for w in text_words if w in close]
+        if in_names or in_text:
+            out.append(Hit(rec, FUZZY, max(in_names + in_text) + _TYPE_BONUS.get(rec["type"], 0.0)))
     return out
 
 

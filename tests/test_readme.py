@@ -1,0 +1,91 @@
+"""The README's examples are real: every `$ chinaind ...` line in a ```console block is run on
+the bundled data and must print exactly the output shown under it.
+
+Regenerate the outputs after a deliberate change with:  python tests/test_readme.py --update
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+README = REPO / "README.md"
+CI = REPO / ".ci" / "run"
+BLOCK_RE = re.compile(r"```console\n(.*?)```", re.S)
+WIDTH = "120"
+
+
+def examples(text: str) -> list[tuple[str, str]]:
+    """(command line, expected output) for every `$ chinaind` line of every console block."""
+    out = []
+    for block in BLOCK_RE.findall(text):
+        parts = re.split(r"^\$ ", block, flags=re.M)
+        for part in parts[1:]:
+            command, _, output = part.partition("\n")
+            if command.startswith("chinaind "):
+                out.append((command, output))
+    return out
+
+
+def run_example(command: str) -> str:
+    """Run a command line (chinaind, optionally piped into chinaind) as a terminal user sees it:
+    tables drawn at 120 columns, without colour codes."""
+    from typer.testing import CliRunner
+
+    import chinaind.render as render
+    from chinaind.cli import app
+
+    runner = CliRunner()
+    stdin = None
+    output = ""
+    real_isatty = render._isatty
+    try:
+        for i, stage in enumerate(command.split(" | ")):
+            args = shlex.split(stage)[1:]
+            last = i == len(command.split(" | ")) - 1
+            # Only the last stage of a pipeline writes to the terminal.
+            render._isatty = (lambda stream: True) if last else (lambda stream: False)
+            result = runner.invoke(app, args, input=stdin, env={"COLUMNS": WIDTH, "CHINAIND_DATA": None},
+                                   prog_name="chinaind")
+            stdin = output = result.stdout
+    finally:
+        render._isatty = real_isatty
+    return output
+
+
+@pytest.mark.parametrize("command, expected", examples(README.read_text(encoding="utf-8")))
+def test_readme_example(command, expected, isolated_env):
+    assert run_example(command) == expected
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = README.read_text(encoding="utf-8")
+    ci_command = [line for line in CI.read_text().splitlines() if line.startswith("python3 -m venv")]
+    assert len(ci_command) == 1 and ci_command[0] in readme
+
+
+def update() -> None:
+    text = README.read_text(encoding="utf-8")
+
+    def fill(block: re.Match[str]) -> str:
+        parts = re.split(r"^\$ ", block.group(1), flags=re.M)
+        rebuilt = [parts[0]]
+        for part in parts[1:]:
+            command, _, output = part.partition("\n")
+            rebuilt.append(f"{command}\n{run_example(command) if command.startswith('chinaind ') else output}")
+        return "```console\n" + "$ ".join(rebuilt) + "```"
+
+    README.write_text(BLOCK_RE.sub(fill, text), encoding="utf-8")
+
+
+if __name__ == "__main__" and "--update" in sys.argv:
+    import os
+    import tempfile
+
+    os.environ["CHINAIND_CACHE_DIR"] = tempfile.mkdtemp()
+    update()
