@@ -112,6 +112,16 @@ def test_reference_errors_survive_caching(kb_copy):
     assert (result.problems[0].line, result.problems[0].col) == (10, 16)
 
 
+def test_cross_record_problems_are_cached_and_still_reported(kb_copy, monkeypatch):
+    (kb_copy / "companies" / "hust.yaml").unlink()
+    _age_tree(kb_copy)
+    first = load(kb_copy, skip_invalid=True).problems
+    import chinaind.loader as loader
+
+    monkeypatch.setattr(loader, "reference_problems", lambda *a: pytest.fail("recomputed on a warm run"))
+    assert load(kb_copy, skip_invalid=True).problems == first and len(first) == 1
+
+
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "foreign-magic", "flip-byte"])
 def test_corrupt_cache_is_ignored_and_rebuilt(kb_copy, monkeypatch, damage):
     _age_tree(kb_copy)
@@ -192,7 +202,7 @@ def test_two_processes_building_at_once(kb_copy, tmp_path):
     assert all(e == "" for _, e in outs)
     files = list((tmp_path / "cc").iterdir())
     assert [f.name for f in files if f.name.startswith(".tmp-")] == []
-    assert cache.read_cache(files[0], kb_copy) != {}
+    assert len(cache.read_cache(files[0], kb_copy)[0]) == 20
 
 
 def test_scan_ignores_non_records(kb_copy):

@@ -132,7 +132,7 @@ def _kb(ctx: typer.Context) -> Any:
         for problem in result.problems:
             _err(f"warning: {problem}")
         _err(f"chinaind: warning: skipped invalid records ({len(result.problems)} problems)")
-    return KnowledgeBase(result.records)
+    return KnowledgeBase(result.records, result.texts)
 
 
 def _span(value: Optional[str], option: str, end: bool) -> Any:
@@ -339,5 +339,29 @@ def validate(
 from . import cli_tools  # noqa: E402,F401
 
 
+# Root options that take a value, to find the subcommand in argv without parsing it.
+_VALUE_OPTIONS = {"--data-dir", "-d"}
+
+
+def requested_command(argv: list[str]) -> str | None:
+    """The subcommand named in argv, if any (skipping the root options before it)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _VALUE_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
 def main() -> None:
+    # Typer converts every registered command to a Click command on each run (about 1.5 ms
+    # each). A run needs only the one it invokes; help, errors and completion still see all.
+    name = requested_command(sys.argv[1:])
+    known = {info.name or info.callback.__name__.replace("_", "-") for info in app.registered_commands}
+    if name in known and not any(k.endswith("_COMPLETE") for k in os.environ):
+        app.registered_commands = [info for info in app.registered_commands
+                                   if (info.name or info.callback.__name__.replace("_", "-")) == name]
     app(prog_name="chinaind")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date
 
@@ -20,7 +19,7 @@ def parse_span(text: str) -> tuple[date, date]:
     month = int(m.group(2))
     if not 1 <= month <= 12:
         raise ValueError(f"{text!r} has no month {month}; months run 01-12")
-    last = calendar.monthrange(year, month)[1]
+    last = _days_in_month(year, month)
     if m.group(3) is None:
         return date(year, month, 1), date(year, month, last)
     day = int(m.group(3))
@@ -28,6 +27,13 @@ def parse_span(text: str) -> tuple[date, date]:
         raise ValueError(f"{text!r} is not a day of {year}-{month:02d}, which has {last} days")
     d = date(year, month, day)
     return d, d
+
+
+def _days_in_month(year: int, month: int) -> int:
+    # calendar.monthrange would cost an import of calendar (and locale) on every run.
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
 
 
 def check(text: str) -> str:

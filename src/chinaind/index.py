@@ -20,8 +20,18 @@ LEAD, PARTNER = "lead", "partner"
 
 
 class KnowledgeBase:
-    def __init__(self, records: dict[str, Record]) -> None:
+    def __init__(self, records: dict[str, Record], texts: dict[str, tuple[str, str]] | None = None) -> None:
         self.records = records
+        self._texts = texts or {}
+
+    @property
+    def texts(self) -> dict[str, tuple[str, str]]:
+        """Normalised search text of every record: from the cache, else computed once."""
+        if len(self._texts) != len(self.records):
+            from .search import search_text
+
+            self._texts = {rid: self._texts.get(rid) or search_text(rec) for rid, rec in self.records.items()}
+        return self._texts
 
     # --- tables -------------------------------------------------------------------------
     @cached_property

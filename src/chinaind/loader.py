@@ -4,7 +4,6 @@ the references between records. Returns plain records; never prints.
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,8 @@ class LoadResult:
     records: dict[str, Record] = field(default_factory=dict)  # id -> record, all types
     problems: list[Problem] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # id -> rel path
+    # id -> normalised (names, text) for search, when the cache supplied it
+    texts: dict[str, tuple[str, str]] | None = None
 
 
 def scan(data_dir: Path) -> list[FileEntry]:
@@ -91,8 +92,8 @@ def validate_entry(data_dir: Path, entry: FileEntry) -> tuple[Record | None, lis
     return validate_file(raw, display, entry.rtype, stem_of(entry.rel))
 
 
-def assemble(data_dir: Path, per_file: list[tuple[FileEntry, Record | None, list[Problem]]]) -> LoadResult:
-    """Combine per-file results: reject duplicate ids, then check every reference."""
+def collect(data_dir: Path, per_file: list[tuple[FileEntry, Record | None, list[Problem]]]) -> LoadResult:
+    """Combine per-file results, rejecting the second and later uses of an id."""
     result = LoadResult()
     for entry, record, problems in per_file:
         result.problems.extend(problems)
@@ -100,16 +101,25 @@ def assemble(data_dir: Path, per_file: list[tuple[FileEntry, Record | None, list
             continue
         rid = record["id"]
         if rid in result.records:
-            other = result.files[rid]
-            result.problems.append(Problem(str(data_dir / entry.rel), 1, 1, f"duplicate id {rid!r}: also used by {data_dir / other}; ids must be unique across the knowledge base"))
+            result.problems.append(_duplicate(data_dir, entry.rel, result.files[rid], rid))
             continue
         result.records[rid] = record
         result.files[rid] = entry.rel
-    result.problems.extend(_reference_problems(data_dir, result))
     return result
 
 
-def _reference_problems(data_dir: Path, result: LoadResult) -> list[Problem]:
+def _duplicate(data_dir: Path, rel: str, first: str, rid: str) -> Problem:
+    from .validate import marks_of
+
+    display = str(data_dir / rel)
+    try:
+        line, col = marks_of((data_dir / rel).read_bytes(), display).get(("id",), (1, 1))
+    except OSError:
+        line, col = 1, 1
+    return Problem(display, line, col, f"duplicate id {rid!r}: also used by {data_dir / first}; ids must be unique across the knowledge base")
+
+
+def reference_problems(data_dir: Path, result: LoadResult) -> list[Problem]:
     ids_by_type: dict[str, set[str]] = {t: set() for t in FOLDERS}
     for rid, rec in result.records.items():
         ids_by_type[rec["type"]].add(rid)
@@ -135,6 +145,8 @@ def _values_at(node: Any, path: tuple[str, ...], loc: tuple[object, ...]) -> Ite
 
 
 def _dangling(data_dir: Path, rel: str, loc: tuple[object, ...], value: str, target: str, known: set[str]) -> Problem:
+    import difflib
+
     from .validate import marks_of
     from .yamlio import locate
 
@@ -156,12 +168,19 @@ def load(data_dir: Path, *, use_cache: bool = True, skip_invalid: bool = False) 
     """Load a knowledge base. Raises InvalidKnowledgeBase unless it is valid or skip_invalid."""
     entries = scan(data_dir)
     if use_cache:
-        from .cache import cached_results
+        from .cache import FileCache
 
-        per_file = cached_results(data_dir, entries, validate_entry)
+        cache = FileCache(data_dir)
+        result = collect(data_dir, cache.results(entries, validate_entry))
+        result.texts = {rid: cache.texts[rel] for rid, rel in result.files.items() if rel in cache.texts}
+        cross = cache.cross_problems()
+        if cross is None:
+            cross = reference_problems(data_dir, result)
+            cache.save(cross)
     else:
-        per_file = [(e, *validate_entry(data_dir, e)) for e in entries]
-    result = assemble(data_dir, per_file)
+        result = collect(data_dir, [(e, *validate_entry(data_dir, e)) for e in entries])
+        cross = reference_problems(data_dir, result)
+    result.problems.extend(cross)
     if result.problems and not skip_invalid:
         raise InvalidKnowledgeBase(result.problems)
     return result

@@ -63,7 +63,7 @@ def search(kb: KnowledgeBase, query: str, kind: str | None, limit: int | None) -
     if not query.strip():
         raise UsageError("search: the query is empty; give a word or name to look for")
     pool = kb.of_type(kind) if kind else list(kb.records.values())
-    hits = run(pool, query, limit=None)
+    hits = run(pool, query, limit=None, texts=kb.texts)
     shown = hits[:limit] if limit else hits
     records = [{**h.record, "match": h.tier} for h in shown]
     notes = [f"showing {len(shown)} of {len(hits)} results; use --limit 0 for all"] if len(shown) < len(hits) else []

@@ -59,8 +59,11 @@ def tsv_field(text: str) -> str:
 
 def render(listing: Listing, fmt: str, stream: IO[str]) -> None:
     if fmt == "json":
-        json.dump(listing.records, stream, ensure_ascii=False, indent=2)
-        stream.write("\n")
+        # One record a line: readable, and json's C encoder (indent= falls back to Python).
+        if not listing.records:
+            stream.write("[]\n")
+        else:
+            stream.write("[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in listing.records) + "\n]\n")
     elif fmt == "jsonl":
         for rec in listing.records:
             stream.write(json.dumps(rec, ensure_ascii=False) + "\n")
