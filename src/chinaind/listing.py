@@ -3,28 +3,27 @@ tabular ones. Commands build Listings; render.py is the one place that prints th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 Record = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     header: str
     get: Callable[[Record], Any]
     # Wide free text (titles, summaries) folds on a terminal; short codes never do.
     wide: bool = False
 
 
-@dataclass
 class Listing:
-    records: list[Record]
-    columns: list[Column]
-    rows: list[Record] | None = None  # tabular rows when they differ from the records
-    title: str | None = None  # shown above a terminal table only
-    notes: list[str] = field(default_factory=list)  # shown under a terminal table only
-    detail: bool = False  # on a terminal, one field/value table per record
+    def __init__(self, records: list[Record], columns: list[Column], *, rows: list[Record] | None = None,
+                 title: str | None = None, notes: list[str] | None = None, detail: bool = False) -> None:
+        self.records = records  # what json, jsonl and yaml print
+        self.columns = columns
+        self.rows = rows  # tabular rows when they differ from the records
+        self.title = title  # shown above a terminal table only
+        self.notes = notes or []  # shown under a terminal table only
+        self.detail = detail  # on a terminal, one field/value table per record
 
     @property
     def table_rows(self) -> list[Record]:

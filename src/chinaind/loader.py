@@ -5,9 +5,8 @@ the references between records. Returns plain records; never prints.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from .errors import InvalidKnowledgeBase, Problem, UsageError
 from .kinds import FOLDERS, REFERENCES
@@ -16,21 +15,20 @@ Record = dict[str, Any]
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
-class FileEntry:
+class FileEntry(NamedTuple):
     rel: str  # path relative to the data dir, with forward slashes
     rtype: str
     size: int
     mtime_ns: int
 
 
-@dataclass
 class LoadResult:
-    records: dict[str, Record] = field(default_factory=dict)  # id -> record, all types
-    problems: list[Problem] = field(default_factory=list)
-    files: dict[str, str] = field(default_factory=dict)  # id -> rel path
-    # id -> normalised (names, text) for search, when the cache supplied it
-    texts: dict[str, tuple[str, str]] | None = None
+    def __init__(self) -> None:
+        self.records: dict[str, Record] = {}  # id -> record, all types
+        self.problems: list[Problem] = []
+        self.files: dict[str, str] = {}  # id -> rel path
+        # id -> normalised (names, text) for search, when the cache supplied it
+        self.texts: dict[str, tuple[str, str]] | None = None
 
 
 def scan(data_dir: Path) -> list[FileEntry]:

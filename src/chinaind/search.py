@@ -7,8 +7,7 @@ find nothing, to tolerate typos.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from .text import has_cjk, names_of, norm, strings_in
 
@@ -19,8 +18,7 @@ _WORD_RE = re.compile(r"[^\W_]{3,}", re.UNICODE)
 FUZZY_CUTOFF = 75.0
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     record: Record
     tier: str
     score: float  # within a tier, higher is better
