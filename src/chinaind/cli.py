@@ -185,9 +185,9 @@ def _check_format(fmt: Optional[str]) -> None:
 @app.command()
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="Words, a name, an id or Chinese text. Typos are tolerated.")],
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="Words, a name, an id or Chinese text. Typos are tolerated.")],
     kind: Annotated[Optional[str], typer.Option("--kind", "-k", metavar="KIND", help="Only policy, company, technology, agency or sector records.")] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="At most this many results; 0 for all.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, metavar="N", help="At most this many results; 0 for all.")] = 20,
     fmt: FormatOpt = None,
 ) -> None:
     """Search every record: exact names first, then text containing the query, then close spellings."""
@@ -203,7 +203,7 @@ def search(
 @app.command()
 def chain(
     ctx: typer.Context,
-    technology: Annotated[str, typer.Argument(help="Technology name, alias or id, e.g. \"fiber laser\".")],
+    technology: Annotated[str, typer.Argument(metavar="TECHNOLOGY", help="Technology name, alias or id, e.g. \"fiber laser\".")],
     fmt: FormatOpt = None,
 ) -> None:
     """A "complete industrial chain" technology: its groups, leads, partners and the policy listing it."""
@@ -216,7 +216,7 @@ def chain(
 @app.command()
 def agency(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Abbreviation, English name or Chinese full or short name (MIIT, 工信部).")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Abbreviation, English name or Chinese full or short name (MIIT, 工信部).")],
     with_: Annotated[Optional[list[str]], typer.Option("--with", "-w", metavar="AGENCY", help="Only documents co-issued with this agency too (repeatable).")] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -235,7 +235,7 @@ def agency(
 @app.command()
 def company(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Organisation name, alias or id.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Organisation name, alias or id.")],
     fmt: FormatOpt = None,
 ) -> None:
     """An organisation: its chain roles, the policies that mention it and its events."""
@@ -248,7 +248,7 @@ def company(
 @app.command()
 def sector(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Sector id, name or alias (robotics, EVs, 半导体).")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Sector id, name or alias (robotics, EVs, 半导体).")],
     since: SinceOpt = None,
     until: UntilOpt = None,
     fmt: FormatOpt = None,
