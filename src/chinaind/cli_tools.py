@@ -1,4 +1,209 @@
 """Commands of the analyst's toolkit, registered on the main app. Same rules as cli.py: only
-typer and the standard library at module level."""
+typer and the standard library at module level; the library is imported inside each command,
+so shell completion and start-up stay fast."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .cli import AgencyOpt, FormatOpt, SectorOpt, SinceOpt, UntilOpt, _check_format, _emit, _kb, _span, app
+from .errors import UsageError
+
+KIND_HELP = "policy, company, technology, agency or sector."
+DepthOpt = Annotated[int, typer.Option("--depth", "-n", min=1, max=10, metavar="N", help="How many steps to walk (1-10).")]
+
+
+# --- explore -----------------------------------------------------------------------------------
+@app.command()
+def related(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="Any record: id, name or alias (catl, MIIT, \"fiber laser\").")],
+    depth: DepthOpt = 2,
+    fmt: FormatOpt = None,
+) -> None:
+    """Records linked to one record, step by step: its policies, agencies, chains, firms and sectors."""
+    from . import graph
+    from .listing import Column, Listing, col
+    from .text import display_name
+
+    _check_format(fmt)
+    kb = _kb(ctx)
+    start = graph.find_record(kb, name)
+    found = graph.walk(graph.build(kb), start["id"], depth)
+    rows = [{"depth": r.depth, "type": kb.records[r.id]["type"], "id": r.id, "name": display_name(kb.records[r.id]),
+             "path": r.path, "steps": [{"from": s.start, "relation": s.label, "to": s.end} for s in r.steps]}
+            for r in found]
+    columns = [col("DEPTH", "depth"), col("TYPE", "type"), col("ID", "id"), col("NAME", "name", wide=True),
+               Column("PATH", lambda r: r["path"], wide=True)]
+    noun = "step" if depth == 1 else "steps"
+    title = f"{display_name(start)} [{start['type']} {start['id']}]: {len(rows)} records within {depth} {noun}"
+    _emit(Listing(rows, columns, title=title), fmt)
+
+
+@app.command()
+def chains(
+    ctx: typer.Context,
+    coverage: Annotated[bool, typer.Option("--coverage", help="One row per status (named, partly named, blank) and one for all, instead of one per technology.")] = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Every chain technology at once: how many leads and partners the source names, and which are blank."""
+    from . import chains as lib
+
+    _check_format(fmt)
+    kb = _kb(ctx)
+    _emit(lib.coverage(kb) if coverage else lib.chains(kb), fmt)
+
+
+@app.command()
+def timeline(
+    ctx: typer.Context,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    agency: AgencyOpt = None,
+    sector: SectorOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Every dated item in date order: policies, organisation events and targets falling due."""
+    from . import timeline as lib
+    from .render import choose_format
+
+    chosen = choose_format(fmt, sys.stdout)
+    listing = lib.timeline(_kb(ctx), since=_span(since, "--since", False), until=_span(until, "--until", True),
+                           agency=agency, sector=sector, by_month=chosen == "table")
+    _emit(listing, chosen)
+
+
+@app.command()
+def stats(ctx: typer.Context, fmt: FormatOpt = None) -> None:
+    """Counts by record kind, agency, sector and month."""
+    from . import stats as lib
+
+    _check_format(fmt)
+    _emit(lib.stats(_kb(ctx)), fmt)
+
+
+@app.command("graph")
+def graph_(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="dot (Graphviz), mermaid (Markdown), gexf (Gephi) or json.")] = "dot",
+    around: Annotated[Optional[str], typer.Option("--around", metavar="NAME_OR_ID", help="Only the records within --depth steps of this one.")] = None,
+    depth: DepthOpt = 2,
+) -> None:
+    """The knowledge graph (policies, agencies, technologies, organisations, sectors and their links)."""
+    from . import graph as lib
+    from .graph_formats import GRAPH_FORMATS, write
+
+    chosen = fmt.strip().lower()
+    if chosen not in GRAPH_FORMATS:
+        raise UsageError(f"--format: unknown graph format {fmt!r}; choose one of {', '.join(GRAPH_FORMATS)}")
+    kb = _kb(ctx)
+    g = lib.build(kb)
+    if around is not None:
+        start = lib.find_record(kb, around)["id"]
+        g = g.subgraph({start, *(r.id for r in lib.walk(g, start, depth))})
+    sys.stdout.write(write(g, chosen))
+
+
+# --- export ------------------------------------------------------------------------------------
+export_app = typer.Typer(name="export", help="Write the knowledge base as a SQLite database or CSV files.",
+                         no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(export_app, name="export")
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace existing files.")]
+
+
+@export_app.command("sqlite")
+def export_sqlite(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="The database file to write, e.g. chinaind.sqlite.")],
+    force: ForceOpt = False,
+) -> None:
+    """One table per record kind, link tables, sources, and full-text search that finds two-character Chinese words."""
+    from .export import check_target, write_sqlite
+
+    check_target(path, force, "sqlite")  # before loading anything
+    counts = write_sqlite(_kb(ctx), path, force=force)
+    sys.stdout.write(f"wrote {path} ({counts['records']} records); open it with sqlite3, "
+                     "whose `about` table shows how to search it\n")
+
+
+@export_app.command("csv")
+def export_csv(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="The folder to write <table>.csv files into (created if missing).")],
+    force: ForceOpt = False,
+) -> None:
+    """The tables of the SQLite export as CSV files (header row, RFC 4180, UTF-8)."""
+    from .export import write_csv
+
+    counts = write_csv(_kb(ctx), directory, force=force)
+    sys.stdout.write(f"wrote {len(counts)} CSV files to {directory}: {counts['records']} records\n")
+
+
+# --- author ------------------------------------------------------------------------------------
+def _kind(value: str, allowed: tuple[str, ...], command: str) -> str:
+    kind = value.strip().lower()
+    if kind not in allowed:
+        raise UsageError(f"{command}: unknown kind {value!r}; choose one of {', '.join(allowed)}")
+    return kind
+
+
+@app.command()
+def schema(
+    kind: Annotated[Optional[str], typer.Argument(metavar="[KIND]", help=f"One record kind: {KIND_HELP} Default: all, keyed by kind.")] = None,
+    write_dir: Annotated[Optional[Path], typer.Option("--write", metavar="DIR", help="Write <kind>.json files into DIR instead of printing.")] = None,
+) -> None:
+    """The JSON Schema of each record kind, for editors (yaml-language-server) to check records while typing."""
+    from .authoring import json_schema, schema_text, write_schemas
+    from .kinds import RECORD_TYPES
+
+    kinds = (_kind(kind, RECORD_TYPES, "schema"),) if kind else RECORD_TYPES
+    if write_dir is not None:
+        if write_dir.exists() and not write_dir.is_dir():
+            raise UsageError(f"schema --write: {write_dir} is a file; give a folder")
+        for path in write_schemas(write_dir, kinds):
+            sys.stdout.write(f"{path}\n")
+        return
+    sys.stdout.write(schema_text(json_schema(kinds[0]) if kind else {k: json_schema(k) for k in kinds}))
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="A new or empty folder.")],
+    empty: Annotated[bool, typer.Option("--empty", help="Only the vocabularies (agencies, sectors) and empty record folders.")] = False,
+) -> None:
+    """Start a knowledge base of your own: a copy of the bundled records, or an empty one."""
+    from .authoring import init as run
+    from .paths import bundled_data_dir
+
+    counts = run(directory, bundled_data_dir(), empty=empty)
+    detail = ", ".join(f"{n} {folder}" for folder, n in counts.items())
+    sys.stdout.write(f"created {directory} ({detail}); add records with "
+                     f"`chinaind --data-dir {directory} new policy ID`, check them with `chinaind validate {directory}`\n")
+
+
+@app.command()
+def new(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(metavar="KIND", help="policy, company or technology.")],
+    rid: Annotated[str, typer.Argument(metavar="ID", help="The new record's id, also its file name (letters, digits, - and _).")],
+    data_dir: Annotated[Optional[str], typer.Option("--data-dir", "-d", metavar="PATH", help="The knowledge base to add to. Default: the global --data-dir, else $CHINAIND_DATA.")] = None,
+) -> None:
+    """Write a record skeleton to fill in: every required field, TODO placeholders, a source block. Prints its path."""
+    import os
+
+    from .authoring import NEW_KINDS, check_id, new_record
+    from .paths import DATA_ENV, resolve_data_dir
+
+    chosen_kind = _kind(kind, NEW_KINDS, "new")
+    check_id(rid)
+    root = (ctx.find_root().obj or {}).get("data_dir")
+    chosen = data_dir or root or os.environ.get(DATA_ENV)
+    if not chosen:
+        raise UsageError("new: no knowledge base given, and the bundled records are not edited in place; "
+                         "create your own with `chinaind init DIR`, then pass --data-dir DIR or set CHINAIND_DATA")
+    for path in new_record(resolve_data_dir(chosen), chosen_kind, rid):
+        sys.stdout.write(f"{path}\n")

@@ -1,0 +1,193 @@
+"""Exporting the knowledge base: a SQLite database (tables, foreign keys, full-text search) or
+a folder of CSV files holding the same tables. Writes files; never prints.
+
+Full-text search and Chinese
+----------------------------
+SQLite's `unicode61` tokenizer does not segment Chinese: a run like 机器人应用 would be one
+token, so the word 机器 would never match, and the `trigram` tokenizer ignores queries shorter
+than three characters. So the `search` FTS5 table indexes a rewritten text: every run of Han
+characters becomes its overlapping character bigrams (机器人 -> "机器 器人"), Latin text keeps
+its words. A query is rewritten the same way and asked as a phrase:
+
+    机器     ->  "机器"
+    机器人   ->  "机器 器人"        (consecutive bigrams: only where 机器人 is written)
+    robot    ->  "robot"           (add * for a prefix: "robot"*)
+    机       ->  "机"*             (one character: bigrams starting with it)
+
+    SELECT r.id, r.type, r.name FROM search JOIN records r USING (id)
+    WHERE search MATCH '"机器 器人"' ORDER BY rank;
+
+`fts_query()` does the rewrite in Python; the `about` table in the database repeats these rules.
+For plain substring matching use the `record_search` view: WHERE body LIKE '%机器%'.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import sqlite3
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+from .export_tables import Table, build_tables
+from .index import KnowledgeBase
+from .kinds import RECORD_TYPES
+from .text import names_of, strings_in
+
+# Han ideographs (BMP, extension A, compatibility, and the supplementary planes).
+_HAN_RUN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+
+ABOUT = [
+    ("generator", "chinaind export sqlite"),
+    ("search", "FTS5 table search(id, type, names, body), tokenizer unicode61; names and body hold the "
+               "record text with every run of Han characters rewritten as its overlapping bigrams"),
+    ("query rewrite", "write each query word as an FTS5 phrase, with Han runs as their bigrams: "
+                      "机器 -> \"机器\"; 机器人 -> \"机器 器人\"; robot -> \"robot\" (\"robot\"* for a prefix); "
+                      "a single Han character -> \"机\"* (bigrams starting with it)"),
+    ("example", "SELECT r.id, r.type, r.name FROM search JOIN records r USING (id) "
+                "WHERE search MATCH '\"机器 器人\"' ORDER BY rank"),
+    ("substring", "SELECT id, type, name FROM record_search WHERE body LIKE '%机器%'"),
+    ("link roles", "policy_agency.role: lead (first issuer), co-issuer, republisher; "
+                   "chain_member.role: lead, partner; sources.part: '' for the record, events.N for an event"),
+]
+
+
+def fts_text(text: str) -> str:
+    """Text as the index sees it: NFKC (full-width Latin folds), Han runs as bigrams."""
+    return _HAN_RUN_RE.sub(lambda m: " " + " ".join(_bigrams(m.group())) + " ", unicodedata.normalize("NFKC", text))
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
+
+
+def fts_query(query: str) -> str:
+    """An FTS5 MATCH expression for `query`: each whitespace-separated word one phrase (all
+    must match). Raises UsageError for an empty query."""
+    phrases = []
+    for word in unicodedata.normalize("NFKC", query).split():
+        phrase = '"' + " ".join(fts_text(word).split()).replace('"', '""') + '"'
+        # One Han character is no bigram: match the bigrams (or lone characters) it starts.
+        phrases.append(phrase + "*" if len(word) == 1 and _HAN_RUN_RE.fullmatch(word) else phrase)
+    if not phrases:
+        raise UsageError("the search query is empty")
+    return " ".join(phrases)
+
+
+def _search_rows(kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for rtype in RECORD_TYPES:
+        for rec in kb.of_type(rtype):
+            rows.append((rec["id"], rtype, "\n".join(names_of(rec)), "\n".join(strings_in(rec))))
+    return rows
+
+
+# --- SQLite ------------------------------------------------------------------------------------
+def _ddl(table: Table) -> str:
+    parts = [f"{name} {decl}" for name, decl in table.columns]
+    parts.append(f"PRIMARY KEY ({', '.join(table.primary_key)})")
+    # Deferred: rows go in kind by kind, and parents may come after their children.
+    parts += [f"FOREIGN KEY ({col}) REFERENCES {ref} DEFERRABLE INITIALLY DEFERRED"
+              for col, ref in table.foreign_keys]
+    return f"CREATE TABLE {table.name} (\n  " + ",\n  ".join(parts) + "\n)"
+
+
+def check_target(path: Path, force: bool, what: str) -> None:
+    if path.is_dir():
+        raise UsageError(f"export {what}: {path} is a folder; give a file name")
+    if path.exists() and not force:
+        raise UsageError(f"export {what}: {path} exists; pass --force to replace it")
+    if not path.parent.is_dir():
+        raise UsageError(f"export {what}: the folder {path.parent} does not exist")
+
+
+def write_sqlite(kb: KnowledgeBase, path: Path, *, force: bool = False) -> dict[str, int]:
+    """Write the database to `path` (atomically: a reader never sees half a file). Returns the
+    row count of every table."""
+    check_target(path, force, "sqlite")
+    tables = build_tables(kb)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        con = sqlite3.connect(tmp)
+        try:
+            _fill(con, tables, _search_rows(kb))
+        finally:
+            con.close()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    counts = {t.name: len(t.rows) for t in tables}
+    counts["search"] = len(kb.records)
+    return counts
+
+
+def _fill(con: sqlite3.Connection, tables: list[Table], search: list[tuple[str, str, str, str]]) -> None:
+    con.execute("PRAGMA foreign_keys = ON")
+    with con:
+        for table in tables:
+            con.execute(_ddl(table))
+            marks = ", ".join("?" * len(table.columns))
+            con.executemany(f"INSERT INTO {table.name} VALUES ({marks})", table.rows)
+        con.execute("CREATE TABLE record_text (id TEXT NOT NULL PRIMARY KEY REFERENCES records(id) "
+                    "DEFERRABLE INITIALLY DEFERRED, names TEXT NOT NULL, body TEXT NOT NULL)")
+        con.executemany("INSERT INTO record_text VALUES (?, ?, ?)", [(i, n, b) for i, _, n, b in search])
+        con.execute("CREATE VIEW record_search AS SELECT r.id, r.type, r.name, t.names, t.body "
+                    "FROM record_text t JOIN records r USING (id)")
+        con.execute("CREATE VIRTUAL TABLE search USING fts5(id UNINDEXED, type UNINDEXED, names, body, "
+                    "tokenize = 'unicode61 remove_diacritics 2')")
+        con.executemany("INSERT INTO search VALUES (?, ?, ?, ?)",
+                        [(i, t, fts_text(n), fts_text(b)) for i, t, n, b in search])
+        con.execute("CREATE TABLE about (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)")
+        con.executemany("INSERT INTO about VALUES (?, ?)", ABOUT)
+        bad = con.execute("PRAGMA foreign_key_check").fetchall()
+        if bad:  # build_tables drops dangling links; a row here is a bug, not bad data
+            raise RuntimeError(f"export produced rows breaking foreign keys: {bad[:3]}")
+    con.execute("VACUUM")
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+def csv_tables(kb: KnowledgeBase) -> list[Table]:
+    """The tables a CSV export holds: those of the database, with the original record text
+    (the FTS index itself is an SQLite structure)."""
+    text = Table("record_text", [("id", "TEXT"), ("names", "TEXT"), ("body", "TEXT")], ("id",),
+                 rows=[(i, n, b) for i, _, n, b in _search_rows(kb)])
+    return [*build_tables(kb), text]
+
+
+def write_csv(kb: KnowledgeBase, folder: Path, *, force: bool = False) -> dict[str, int]:
+    """One `<table>.csv` per table: a header row, RFC 4180 quoting, CRLF line ends, UTF-8."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"export csv: {folder} is a file; give a folder")
+    tables = csv_tables(kb)
+    clashes = [t.name + ".csv" for t in tables if (folder / f"{t.name}.csv").exists()]
+    if clashes and not force:
+        raise UsageError(f"export csv: {folder} already holds {', '.join(clashes[:3])}"
+                         f"{' ...' if len(clashes) > 3 else ''}; pass --force to replace them")
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in tables:
+        target = folder / f"{table.name}.csv"
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                writer = csv.writer(fh, lineterminator="\r\n")
+                writer.writerow(table.header)
+                writer.writerows([_csv_value(v) for v in row] for row in table.rows)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return {t.name: len(t.rows) for t in tables}
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -1,0 +1,184 @@
+"""`chinaind export sqlite|csv`: tables, foreign keys, sources, and Chinese full-text search."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chinaind.export import fts_query, fts_text
+
+SQLITE_CLI = "/usr/bin/sqlite3"
+TABLES = ["records", "sectors", "agencies", "companies", "technologies", "policies", "aliases",
+          "policy_agency", "policy_sector", "policy_technology", "policy_organisation", "policy_reference",
+          "chain_group", "chain_member", "company_sector", "technology_sector", "targets", "target_sector",
+          "events", "event_party", "sources"]
+HITS = {"机器": ["robot-plus", "robotics"], "机器人": ["robot-plus", "robotics"], "robot": ["robot-plus", "rv-reducer"],
+        "工信": ["MIIT"], "半导体": ["semiconductors"], "人应": [], "机": ["robot-plus", "robotics"]}
+
+
+@pytest.fixture
+def db(fx, tmp_path: Path) -> Path:
+    path = tmp_path / "kb.sqlite"
+    result = fx("export", "sqlite", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"wrote {path} (20 records); open it with sqlite3, whose `about` table shows how to search it\n"
+    return path
+
+
+def fts_ids(con: sqlite3.Connection, match: str) -> list[str]:
+    rows = con.execute("SELECT r.id FROM search JOIN records r USING (id) WHERE search MATCH ? ORDER BY r.id", (match,))
+    return [r[0] for r in rows]
+
+
+def test_query_rewrite():
+    assert fts_text("《“机器人+”应用》 Robot") == "《“ 机器 器人 +” 应用 》 Robot"
+    assert fts_query("机器人") == '"机器 器人"'
+    assert fts_query("机器") == '"机器"'
+    assert fts_query("robot 半导体") == '"robot" "半导 导体"'
+    assert fts_query("机") == '"机"*'
+    assert fts_query('say "hi"') == '"say" """hi"""'
+    assert fts_query("ＲＯＢＯＴ") == '"ROBOT"'  # full-width folds as it does in the index
+
+
+@pytest.mark.parametrize("query", list(HITS))
+def test_fts_with_the_sqlite3_module(db, query):
+    con = sqlite3.connect(db)
+    assert fts_ids(con, fts_query(query)) == HITS[query]
+
+
+def test_fts_literal_queries_as_documented(db):
+    con = sqlite3.connect(db)
+    assert fts_ids(con, '"机器"') == ["robot-plus", "robotics"]
+    assert fts_ids(con, '"机器 器人"') == ["robot-plus", "robotics"]
+    assert fts_ids(con, "robot") == ["robot-plus", "rv-reducer"]
+    example = dict(con.execute("SELECT key, value FROM about"))["example"]
+    assert sorted(r[0] for r in con.execute(example)) == ["robot-plus", "robotics"]
+    like = con.execute("SELECT id FROM record_search WHERE body LIKE '%机器%' ORDER BY id").fetchall()
+    assert [r[0] for r in like] == ["robot-plus", "robotics"]
+
+
+@pytest.mark.skipif(not Path(SQLITE_CLI).exists(), reason="no sqlite3 command-line shell")
+def test_fts_with_the_sqlite3_cli(db):
+    def ask(sql: str) -> list[str]:
+        out = subprocess.run([SQLITE_CLI, str(db), sql], capture_output=True, text=True, check=True).stdout
+        return out.split()
+
+    base = "SELECT r.id FROM search JOIN records r USING (id) WHERE search MATCH '{}' ORDER BY r.id"
+    assert ask(base.format('"机器"')) == ["robot-plus", "robotics"]
+    assert ask(base.format('"机器 器人"')) == ["robot-plus", "robotics"]
+    assert ask(base.format('"robot"')) == ["robot-plus", "rv-reducer"]
+    assert ask("PRAGMA foreign_key_check") == []
+    assert ask("PRAGMA integrity_check") == ["ok"]
+
+
+def test_tables_keys_and_rows(db):
+    con = sqlite3.connect(db)
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert set(TABLES) | {"record_text", "search", "about"} <= names
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    fks = {(r[2], r[3], r[4]) for r in con.execute("PRAGMA foreign_key_list(chain_member)")}
+    assert {("technologies", "technology_id", "id"), ("companies", "organisation_id", "id")} <= fks
+    assert con.execute("SELECT * FROM policy_agency WHERE policy_id = 'robot-plus' ORDER BY position").fetchall() == [
+        ("robot-plus", "MIIT", 1, "lead"), ("robot-plus", "NDRC", 2, "co-issuer")]
+    assert con.execute("SELECT group_no, role, position, organisation_id FROM chain_member "
+                       "WHERE technology_id = 'fiber-laser' ORDER BY role, position").fetchall() == [
+        (1, "lead", 1, "wuhan-raycus"), (1, "partner", 1, "hust"), (1, "partner", 2, "catl")]
+    assert con.execute("SELECT partners_total FROM chain_group WHERE technology_id = 'fiber-laser'").fetchone() == (18,)
+    assert con.execute("SELECT target_id, comparator, value, deadline FROM targets WHERE policy_id = 'robot-plus' "
+                       "ORDER BY position").fetchall() == [("robot-density", "exactly", 492, "2025"),
+                                                         ("applications", "more-than", 200, "2025")]
+    assert con.execute("SELECT date, amount, currency FROM events WHERE organisation_id = 'catl'").fetchone() == (
+        "2023-02-10", 190000000, "USD")
+    assert con.execute("SELECT count(*) FROM sources").fetchone() == (17,)
+    assert con.execute("SELECT part FROM sources WHERE record_id = 'catl' ORDER BY part").fetchall() == [("",), ("events.1",)]
+    assert con.execute("SELECT date FROM policies WHERE id = 'miit-month-item'").fetchone() == ("2023-01",)
+
+
+def test_refuses_to_overwrite_without_force(fx, db):
+    before = db.read_bytes()
+    result = fx("export", "sqlite", str(db))
+    assert result.exit_code == 2
+    assert result.stderr == f"chinaind: export sqlite: {db} exists; pass --force to replace it\n"
+    assert db.read_bytes() == before
+    assert fx("export", "sqlite", str(db), "--force").exit_code == 0
+    assert sorted(p.name for p in db.parent.iterdir()) == ["kb.sqlite"]  # no temporary files left
+
+
+def test_bad_targets_exit_2(fx, tmp_path):
+    assert fx("export", "sqlite", str(tmp_path)).exit_code == 2  # a folder
+    assert fx("export", "sqlite", str(tmp_path / "missing" / "kb.sqlite")).exit_code == 2
+    assert fx("export", "xlsx", str(tmp_path / "x")).exit_code == 2
+
+
+def test_skip_invalid_export_keeps_foreign_keys(run, kb_copy, tmp_path):
+    path = kb_copy / "policies" / "robot-plus.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("issuers: [MIIT, NDRC]", "issuers: [MIIT, NOPE]"),
+                    encoding="utf-8")
+    db = tmp_path / "out.sqlite"
+    result = run("--data-dir", str(kb_copy), "--skip-invalid", "export", "sqlite", str(db))
+    assert result.exit_code == 0, result.stderr
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert con.execute("SELECT agency_id FROM policy_agency WHERE policy_id = 'robot-plus'").fetchall() == [("MIIT",)]
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+def read_csv(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def test_csv_holds_the_same_tables(fx, db, tmp_path):
+    out = tmp_path / "csv"
+    result = fx("export", "csv", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"wrote 22 CSV files to {out}: 20 records\n"
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.csv" for t in [*TABLES, "record_text"])
+    con = sqlite3.connect(db)
+    for table in [*TABLES, "record_text"]:
+        rows = read_csv(out / f"{table}.csv")
+        cursor = con.execute(f"SELECT * FROM {table}")
+        assert rows[0] == [d[0] for d in cursor.description]
+        expected = [["" if v is None else str(v) for v in row] for row in cursor.fetchall()]
+        assert sorted(rows[1:]) == sorted(expected), table
+
+
+def test_csv_is_rfc4180(fx, tmp_path):
+    out = tmp_path / "csv"
+    fx("export", "csv", str(out))
+    raw = (out / "policies.csv").read_bytes()
+    assert raw.count(b"\r\n") == 6 and b"\n" not in raw.replace(b"\r\n", b"")
+    assert b'"Implementation Plan for ""Robot +"" Application Actions"' in raw
+    assert "《“机器人+”应用行动实施方案》" in raw.decode("utf-8")
+    sources = read_csv(out / "sources.csv")
+    assert sources[0] == ["record_id", "part", "position", "publication", "issue_date", "section", "url"]
+    assert ["catl", "events.1", "1", "Test Gazette", "2023-03-01", "Fixture", ""] in sources
+
+
+def test_csv_refuses_to_overwrite(fx, tmp_path):
+    out = tmp_path / "csv"
+    assert fx("export", "csv", str(out)).exit_code == 0
+    result = fx("export", "csv", str(out))
+    assert result.exit_code == 2 and "pass --force" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert fx("export", "csv", str(out), "--force").exit_code == 0
+    (tmp_path / "file").write_text("x")
+    assert fx("export", "csv", str(tmp_path / "file")).exit_code == 2
+
+
+def test_export_without_subcommand_shows_help(fx):
+    result = fx("export")
+    assert result.exit_code == 0 and "sqlite" in result.stdout and "csv" in result.stdout
+
+
+def test_toolkit_imports_nothing_at_start_up():
+    # Shell completion imports the CLI on every TAB: the toolkit's modules load only when run.
+    modules = ["sqlite3", "chinaind.export", "chinaind.export_tables", "chinaind.graph", "chinaind.graph_formats",
+               "chinaind.tree", "chinaind.chains", "chinaind.timeline", "chinaind.stats", "chinaind.authoring"]
+    code = f"import sys, chinaind.cli; print([m for m in {modules!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
