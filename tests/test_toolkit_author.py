@@ -120,7 +120,7 @@ SOURCE = {"publication": "My notes", "issue_date": "2023-05-02", "section": "p. 
 def fill_in(text: str, values: dict[str, str]) -> str:
     """Replace each `key: TODO ...` line (comment and all) by `key: value`."""
     for key, value in {**values, **SOURCE}.items():
-        text, n = re.subn(rf"^(\s*(?:- )?{key}): TODO.*$", lambda m: f"{m.group(1)}: {value}", text, flags=re.M)
+        text, n = re.subn(rf"^(\s*(?:- )?{key}): TODO.*$", lambda m, v=value: f"{m.group(1)}: {v}", text, flags=re.M)
         assert n == 1, key
     assert "TODO" not in text.split("\nid:", 1)[1]  # only the header comment still says TODO
     return text

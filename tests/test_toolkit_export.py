@@ -182,3 +182,30 @@ def test_toolkit_imports_nothing_at_start_up():
     code = f"import sys, chinaind.cli; print([m for m in {modules!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- properties of the bigram index --------------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+HAN = st.characters(min_codepoint=0x4E00, max_codepoint=0x4E40)
+TEXT = st.lists(st.one_of(st.text(HAN, min_size=1, max_size=6), st.sampled_from(["robot", " ", "+", "，", "Ａ", "1"])),
+                max_size=8).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(TEXT, st.data())
+def test_any_han_substring_of_two_or_more_is_found(text, data):
+    """Whatever the text, every run of two or more Han characters written in it matches."""
+    import re
+
+    runs = re.findall("[\u4e00-\u9fff]{2,}", text)
+    if not runs:
+        return
+    run_ = data.draw(st.sampled_from(runs))
+    start = data.draw(st.integers(0, len(run_) - 2))
+    end = data.draw(st.integers(start + 2, len(run_)))
+    con = sqlite3.connect(":memory:")
+    con.execute("CREATE VIRTUAL TABLE s USING fts5(body, tokenize = 'unicode61 remove_diacritics 2')")
+    con.execute("INSERT INTO s VALUES (?)", (fts_text(text),))
+    assert con.execute("SELECT count(*) FROM s WHERE s MATCH ?", (fts_query(run_[start:end]),)).fetchone() == (1,)

@@ -130,3 +130,21 @@ def test_unknown_graph_format_exit_2(fx):
 def test_unknown_around_exit_1(fx):
     result = fx("graph", "--around", "xyzzy")
     assert result.exit_code == 1 and result.stderr == "chinaind: no record matches 'xyzzy'\n"
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.text())
+def test_escaped_labels_stay_inside_their_quotes(text):
+    from chinaind.graph_formats import dot_string, mermaid_label
+
+    dot = dot_string(text)
+    inner = dot[1:-1]
+    assert dot[0] == dot[-1] == '"' and "\n" not in dot and "\r" not in dot
+    # every quote inside is escaped: strip escaped pairs, no bare quote remains
+    assert '"' not in re.sub(r"\\.", "", inner)
+    label = mermaid_label(text)
+    plain = label.replace("<br/>", "")
+    assert not set(plain) & set('"\n\r<>`')

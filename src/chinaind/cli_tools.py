@@ -26,22 +26,10 @@ def related(
     fmt: FormatOpt = None,
 ) -> None:
     """Records linked to one record, step by step: its policies, agencies, chains, firms and sectors."""
-    from . import graph
-    from .listing import Column, Listing, col
-    from .text import display_name
+    from .graph import related as run
 
     _check_format(fmt)
-    kb = _kb(ctx)
-    start = graph.find_record(kb, name)
-    found = graph.walk(graph.build(kb), start["id"], depth)
-    rows = [{"depth": r.depth, "type": kb.records[r.id]["type"], "id": r.id, "name": display_name(kb.records[r.id]),
-             "path": r.path, "steps": [{"from": s.start, "relation": s.label, "to": s.end} for s in r.steps]}
-            for r in found]
-    columns = [col("DEPTH", "depth"), col("TYPE", "type"), col("ID", "id"), col("NAME", "name", wide=True),
-               Column("PATH", lambda r: r["path"], wide=True)]
-    noun = "step" if depth == 1 else "steps"
-    title = f"{display_name(start)} [{start['type']} {start['id']}]: {len(rows)} records within {depth} {noun}"
-    _emit(Listing(rows, columns, title=title), fmt)
+    _emit(run(_kb(ctx), name, depth), fmt)
 
 
 @app.command()

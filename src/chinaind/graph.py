@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 from .index import KnowledgeBase
 from .kinds import RECORD_TYPES
+from .listing import Column, Listing, col
 from .text import display_name, names_of, norm
 
 Record = dict[str, Any]
@@ -144,6 +145,20 @@ def walk(graph: Graph, start: str, depth: int) -> list[Reached]:
     found = [r for r in reached.values() if r.id != start]
     found.sort(key=lambda r: (r.depth, graph.rank(r.id)))
     return found
+
+
+def related(kb: KnowledgeBase, name: str, depth: int) -> Listing:
+    """The records within `depth` steps of the one `name` finds, each with the path to it."""
+    start = find_record(kb, name)
+    found = walk(build(kb), start["id"], depth)
+    rows = [{"depth": r.depth, "type": kb.records[r.id]["type"], "id": r.id, "name": display_name(kb.records[r.id]),
+             "path": r.path, "steps": [{"from": s.start, "relation": s.label, "to": s.end} for s in r.steps]}
+            for r in found]
+    columns = [col("DEPTH", "depth"), col("TYPE", "type"), col("ID", "id"), col("NAME", "name", wide=True),
+               Column("PATH", lambda r: r["path"], wide=True)]
+    noun = "step" if depth == 1 else "steps"
+    title = f"{display_name(start)} [{start['type']} {start['id']}]: {len(rows)} records within {depth} {noun}"
+    return Listing(rows, columns, title=title)
 
 
 def find_record(kb: KnowledgeBase, name: str) -> Record:
