@@ -301,3 +301,28 @@ def test_validate_fixture(run):
     assert r.exit_code == 0
     assert r.stdout == f"valid: 20 records in {FIXTURE_KB} (4 agency, 4 company, 5 policy, 4 sector, 3 technology)\n"
     assert json.loads(run("validate", str(FIXTURE_KB), "-f", "json").stdout) == []
+
+
+def test_chain_tree_off_terminal(fx):
+    r = fx("chain", "fibre laser", "-f", "tree")
+    assert r.exit_code == 0
+    assert r.stdout == (
+        "Fiber laser [fiber-laser] · listed in cic-notice-2022 (2023-01-30)\n"
+        "└── group 1\n"
+        "    └── lead: Wuhan Raycus Fiber Laser [wuhan-raycus]\n"
+        "        └── partners: 2 of 18 named\n"
+        "            ├── Huazhong University of Science and Technology [hust]\n"
+        "            ├── CATL 宁德时代 [catl]\n"
+        "            └── +16 more not named\n"
+    )
+
+
+def test_tree_is_only_for_chain(fx):
+    r = fx("list", "policies", "-f", "tree")
+    assert r.exit_code == 2 and "unknown format 'tree'" in r.stderr
+
+
+def test_partial_names_resolve_when_unambiguous(fx):
+    assert fx("chain", "etching", "-f", "json").exit_code == 0
+    r = fx("agency", "commission")
+    assert r.exit_code == 1 and r.stderr.startswith("chinaind: agency: 'commission' matches several of them, give one: NDRC")

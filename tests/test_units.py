@@ -65,12 +65,13 @@ def kb() -> KnowledgeBase:
     ("technology", "fibre-laser", "fiber-laser"), ("technology", "Fiber Lazer", "fiber-laser"),
     ("technology", "ＲＶ　reducer", "rv-reducer"),  # full-width text pasted from a PDF
     ("company", "raycus", "wuhan-raycus"), ("sector", "chips", "semiconductors"),
+    ("technology", "etching", "etching-gas"), ("technology", "laser", "fiber-laser"), ("agency", "standardization", "SAC"),
 ])
 def test_resolve(kb, rtype, name, rid):
     assert kb.resolve(rtype, name)["id"] == rid
 
 
-@pytest.mark.parametrize("rtype, name", [("agency", "SA"), ("agency", "MOFCOM"), ("technology", "laser"), ("sector", "")])
+@pytest.mark.parametrize("rtype, name", [("agency", "SA"), ("agency", "MOFCOM"), ("agency", "commission"), ("technology", "lase"), ("sector", "")])
 def test_resolve_refuses_guesses(kb, rtype, name):
     with pytest.raises(NotFoundError):
         kb.resolve(rtype, name)
@@ -83,3 +84,10 @@ def test_search_tiers(kb):
     assert [(h.record["id"], h.tier) for h in words] == [("rv-reducer", "words"), ("cic-notice-2022", "words")]
     assert {h.tier for h in search(kb.records.values(), "redcuer")} == {"fuzzy"}
     assert [h.record["id"] for h in search(kb.records.values(), "机器人")] == ["robotics", "robot-plus"]
+
+
+def test_ambiguous_name_lists_the_candidates(kb):
+    with pytest.raises(NotFoundError) as err:
+        kb.resolve("agency", "Commission")
+    assert str(err.value) == ("agency: 'Commission' matches several of them, give one: NDRC (National Development and "
+                              "Reform Commission), SASAC (State-owned Assets Supervision and Administration Commission)")

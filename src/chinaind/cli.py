@@ -204,13 +204,32 @@ def search(
 def chain(
     ctx: typer.Context,
     technology: Annotated[str, typer.Argument(metavar="TECHNOLOGY", help="Technology name, alias or id, e.g. \"fiber laser\".")],
-    fmt: FormatOpt = None,
+    fmt: Annotated[Optional[str], typer.Option(
+        "--format", "-f", metavar="FORMAT",
+        help="tree (technology, groups, leads, partners), or any listing format: table, tsv, csv, json, jsonl, yaml, ids.")] = None,
 ) -> None:
     """A "complete industrial chain" technology: its groups, leads, partners and the policy listing it."""
     from . import queries
 
+    if fmt is not None and fmt.strip().lower() == "tree":
+        kb = _kb(ctx)
+        _emit_tree(kb, kb.resolve("technology", technology))
+        return
     _check_format(fmt)
     _emit(queries.chain(_kb(ctx), technology), fmt)
+
+
+def _emit_tree(kb: Any, tech: Any) -> None:
+    from .tree import chain_tree
+
+    if _isatty(sys.stdout):
+        from rich.console import Console
+
+        from .tree import rich_tree
+
+        Console(file=sys.stdout, markup=False, highlight=False, emoji=False).print(rich_tree(kb, tech))
+    else:
+        write_out(lambda: sys.stdout.write("\n".join(chain_tree(kb, tech)) + "\n"))
 
 
 @app.command()

@@ -33,10 +33,14 @@ class NotFoundError(ChinaindError):
 
     exit_code = 1
 
-    def __init__(self, what: str, name: str, suggestions: list[str] | None = None) -> None:
+    def __init__(self, what: str, name: str, suggestions: list[str] | None = None, ambiguous: bool = False) -> None:
         self.what = what
         self.name = name
         self.suggestions = suggestions or []
+        if ambiguous:
+            message = f"{name!r} matches several of them, give one: {', '.join(self.suggestions)}"
+            super().__init__(f"{what}: {message}")
+            return
         hint = f"; closest: {', '.join(self.suggestions)}" if self.suggestions else ""
         super().__init__(f"no {what} matches {name!r}{hint}")
 

@@ -110,6 +110,11 @@ class KnowledgeBase:
             rec = self.records.get(rid)
             if rec is not None and rec["type"] == rtype:
                 return rec
+        partial = self._containing(rtype, key)
+        if len(partial) == 1:
+            return self.records[partial[0]]
+        if len(partial) > 1:
+            raise NotFoundError(label, name, [self._label(rid) for rid in partial[:5]], ambiguous=True)
         from .search import fuzzy_names
 
         matches = [(table[n][0], score) for n, score in fuzzy_names(key, list(table))]
@@ -117,6 +122,16 @@ class KnowledgeBase:
             return self.records[matches[0][0]]
         suggestions = list(dict.fromkeys(rid for rid, _ in matches))
         raise NotFoundError(label, name, [self._label(s) for s in suggestions[:3]])
+
+    def _containing(self, rtype: str, key: str) -> list[str]:
+        """Records with a name holding `key` as whole words ("etching" in "semiconductor
+        etching gas"); not for very short keys, which are abbreviations."""
+        if len(key) < 3:
+            return []
+        from .search import _whole_word
+
+        found = [ids for name, ids in self._names[rtype].items() if key in name and _whole_word(key, name)]
+        return list(dict.fromkeys(rid for ids in found for rid in ids))
 
     def _label(self, rid: str) -> str:
         rec = self.records[rid]
