@@ -46,7 +46,11 @@ def run_example(command: str) -> str:
     real_isatty = render._isatty
     try:
         for i, stage in enumerate(command.split(" | ")):
-            args = shlex.split(stage)[1:]
+            words = shlex.split(stage)
+            if words[0] in ("grep", "head"):
+                stdin = output = _filter(words, stdin or "")
+                continue
+            args = words[1:]
             last = i == len(command.split(" | ")) - 1
             # Only the last stage of a pipeline writes to the terminal.
             render._isatty = (lambda stream: True) if last else (lambda stream: False)
@@ -56,6 +60,14 @@ def run_example(command: str) -> str:
     finally:
         render._isatty = real_isatty
     return output
+
+
+def _filter(words: list[str], text: str) -> str:
+    """The two shell filters the README uses after chinaind: grep PATTERN and head -N."""
+    lines = text.splitlines(keepends=True)
+    if words[0] == "grep":
+        return "".join(line for line in lines if re.search(words[1], line))
+    return "".join(lines[: int(words[1].lstrip("-"))])
 
 
 @pytest.mark.parametrize("command, expected", examples(README.read_text(encoding="utf-8")))
