@@ -1,0 +1,249 @@
+"""The cache and concurrency, seen from the command line: a cache left truncated or garbage by a
+killed process is detected and rebuilt; several chinaind processes running while records are
+being edited each see, for every record, the old or the new version, never a mix, never a
+crash; once the edits stop, everyone sees the new data."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+
+from chinaind import cache
+from hostile_support import PROBLEM_RE
+
+CHINAIND = Path(sys.executable).parent / "chinaind"
+OLD_NS = 1_600_000_000_000_000_000
+N_RECORDS = 24
+
+
+def _age(root: Path) -> None:
+    for p in root.rglob("*.yaml"):
+        os.utime(p, ns=(OLD_NS, OLD_NS))
+
+
+def _record(i: int, version: int) -> str:
+    rid = f"s{i:02d}"
+    # Versions differ in length too, so size alone tells them apart as often as not.
+    return f"id: {rid}\nname: v{version} {rid}\ndescription: v{version} description {rid} {'+' * (version % 7)}\n"
+
+
+def _kb(tmp_path: Path, version: int = 0) -> Path:
+    kb = tmp_path / "kb"
+    (kb / "sectors").mkdir(parents=True)
+    for i in range(N_RECORDS):
+        (kb / "sectors" / f"s{i:02d}.yaml").write_text(_record(i, version))
+    _age(kb)
+    return kb
+
+
+def _ids_and_names(run, kb: Path) -> list[tuple[str, str]]:
+    r = run("--data-dir", str(kb), "list", "sectors", "-f", "json")
+    assert r.exit_code == 0 and r.stderr == "", r.stderr
+    return [(rec["id"], rec["name"]) for rec in json.loads(r.stdout)]
+
+
+def _garbage(blob: bytes) -> bytes:
+    rng = random.Random(5)
+    return bytes(rng.randrange(256) for _ in range(len(blob)))
+
+
+def _valid_header_bad_payload(blob: bytes) -> bytes:
+    payload = b"\xff\x00 not marshal data \x00" * 10
+    return cache.MAGIC + cache._HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+
+
+def _valid_header_foreign_payload(blob: bytes) -> bytes:
+    import marshal
+
+    payload = marshal.dumps(("some other version", {"sectors/s00.yaml": "junk"}, None))
+    return cache.MAGIC + cache._HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+
+
+DAMAGE = {
+    "truncated-half": lambda b: b[: len(b) // 2],
+    "truncated-header": lambda b: b[:10],
+    "empty": lambda b: b"",
+    "garbage-same-length": _garbage,
+    "zeros": lambda b: bytes(len(b)),
+    "one-bit-flipped": lambda b: b[:-5] + bytes([b[-5] ^ 1]) + b[-4:],
+    "appended-junk": lambda b: b + b"\x00junk",
+    "valid-header-bad-payload": _valid_header_bad_payload,
+    "valid-header-foreign-payload": _valid_header_foreign_payload,
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_damaged_cache_is_detected_and_rebuilt(run, tmp_path, damage):
+    kb = _kb(tmp_path)
+    expected = _ids_and_names(run, kb)
+    path = cache.cache_file(kb)
+    good = path.read_bytes()
+    assert cache.read_cache(path, kb)[0], "the first run should have built the cache"
+    path.write_bytes(DAMAGE[damage](good))
+    assert _ids_and_names(run, kb) == expected
+    entries, _ = cache.read_cache(path, kb)
+    assert len(entries) == N_RECORDS, "the damaged cache was not rebuilt"
+    r = run("validate", str(kb))
+    assert r.exit_code == 0 and r.stdout.startswith(f"valid: {N_RECORDS} records")
+
+
+def test_damaged_cache_in_a_real_process_is_quiet(tmp_path):
+    kb = _kb(tmp_path)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    args = [str(CHINAIND), "-d", str(kb), "list", "sectors", "-f", "ids"]
+    first = subprocess.run(args, capture_output=True, env=env, timeout=60)
+    assert first.returncode == 0
+    path = next((tmp_path / "cache" / "chinaind").glob("kb-*.cache"))
+    for name in sorted(DAMAGE):
+        path.write_bytes(DAMAGE[name](path.read_bytes()))
+        again = subprocess.run(args, capture_output=True, env=env, timeout=60)
+        assert (again.returncode, again.stdout, again.stderr) == (0, first.stdout, b""), name
+
+
+def test_cache_path_occupied_by_a_directory(run, tmp_path):
+    kb = _kb(tmp_path)
+    expected = _ids_and_names(run, kb)
+    path = cache.cache_file(kb)
+    path.unlink()
+    path.mkdir()
+    (path / "x").write_text("in the way")
+    assert _ids_and_names(run, kb) == expected
+    assert _ids_and_names(run, kb) == expected
+
+
+def test_cache_dir_is_a_file(run, tmp_path, monkeypatch):
+    kb = _kb(tmp_path)
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("CHINAIND_CACHE_DIR", str(blocker))
+    assert len(_ids_and_names(run, kb)) == N_RECORDS
+    assert blocker.read_text() == "x"
+
+
+def test_leftover_temp_files_do_not_matter(run, tmp_path):
+    """A process killed mid-write leaves its temp file next to the cache."""
+    kb = _kb(tmp_path)
+    expected = _ids_and_names(run, kb)
+    path = cache.cache_file(kb)
+    (path.parent / ".tmp-killed.cache").write_bytes(path.read_bytes()[:100])
+    assert _ids_and_names(run, kb) == expected
+
+
+class _Writer(threading.Thread):
+    """Rewrites every record again and again, atomically (temp file + rename, as editors and
+    git do) or in place (truncate and write, as some editors do)."""
+
+    def __init__(self, kb: Path, atomic: bool, seconds: float) -> None:
+        super().__init__(daemon=True)
+        self.kb, self.atomic, self.seconds = kb, atomic, seconds
+        self.version = 0
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            end = time.monotonic() + self.seconds
+            while time.monotonic() < end:
+                self.version += 1
+                for i in range(N_RECORDS):
+                    target = self.kb / "sectors" / f"s{i:02d}.yaml"
+                    text = _record(i, self.version)
+                    if self.atomic:
+                        tmp = target.with_name(f".{target.name}.tmp")  # hidden: never scanned
+                        tmp.write_text(text)
+                        os.replace(tmp, target)
+                    else:
+                        with open(target, "w") as fh:
+                            fh.write(text)
+                time.sleep(0.01)
+        except BaseException as exc:  # pragma: no cover - reported by the test
+            self.error = exc
+
+
+def _readers(kb: Path, env: dict, writer: _Writer, extra: list[list[str]]) -> list[subprocess.CompletedProcess]:
+    results: list[subprocess.CompletedProcess] = []
+    lock = threading.Lock()
+
+    def loop(args: list[str]) -> None:
+        while writer.is_alive():
+            p = subprocess.run([str(CHINAIND), "-d", str(kb), *args], capture_output=True, text=True, env=env, timeout=60)
+            with lock:
+                results.append(p)
+
+    threads = [threading.Thread(target=loop, args=(a,)) for a in extra]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def _assert_consistent(p: subprocess.CompletedProcess, max_version: int) -> None:
+    assert "Traceback" not in p.stderr and p.returncode == 0, p.stderr
+    assert p.stderr == ""
+    recs = json.loads(p.stdout)
+    assert len(recs) == N_RECORDS, "a record went missing"
+    for rec in recs:
+        version, rid = rec["name"].split(" ")
+        assert rid == rec["id"]
+        assert rec["description"].startswith(f"{version} description {rid}"), rec  # never a mix
+        assert 0 <= int(version[1:]) <= max_version
+
+
+READERS = [["list", "sectors", "-f", "json"], ["list", "sectors", "-f", "json"],
+           ["--no-cache", "list", "sectors", "-f", "json"], ["list", "sectors", "-f", "json"]]
+
+
+def test_concurrent_readers_during_atomic_edits(run, tmp_path):
+    kb = _kb(tmp_path)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    subprocess.run([str(CHINAIND), "-d", str(kb), "list", "sectors"], env=env, capture_output=True, check=True)
+    writer = _Writer(kb, atomic=True, seconds=3.0)
+    writer.start()
+    results = _readers(kb, env, writer, READERS)
+    writer.join()
+    assert writer.error is None and writer.version > 1
+    assert len(results) >= 4
+    for p in results:
+        _assert_consistent(p, writer.version)
+    _assert_settled(kb, env, writer.version)
+
+
+def test_concurrent_readers_during_in_place_edits(tmp_path):
+    """A reader may catch a file half-written in place: then it must say so, located (exit 3),
+    or show consistent records, never crash."""
+    kb = _kb(tmp_path)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    writer = _Writer(kb, atomic=False, seconds=2.5)
+    writer.start()
+    results = _readers(kb, env, writer, READERS[:3])
+    writer.join()
+    assert writer.error is None
+    for p in results:
+        assert "Traceback" not in p.stderr and p.returncode in (0, 3), p.stderr
+        if p.returncode == 0:
+            _assert_consistent(p, writer.version)
+        else:
+            *problems, summary = p.stderr.splitlines()
+            assert problems and all(PROBLEM_RE.match(line) for line in problems), p.stderr
+            assert summary.startswith("chinaind: the knowledge base has")
+    _assert_settled(kb, env, writer.version)
+
+
+def _assert_settled(kb: Path, env: dict, version: int) -> None:
+    """Once the edits stop, every run sees the last version, fresh files and aged ones alike."""
+    args = [str(CHINAIND), "-d", str(kb), "list", "sectors", "-f", "json"]
+    for step in range(3):
+        if step == 2:
+            _age(kb)  # as if the last edit was long ago: now the cache may store them
+        p = subprocess.run(args, capture_output=True, text=True, env=env, timeout=60)
+        assert p.returncode == 0 and p.stderr == "", p.stderr
+        assert {rec["name"] for rec in json.loads(p.stdout)} == {f"v{version} s{i:02d}" for i in range(N_RECORDS)}
