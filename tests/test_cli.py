@@ -326,3 +326,10 @@ def test_partial_names_resolve_when_unambiguous(fx):
     assert fx("chain", "etching", "-f", "json").exit_code == 0
     r = fx("agency", "commission")
     assert r.exit_code == 1 and r.stderr.startswith("chinaind: agency: 'commission' matches several of them, give one: NDRC")
+
+
+def test_show_needs_ids_but_an_empty_pipe_is_fine(fx):
+    r = fx("show", "")
+    assert r.exit_code == 2 and r.stderr == "chinaind: show: no ids given; pass record ids, or - to read them from stdin\n"
+    r = fx("show", "-", "-f", "json", input="")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "[]\n", "")

@@ -59,9 +59,9 @@ class _Group(TyperGroup):
 
 
 def _err(line: str) -> None:
-    from .render import visible
+    from .render import one_line
 
-    sys.stderr.write(visible(line) + "\n")
+    sys.stderr.write(one_line(line) + "\n")
 
 
 def _quiet_stdout() -> None:
@@ -330,7 +330,7 @@ def show(
     wanted: list[str] = []
     for item in ids:
         wanted.extend(sys.stdin.read().splitlines() if item == "-" else [item])
-    _emit(queries.show(_kb(ctx), wanted), fmt)
+    _emit(queries.show(_kb(ctx), wanted, from_stdin="-" in ids), fmt)
 
 
 @app.command()
@@ -349,9 +349,12 @@ def validate(
     opts = ctx.find_root().obj or {}
     data_dir = resolve_data_dir(directory if directory is not None else opts.get("data_dir"))
     result = load(data_dir, use_cache=not opts.get("no_cache"), skip_invalid=True)
-    write_out(lambda: render_report(result, data_dir, chosen, sys.stdout))
-    if result.problems:
-        raise typer.Exit(3)
+    try:
+        write_out(lambda: render_report(result, data_dir, chosen, sys.stdout))
+    finally:
+        # Even when the reader went away (| head), an invalid base must not exit 0.
+        if result.problems:
+            raise typer.Exit(3)
 
 
 # The analyst's toolkit (graph, timeline, exports, authoring) registers its commands on `app`.

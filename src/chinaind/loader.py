@@ -32,8 +32,8 @@ class LoadResult:
 
 
 def scan(data_dir: Path) -> list[FileEntry]:
-    """Every record file under the type folders, skipping hidden entries, non-YAML files and
-    symlinks that lead outside the data directory."""
+    """Every record file under the type folders, skipping hidden entries, non-YAML files,
+    symlinks that lead outside the data directory, and folders already visited (link loops)."""
     root = data_dir.resolve()
     if not any((data_dir / folder).is_dir() for folder in FOLDERS.values()):
         raise UsageError(
@@ -41,16 +41,21 @@ def scan(data_dir: Path) -> list[FileEntry]:
             f"{', '.join(f + '/' for f in FOLDERS.values())}"
         )
     entries: list[FileEntry] = []
+    seen: set[tuple[int, int]] = set()
     for rtype, folder in FOLDERS.items():
         base = data_dir / folder
-        if base.is_dir():
-            entries.extend(_walk(base, f"{folder}/", rtype, root))
+        if base.is_dir() and (not base.is_symlink() or _inside(str(base), root)):
+            entries.extend(_walk(base, f"{folder}/", rtype, root, seen))
     entries.sort(key=lambda e: e.rel)
     return entries
 
 
-def _walk(folder: Path, prefix: str, rtype: str, root: Path) -> Iterator[FileEntry]:
+def _walk(folder: Path, prefix: str, rtype: str, root: Path, seen: set[tuple[int, int]]) -> Iterator[FileEntry]:
     try:
+        st = folder.stat()
+        if (st.st_dev, st.st_ino) in seen:
+            return
+        seen.add((st.st_dev, st.st_ino))
         it = os.scandir(folder)
     except OSError:
         return
@@ -58,13 +63,16 @@ def _walk(folder: Path, prefix: str, rtype: str, root: Path) -> Iterator[FileEnt
         for entry in it:
             if entry.name.startswith("."):
                 continue
-            if entry.is_symlink() and not _inside(entry.path, root):
-                continue
-            if entry.is_dir():
-                yield from _walk(Path(entry.path), f"{prefix}{entry.name}/", rtype, root)
-            elif entry.name.endswith(YAML_SUFFIXES) and entry.is_file():
-                st = entry.stat()
-                yield FileEntry(prefix + entry.name, rtype, st.st_size, st.st_mtime_ns)
+            try:
+                if entry.is_symlink() and not _inside(entry.path, root):
+                    continue
+                if entry.is_dir():
+                    yield from _walk(Path(entry.path), f"{prefix}{entry.name}/", rtype, root, seen)
+                elif entry.name.lower().endswith(YAML_SUFFIXES) and entry.is_file():
+                    st = entry.stat()
+                    yield FileEntry(prefix + entry.name, rtype, st.st_size, st.st_mtime_ns)
+            except OSError:
+                continue  # vanished or unreadable while scanning: as if absent
 
 
 def _inside(path: str, root: Path) -> bool:

@@ -28,8 +28,12 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None) -> Path:
     origin = "--data-dir" if explicit not in (None, "") else (DATA_ENV if chosen else "bundled data")
     if "\x00" in str(path):
         raise UsageError(f"{origin}: the path contains a NUL byte")
-    if not path.exists():
-        raise UsageError(f"{origin}: {path} does not exist; pass a knowledge base folder")
+    try:
+        path.stat()
+    except FileNotFoundError:
+        raise UsageError(f"{origin}: {path} does not exist; pass a knowledge base folder") from None
+    except OSError as exc:
+        raise UsageError(f"{origin}: cannot use {path}: {exc.strerror}") from None
     if not path.is_dir():
         raise UsageError(f"{origin}: {path} is a file, not a folder; pass a knowledge base folder")
     if not os.access(path, os.R_OK | os.X_OK):

@@ -221,8 +221,11 @@ def list_records(kb: KnowledgeBase, what: str, *, since: date | None, until: dat
     return Listing(found, columns_for(rtype, kb), title=plural(len(found), rtype, what))
 
 
-def show(kb: KnowledgeBase, ids: list[str]) -> Listing:
+def show(kb: KnowledgeBase, ids: list[str], *, from_stdin: bool = False) -> Listing:
+    """Whole records by id. Ids piped in may be none at all (an empty result upstream)."""
     wanted = [i.strip() for i in ids if i.strip()]
+    if not wanted and not from_stdin:
+        raise UsageError("show: no ids given; pass record ids, or - to read them from stdin")
     missing = [i for i in wanted if kb.get(i) is None]
     if missing:
         import difflib

@@ -21,7 +21,10 @@ FORMATS = ("table", "tsv", "csv", "json", "jsonl", "yaml", "ids")
 FORMAT_ENV = "CHINAIND_FORMAT"
 
 # C0 and C1 controls, DEL, and the bidirectional overrides that reorder text on screen.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Characters json.dumps(ensure_ascii=False) leaves raw that a terminal acts on or reorders; in
+# JSON text they can only occur inside strings, so escaping them after dumping is safe.
+_JSON_UNSAFE_RE = re.compile("[\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _TSV_RE = re.compile("[\\\\\t\n\r]")
 _TSV_ESC = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
@@ -53,8 +56,17 @@ def _escape_char(m: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
+def one_line(text: str) -> str:
+    """For messages that must stay on one line (errors, problems): also escape \\n, \\r, \\t."""
+    return visible(text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"))
+
+
 def tsv_field(text: str) -> str:
     return visible(_TSV_RE.sub(lambda m: _TSV_ESC[m.group()], text))
+
+
+def json_line(value: Any) -> str:
+    return _JSON_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 
 def render(listing: Listing, fmt: str, stream: IO[str]) -> None:
@@ -63,10 +75,10 @@ def render(listing: Listing, fmt: str, stream: IO[str]) -> None:
         if not listing.records:
             stream.write("[]\n")
         else:
-            stream.write("[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in listing.records) + "\n]\n")
+            stream.write("[\n" + ",\n".join(json_line(r) for r in listing.records) + "\n]\n")
     elif fmt == "jsonl":
         for rec in listing.records:
-            stream.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            stream.write(json_line(rec) + "\n")
     elif fmt == "yaml":
         _yaml(listing.records, stream)
     elif fmt == "ids":
@@ -89,7 +101,17 @@ def render(listing: Listing, fmt: str, stream: IO[str]) -> None:
 def _yaml(records: list[dict[str, Any]], stream: IO[str]) -> None:
     import yaml
 
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+        # PyYAML writes U+0085, U+2028 and U+2029 raw in plain or single-quoted scalars, where
+        # YAML reads them as line breaks; double quotes escape them.
+        style = '"' if any(ch in value for ch in "\x85\u2028\u2029") else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, represent_str)
     if records:
-        yaml.safe_dump(records, stream, allow_unicode=True, sort_keys=False, width=10**9)
+        yaml.dump(records, stream, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=10**9)
     else:
         stream.write("[]\n")

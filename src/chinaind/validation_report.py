@@ -8,13 +8,13 @@ from typing import IO
 
 from .listing import Column, Listing
 from .loader import LoadResult
-from .render import render, visible
+from .render import one_line, render
 
 
 def render_report(result: LoadResult, data_dir: Path, fmt: str, stream: IO[str]) -> None:
     if fmt in ("table", "tsv", "ids"):
         for problem in result.problems:
-            stream.write(visible(str(problem)) + "\n")
+            stream.write(one_line(str(problem)) + "\n")
         if not result.problems:
             counts = Counter(r["type"] for r in result.records.values())
             detail = ", ".join(f"{n} {t}" for t, n in sorted(counts.items()))
