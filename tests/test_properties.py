@@ -194,12 +194,9 @@ def test_every_format_renders_and_round_trips(records):
     outputs = {fmt: _render(records, fmt, title="[bold]t[/]\x1b[31m", notes=["[red]n\x07"]) for fmt in FORMATS}
 
     assert json.loads(outputs["json"]) == records
-    # Split on "\n" only: JSON Lines are newline-delimited; str.splitlines() would also split
-    # on U+0085/U+2028, which json.dumps(ensure_ascii=False) leaves raw inside strings.
-    assert [json.loads(line) for line in outputs["jsonl"].split("\n")[:-1]] == records
-    if "\x85" not in json.dumps(records, ensure_ascii=False):
-        # U+0085 is left out here: see test_hostile_output.test_yaml_keeps_next_line_character (xfail).
-        assert yaml.safe_load(outputs["yaml"]) == records
+    # U+0085, U+2028 and U+2029 are escaped, so even str.splitlines() keeps JSON Lines whole.
+    assert [json.loads(line) for line in outputs["jsonl"].splitlines()] == records
+    assert yaml.safe_load(outputs["yaml"]) == records
     assert outputs["ids"].split("\n")[:-1] == list(dict.fromkeys(r["id"] for r in records))
 
     rows = list(csv.reader(io.StringIO(outputs["csv"], newline="")))
@@ -214,7 +211,9 @@ def test_every_format_renders_and_round_trips(records):
         assert not RAW_CONTROL_RE.search(line)
 
     for fmt in ("json", "jsonl", "yaml"):
-        assert not re.search("[\x00-\x08\x0b-\x1f]", outputs[fmt])  # C0 escaped (C1: see the json xfail)
+        assert not re.search("[\x00-\x08\x0b-\x1f]", outputs[fmt])  # C0 escaped
+    for fmt in ("json", "jsonl"):
+        assert not RAW_CONTROL_RE.search(outputs[fmt])  # C1 and bidi controls too
     assert not RAW_CONTROL_RE.search(outputs["table"])
 
 
