@@ -18,7 +18,10 @@ def render_report(result: LoadResult, data_dir: Path, fmt: str, stream: IO[str])
         if not result.problems:
             counts = Counter(r["type"] for r in result.records.values())
             detail = ", ".join(f"{n} {t}" for t, n in sorted(counts.items()))
-            stream.write(f"valid: {len(result.records)} records in {data_dir} ({detail})\n")
+            from .paths import bundled_data_dir
+
+            where = "the bundled knowledge base" if data_dir == bundled_data_dir() else one_line(str(data_dir))
+            stream.write(f"valid: {len(result.records)} records in {where} ({detail})\n")
         return
     rows = [p.as_dict() for p in result.problems]
     columns = [Column(h.upper(), lambda r, h=h: r[h]) for h in ("path", "line", "col", "message")]
