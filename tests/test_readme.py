@@ -70,8 +70,15 @@ def _filter(words: list[str], text: str) -> str:
     return "".join(lines[: int(words[1].lstrip("-"))])
 
 
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One working folder for all examples, in README order: `init my-kb` before `new`."""
+    return tmp_path_factory.mktemp("readme")
+
+
 @pytest.mark.parametrize("command, expected", examples(README.read_text(encoding="utf-8")))
-def test_readme_example(command, expected, isolated_env):
+def test_readme_example(command, expected, isolated_env, workdir, monkeypatch):
+    monkeypatch.chdir(workdir)
     assert run_example(command) == expected
 
 
@@ -100,4 +107,5 @@ if __name__ == "__main__" and "--update" in sys.argv:
     import tempfile
 
     os.environ["CHINAIND_CACHE_DIR"] = tempfile.mkdtemp()
+    os.chdir(tempfile.mkdtemp())
     update()
