@@ -135,16 +135,20 @@ def _kb(ctx: typer.Context) -> Any:
     return KnowledgeBase(result.records, result.texts)
 
 
-def _span(value: Optional[str], option: str, end: bool) -> Any:
-    if value is None:
-        return None
+def _window(since: Optional[str], until: Optional[str]) -> tuple[Any, Any]:
+    """--since and --until as the first and last day they cover; a bad date is a usage error."""
     from .dates import parse_span
 
-    try:
-        start, last = parse_span(value)
-    except ValueError as exc:
-        raise UsageError(f"{option}: {exc}") from None
-    return last if end else start
+    bounds = []
+    for value, option, end in ((since, "--since", False), (until, "--until", True)):
+        if value is None:
+            bounds.append(None)
+            continue
+        try:
+            bounds.append(parse_span(value)[1 if end else 0])
+        except ValueError as exc:
+            raise UsageError(f"{option}: {exc}") from None
+    return bounds[0], bounds[1]
 
 
 def _emit(listing: Any, fmt: Optional[str]) -> None:
@@ -246,8 +250,8 @@ def agency(
     from . import queries
 
     _check_format(fmt)
-    listing = queries.agency(_kb(ctx), name, with_=with_ or [], since=_span(since, "--since", False),
-                             until=_span(until, "--until", True), sector=sector)
+    start, end = _window(since, until)
+    listing = queries.agency(_kb(ctx), name, with_=with_ or [], since=start, until=end, sector=sector)
     _emit(listing, fmt)
 
 
@@ -276,7 +280,7 @@ def sector(
     from . import queries
 
     _check_format(fmt)
-    s, u = _span(since, "--since", False), _span(until, "--until", True)
+    s, u = _window(since, until)
     _emit(queries.sector(_kb(ctx), name, since=s, until=u), fmt)
 
 
@@ -312,8 +316,8 @@ def list_(
     key = what.strip().lower()
     if key not in queries.PLURALS:
         raise UsageError(f"list: unknown record type {what!r}; choose one of {', '.join(queries.PLURALS)}")
-    listing = queries.list_records(_kb(ctx), key, since=_span(since, "--since", False),
-                                   until=_span(until, "--until", True), agency_name=agency, sector_name=sector)
+    start, end = _window(since, until)
+    listing = queries.list_records(_kb(ctx), key, since=start, until=end, agency_name=agency, sector_name=sector)
     _emit(listing, fmt)
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import AgencyOpt, FormatOpt, SectorOpt, SinceOpt, UntilOpt, _check_format, _emit, _kb, _span, app
+from .cli import AgencyOpt, FormatOpt, SectorOpt, SinceOpt, UntilOpt, _check_format, _emit, _kb, _window, app
 from .errors import UsageError
 
 KIND_HELP = "policy, company, technology, agency or sector."
@@ -60,8 +60,8 @@ def timeline(
     from .render import choose_format
 
     chosen = choose_format(fmt, sys.stdout)
-    listing = lib.timeline(_kb(ctx), since=_span(since, "--since", False), until=_span(until, "--until", True),
-                           agency=agency, sector=sector, by_month=chosen == "table")
+    start, end = _window(since, until)
+    listing = lib.timeline(_kb(ctx), since=start, until=end, agency=agency, sector=sector, by_month=chosen == "table")
     _emit(listing, chosen)
 
 
