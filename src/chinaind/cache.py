@@ -28,8 +28,10 @@ RACY_NS = 2_000_000_000
 
 Record = dict[str, Any]
 Validator = Callable[[Path, Any], tuple[Record | None, list[Problem]]]
-# rel -> (rtype, size, mtime_ns, record or None, [(line, col, message), ...], search text)
-Entries = dict[str, tuple[str, int, int, Record | None, list[tuple[int, int, str]], Any]]
+# The files a cache describes, in scan order: (rel, rtype, size, mtime_ns).
+Metas = list[tuple[str, str, int, int]]
+# Aligned with Metas: (record or None, [(line, col, message), ...], normalised search text or None).
+Results = list[tuple[Record | None, list[tuple[int, int, str]], Any]]
 # Problems found across records (dangling references), as (rel, line, col, message).
 CrossProblems = list[tuple[str, int, int, str]]
 
@@ -53,34 +55,35 @@ def _stamp(data_dir: Path) -> str:
     return f"{__version__}/{SCHEMA_VERSION}/{digest:08x}/{os.path.realpath(data_dir)}"
 
 
-def read_cache(path: Path, data_dir: Path) -> tuple[Entries, CrossProblems | None]:
-    """Cached entries and cross-record problems; ({}, None) when the file is missing, foreign,
-    truncated or corrupt."""
+def read_cache(path: Path, data_dir: Path) -> tuple[Metas, Results, CrossProblems | None]:
+    """The cached files, their results and the cross-record problems; ([], [], None) when the
+    cache is missing, foreign, truncated or corrupt."""
+    empty: tuple[Metas, Results, CrossProblems | None] = ([], [], None)
     try:
         blob = path.read_bytes()
     except OSError:
-        return {}, None
+        return empty
     head = len(MAGIC) + _HEADER.size
     if len(blob) < head or not blob.startswith(MAGIC):
-        return {}, None
+        return empty
     length, crc = _HEADER.unpack_from(blob, len(MAGIC))
     payload = memoryview(blob)[head:]
     if len(payload) != length or zlib.crc32(payload) != crc:
-        return {}, None
+        return empty
     try:
-        stamp, entries, cross = marshal.loads(payload)
+        stamp, metas, results, cross = marshal.loads(payload)
     except (ValueError, EOFError, TypeError):
-        return {}, None
-    if stamp != _stamp(data_dir) or not isinstance(entries, dict):
-        return {}, None
-    return entries, cross
+        return empty
+    if stamp != _stamp(data_dir) or not isinstance(metas, list) or len(metas) != len(results):
+        return empty
+    return metas, results, cross
 
 
-def write_cache(path: Path, data_dir: Path, entries: Entries, cross: CrossProblems | None) -> None:
+def write_cache(path: Path, data_dir: Path, metas: Metas, results: Results, cross: CrossProblems | None) -> None:
     """Atomically replace the cache; silently gives up when the cache dir is not writable."""
     import tempfile
 
-    payload = marshal.dumps((_stamp(data_dir), entries, cross))
+    payload = marshal.dumps((_stamp(data_dir), metas, results, cross))
     blob = MAGIC + _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,37 +107,43 @@ class FileCache:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.path = cache_file(data_dir)
-        self.old, self._old_cross = read_cache(self.path, data_dir)
-        self.new: Entries = {}
+        self.old_metas, self.old_results, self._old_cross = read_cache(self.path, data_dir)
+        self.metas: Metas = []
+        self.results_: Results = []
         self.changed = False
-        # rel -> normalised search text, kept so that a warm search normalises nothing.
-        self.texts: dict[str, tuple[str, str]] = {}
 
-    def results(self, files: list[Any], validate: Validator) -> list[tuple[Any, Record | None, list[Problem]]]:
+    def results(self, files: list[Any], validate: Validator) -> list[tuple[Any, Record | None, list[Problem], Any]]:
+        """(file, record, problems, search text) for every file, validating only changed files."""
+        if self.old_metas == files:
+            # The common case: nothing changed since the cache was written; no per-file work.
+            self.metas, self.results_ = self.old_metas, self.old_results
+            return [(f, rec, self._problems(f.rel, raw), text) for f, (rec, raw, text) in zip(files, self.old_results)]
         from .search import search_text
 
-        out: list[tuple[Any, Record | None, list[Problem]]] = []
-        self.changed = len(self.old) != len(files)
+        self.changed = True
+        index = {meta[0]: i for i, meta in enumerate(self.old_metas)}
         racy_after = time.time_ns() - RACY_NS
+        out = []
         for f in files:
-            hit = self.old.get(f.rel)
-            if hit is not None and hit[0] == f.rtype and hit[1] == f.size and hit[2] == f.mtime_ns:
-                record, raw_problems, text = hit[3], hit[4], hit[5]
-                display = str(self.data_dir / f.rel)
-                problems = [Problem(display, ln, col, msg) for ln, col, msg in raw_problems]
+            i = index.get(f.rel)
+            if i is not None and self.old_metas[i] == f:
+                record, raw, text = self.old_results[i]
+                problems = self._problems(f.rel, raw)
             else:
-                self.changed = True
                 record, problems = validate(self.data_dir, f)
-                raw_problems = [(p.line, p.col, p.message) for p in problems]
+                raw = [(p.line, p.col, p.message) for p in problems]
                 text = search_text(record) if record is not None else None
-            if text is not None:
-                self.texts[f.rel] = text
             if f.mtime_ns < racy_after:
-                self.new[f.rel] = (f.rtype, f.size, f.mtime_ns, record, raw_problems, text)
-            else:
-                self.changed = True
-            out.append((f, record, problems))
+                self.metas.append(tuple(f))
+                self.results_.append((record, raw, text))
+            out.append((f, record, problems, text))
         return out
+
+    def _problems(self, rel: str, raw: list[tuple[int, int, str]]) -> list[Problem]:
+        if not raw:
+            return []
+        display = str(self.data_dir / rel)
+        return [Problem(display, ln, col, msg) for ln, col, msg in raw]
 
     def cross_problems(self) -> list[Problem] | None:
         """Cross-record problems of the last run, valid only when no file changed since."""
@@ -143,7 +152,6 @@ class FileCache:
         return [Problem(str(self.data_dir / rel), ln, col, msg) for rel, ln, col, msg in self._old_cross]
 
     def save(self, cross: list[Problem]) -> None:
-        if self.changed or self._old_cross is None:
-            base = str(self.data_dir) + os.sep
-            rows = [(p.path[len(base):] if p.path.startswith(base) else p.path, p.line, p.col, p.message) for p in cross]
-            write_cache(self.path, self.data_dir, self.new, rows)
+        base = str(self.data_dir) + os.sep
+        rows = [(p.path[len(base):] if p.path.startswith(base) else p.path, p.line, p.col, p.message) for p in cross]
+        write_cache(self.path, self.data_dir, self.metas, self.results_, rows)

@@ -120,6 +120,11 @@ def _root(
     ctx.obj = {"data_dir": data_dir, "no_cache": no_cache, "skip_invalid": skip_invalid}
 
 
+# The loaded knowledge base stays referenced until main() ends the process with os._exit:
+# freeing a large one object by object would cost a noticeable part of a query.
+_KEEP_ALIVE: list[Any] = []
+
+
 def _kb(ctx: typer.Context) -> Any:
     from .index import KnowledgeBase
     from .loader import load
@@ -132,7 +137,9 @@ def _kb(ctx: typer.Context) -> Any:
         for problem in result.problems:
             _err(f"warning: {problem}")
         _err(f"chinaind: warning: skipped invalid records ({len(result.problems)} problems)")
-    return KnowledgeBase(result.records, result.texts)
+    kb = KnowledgeBase(result.records, result.texts)
+    _KEEP_ALIVE.append(kb)
+    return kb
 
 
 def _window(since: Optional[str], until: Optional[str]) -> tuple[Any, Any]:
@@ -390,4 +397,15 @@ def main() -> None:
     if name in known and not any(k.endswith("_COMPLETE") for k in os.environ):
         app.registered_commands = [info for info in app.registered_commands
                                    if (info.name or info.callback.__name__.replace("_", "-")) == name]
-    app(prog_name="chinaind")
+    try:
+        app(prog_name="chinaind")
+        code: Any = 0
+    except SystemExit as exc:
+        code = exc.code
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):
+            _quiet_stdout()
+    # Skip interpreter teardown: every object is about to vanish with the process anyway.
+    os._exit(code if isinstance(code, int) else (0 if code is None else 1))
