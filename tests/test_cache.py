@@ -122,7 +122,7 @@ def test_cross_record_problems_are_cached_and_still_reported(kb_copy, monkeypatc
     assert load(kb_copy, skip_invalid=True).problems == first and len(first) == 1
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "foreign-magic", "flip-byte"])
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "foreign-magic", "flip-index-byte"])
 def test_corrupt_cache_is_ignored_and_rebuilt(kb_copy, monkeypatch, damage):
     _age_tree(kb_copy)
     expected = load(kb_copy).records
@@ -137,13 +137,39 @@ def test_corrupt_cache_is_ignored_and_rebuilt(kb_copy, monkeypatch, damage):
     elif damage == "foreign-magic":
         path.write_bytes(b"PK\x03\x04" + blob[4:])
     else:
-        path.write_bytes(blob[:-10] + bytes([blob[-10] ^ 0xFF]) + blob[-9:])
+        at = len(cache.MAGIC) + cache._HEADER.size + 5
+        path.write_bytes(blob[:at] + bytes([blob[at] ^ 0xFF]) + blob[at + 1:])
     seen = _spy(monkeypatch)
     assert load(kb_copy).records == expected
     assert len(seen) == 20
     seen.clear()
     load(kb_copy)
     assert seen == []  # rebuilt and written back
+
+
+def test_damaged_record_bytes_are_reread_from_yaml(kb_copy, monkeypatch):
+    """Records are checked (CRC) when decoded: a damaged one is read again from its file,
+    and the cache is dropped so that the next run rebuilds it."""
+    _age_tree(kb_copy)
+    expected = dict(load(kb_copy).records)
+    path = cache.cache_file(kb_copy)
+    blob = path.read_bytes()
+    path.write_bytes(blob[:-10] + bytes([blob[-10] ^ 0xFF]) + blob[-9:])
+    seen = _spy(monkeypatch)
+    assert dict(load(kb_copy).records) == expected
+    assert len(seen) == 1 and not path.exists()
+    seen.clear()
+    load(kb_copy)
+    assert len(seen) == 20
+
+
+def test_records_are_decoded_only_when_used(kb_copy):
+    _age_tree(kb_copy)
+    load(kb_copy)
+    records = load(kb_copy).records
+    assert records.location("catl") is not None  # still undecoded
+    assert records["catl"]["name"] == "CATL"
+    assert records.location("catl") is None and records.location("hust") is not None
 
 
 def test_cache_of_another_version_is_ignored(kb_copy, monkeypatch):
@@ -202,7 +228,7 @@ def test_two_processes_building_at_once(kb_copy, tmp_path):
     assert all(e == "" for _, e in outs)
     files = list((tmp_path / "cc").iterdir())
     assert [f.name for f in files if f.name.startswith(".tmp-")] == []
-    assert len(cache.read_cache(files[0], kb_copy)[0]) == 20
+    assert len(cache.read_cache(files[0], kb_copy).metas) == 20
 
 
 def test_scan_ignores_non_records(kb_copy):

@@ -1,14 +1,17 @@
-"""The compiled cache: validated plain records per file, keyed by path, size and mtime.
+"""The compiled cache: validated records per file, keyed by path, size and mtime.
 
-One file per data directory under the cache dir. Layout: a magic line, a header giving the
-payload length and CRC32, then a marshal payload of plain data (never model objects, which
-are slow to unpickle). A file that fails any check is ignored and rebuilt. Writes go to a temp
-file renamed into place, so a concurrent reader sees the old cache or the new one, never half.
+One file per data directory under the cache dir: a magic line; a header with the length and
+CRC32 of the index section and the length of the record section; the index (marshal: the files,
+their problems, search text and facets, where each record lies, cross-record problems); then
+every record's own marshal bytes with their CRC32 in the index. A query maps the file and
+decodes only the records it prints. A file that fails any check is ignored and rebuilt. Writes
+go to a temp file renamed into place, so a concurrent reader sees the old cache or the new one.
 """
 
 from __future__ import annotations
 
 import marshal
+import mmap
 import os
 import struct
 import time
@@ -21,7 +24,7 @@ from .errors import Problem
 from .paths import cache_dir
 
 MAGIC = b"CHINAIND-CACHE\n"
-_HEADER = struct.Struct("<QI")  # payload length, crc32
+_HEADER = struct.Struct("<QIQ")  # index length, index crc32, record section length
 # A file modified within this window of the cache write may change again within the same
 # mtime tick; such entries are not stored, so they are revalidated next run.
 RACY_NS = 2_000_000_000
@@ -30,8 +33,8 @@ Record = dict[str, Any]
 Validator = Callable[[Path, Any], tuple[Record | None, list[Problem]]]
 # The files a cache describes, in scan order: (rel, rtype, size, mtime_ns).
 Metas = list[tuple[str, str, int, int]]
-# Aligned with Metas: (record or None, [(line, col, message), ...], normalised search text or None).
-Results = list[tuple[Record | None, list[tuple[int, int, str]], Any]]
+# Aligned with Metas: (id or None, [(line, col, message), ...], search text, facet, location).
+Results = list[tuple[Any, list[tuple[int, int, str]], Any, Any, Any]]
 # Problems found across records (dangling references), as (rel, line, col, message).
 CrossProblems = list[tuple[str, int, int, str]]
 
@@ -55,36 +58,49 @@ def _stamp(data_dir: Path) -> str:
     return f"{__version__}/{SCHEMA_VERSION}/{digest:08x}/{os.path.realpath(data_dir)}"
 
 
-def read_cache(path: Path, data_dir: Path) -> tuple[Metas, Results, CrossProblems | None]:
-    """The cached files, their results and the cross-record problems; ([], [], None) when the
-    cache is missing, foreign, truncated or corrupt."""
-    empty: tuple[Metas, Results, CrossProblems | None] = ([], [], None)
+class CacheData:
+    """What a cache file holds; empty when it is missing, foreign, truncated or corrupt."""
+
+    def __init__(self, metas: Metas | None = None, results: Results | None = None,
+                 cross: CrossProblems | None = None, blob: Any = None) -> None:
+        self.metas = metas or []
+        self.results = results or []
+        self.cross = cross
+        self.blob = blob  # the record section, as a read-only buffer
+
+
+def read_cache(path: Path, data_dir: Path) -> CacheData:
     try:
-        blob = path.read_bytes()
-    except OSError:
-        return empty
+        with open(path, "rb") as fh:
+            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # missing, unreadable, or empty (mmap refuses size 0)
+        return CacheData()
     head = len(MAGIC) + _HEADER.size
-    if len(blob) < head or not blob.startswith(MAGIC):
-        return empty
-    length, crc = _HEADER.unpack_from(blob, len(MAGIC))
-    payload = memoryview(blob)[head:]
-    if len(payload) != length or zlib.crc32(payload) != crc:
-        return empty
+    if len(mm) < head or mm[: len(MAGIC)] != MAGIC:
+        return CacheData()
+    length, crc, records_length = _HEADER.unpack_from(mm, len(MAGIC))
+    if len(mm) != head + length + records_length:
+        return CacheData()
+    index = mm[head: head + length]
+    if zlib.crc32(index) != crc:
+        return CacheData()
     try:
-        stamp, metas, results, cross = marshal.loads(payload)
+        stamp, metas, results, cross = marshal.loads(index)
     except (ValueError, EOFError, TypeError):
-        return empty
+        return CacheData()
     if stamp != _stamp(data_dir) or not isinstance(metas, list) or len(metas) != len(results):
-        return empty
-    return metas, results, cross
+        return CacheData()
+    return CacheData(metas, results, cross, memoryview(mm)[head + length:])
 
 
-def write_cache(path: Path, data_dir: Path, metas: Metas, results: Results, cross: CrossProblems | None) -> None:
-    """Atomically replace the cache; silently gives up when the cache dir is not writable."""
+def write_cache(path: Path, data_dir: Path, metas: Metas, results: Results, records: list[bytes],
+                cross: CrossProblems | None) -> None:
+    """Atomically replace the cache; silently gives up when the cache dir is not writable.
+    `results` carry (offset, length, crc) locations into the concatenation of `records`."""
     import tempfile
 
-    payload = marshal.dumps((_stamp(data_dir), metas, results, cross))
-    blob = MAGIC + _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+    index = marshal.dumps((_stamp(data_dir), metas, results, cross))
+    section = b"".join(records)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".cache")
@@ -92,7 +108,9 @@ def write_cache(path: Path, data_dir: Path, metas: Metas, results: Results, cros
         return
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
+            fh.write(MAGIC + _HEADER.pack(len(index), zlib.crc32(index), len(section)))
+            fh.write(index)
+            fh.write(section)
         os.replace(tmp, path)
     except OSError:
         try:
@@ -107,36 +125,38 @@ class FileCache:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.path = cache_file(data_dir)
-        self.old_metas, self.old_results, self._old_cross = read_cache(self.path, data_dir)
-        self.metas: Metas = []
-        self.results_: Results = []
+        self.old = read_cache(self.path, data_dir)
+        self.blob = self.old.blob
         self.changed = False
+        self._fresh: list[tuple[Any, Record | None, Any]] = []  # (meta, record, result) to store
 
-    def results(self, files: list[Any], validate: Validator) -> list[tuple[Any, Record | None, list[Problem], Any]]:
-        """(file, record, problems, search text) for every file, validating only changed files."""
-        if self.old_metas == files:
+    def results(self, files: list[Any], validate: Validator) -> list[tuple[Any, Any, Record | None, list[Problem], Any, Any, Any]]:
+        """(file, id, record or None when cached, problems, search text, facet, location)."""
+        if self.old.metas == files:
             # The common case: nothing changed since the cache was written; no per-file work.
-            self.metas, self.results_ = self.old_metas, self.old_results
-            return [(f, rec, self._problems(f.rel, raw), text) for f, (rec, raw, text) in zip(files, self.old_results)]
+            return [(f, rid, None, self._problems(f.rel, raw), text, facet, loc)
+                    for f, (rid, raw, text, facet, loc) in zip(files, self.old.results)]
         from .search import search_text
+        from .store import facet_of
 
         self.changed = True
-        index = {meta[0]: i for i, meta in enumerate(self.old_metas)}
+        index = {meta[0]: i for i, meta in enumerate(self.old.metas)}
         racy_after = time.time_ns() - RACY_NS
         out = []
         for f in files:
             i = index.get(f.rel)
-            if i is not None and self.old_metas[i] == f:
-                record, raw, text = self.old_results[i]
-                problems = self._problems(f.rel, raw)
+            if i is not None and self.old.metas[i] == f:
+                rid, raw, text, facet, loc = self.old.results[i]
+                record, problems = None, self._problems(f.rel, raw)
             else:
                 record, problems = validate(self.data_dir, f)
                 raw = [(p.line, p.col, p.message) for p in problems]
+                rid = record["id"] if record is not None else None
                 text = search_text(record) if record is not None else None
+                facet, loc = (facet_of(record) if record is not None else None), None
             if f.mtime_ns < racy_after:
-                self.metas.append(tuple(f))
-                self.results_.append((record, raw, text))
-            out.append((f, record, problems, text))
+                self._fresh.append((tuple(f), record, (rid, raw, text, facet, loc)))
+            out.append((f, rid, record, problems, text, facet, loc))
         return out
 
     def _problems(self, rel: str, raw: list[tuple[int, int, str]]) -> list[Problem]:
@@ -145,13 +165,35 @@ class FileCache:
         display = str(self.data_dir / rel)
         return [Problem(display, ln, col, msg) for ln, col, msg in raw]
 
+    def discard(self) -> None:
+        """Remove a cache found damaged, so that the next run rebuilds it."""
+        try:
+            self.path.unlink()
+        except OSError:
+            pass
+
     def cross_problems(self) -> list[Problem] | None:
         """Cross-record problems of the last run, valid only when no file changed since."""
-        if self.changed or self._old_cross is None:
+        if self.changed or self.old.cross is None:
             return None
-        return [Problem(str(self.data_dir / rel), ln, col, msg) for rel, ln, col, msg in self._old_cross]
+        return [Problem(str(self.data_dir / rel), ln, col, msg) for rel, ln, col, msg in self.old.cross]
 
     def save(self, cross: list[Problem]) -> None:
         base = str(self.data_dir) + os.sep
         rows = [(p.path[len(base):] if p.path.startswith(base) else p.path, p.line, p.col, p.message) for p in cross]
-        write_cache(self.path, self.data_dir, self.metas, self.results_, rows)
+        if not self.changed:
+            self._fresh = [(meta, None, res) for meta, res in zip(self.old.metas, self.old.results)]
+        metas, results, records, offset = [], [], [], 0
+        for meta, record, (rid, raw, text, facet, loc) in self._fresh:
+            raw_record = None
+            if record is not None:
+                raw_record = marshal.dumps(record)
+            elif loc is not None:
+                raw_record = bytes(self.blob[loc[0]: loc[0] + loc[1]])
+            if raw_record is not None:
+                loc = (offset, len(raw_record), zlib.crc32(raw_record))
+                records.append(raw_record)
+                offset += len(raw_record)
+            metas.append(meta)
+            results.append((rid, raw, text, facet, loc))
+        write_cache(self.path, self.data_dir, metas, results, records, rows)

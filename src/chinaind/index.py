@@ -1,16 +1,18 @@
 """The in-memory index over plain records. Lookup tables are built on first use, so a command
-pays only for the tables it needs."""
+pays only for the tables it needs, and records are decoded only when a command touches them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
 from functools import cached_property
+from collections.abc import Mapping
 from typing import Any, Iterable
 
 from . import dates
 from .errors import NotFoundError
 from .kinds import RECORD_TYPES
+from .store import Facet, facet_of
 from .text import names_of, norm
 
 Record = dict[str, Any]
@@ -20,9 +22,22 @@ LEAD, PARTNER = "lead", "partner"
 
 
 class KnowledgeBase:
-    def __init__(self, records: dict[str, Record], texts: dict[str, tuple[str, str]] | None = None) -> None:
+    """Queries over a mapping id -> record. With a RecordStore from the cache, the facets
+    (type, date, issuers) answer filters without decoding records; only records a command
+    returns, or a table it needs, are decoded."""
+
+    def __init__(self, records: Mapping[str, Record], texts: dict[str, tuple[str, str]] | None = None) -> None:
         self.records = records
         self._texts = texts or {}
+        self._of_type: dict[str, list[Record]] = {}
+        self._names_of_type: dict[str, dict[str, list[str]]] = {}
+
+    @cached_property
+    def facets(self) -> dict[str, Facet]:
+        stored = getattr(self.records, "facets", None)
+        if stored is not None and len(stored) == len(self.records):
+            return stored
+        return {rid: facet_of(rec) for rid, rec in self.records.items()}
 
     @property
     def texts(self) -> dict[str, tuple[str, str]]:
@@ -30,44 +45,53 @@ class KnowledgeBase:
         if len(self._texts) != len(self.records):
             from .search import search_text
 
-            self._texts = {rid: self._texts.get(rid) or search_text(rec) for rid, rec in self.records.items()}
+            self._texts = {rid: self._texts.get(rid) or search_text(self.records[rid]) for rid in self.records}
         return self._texts
 
     # --- tables -------------------------------------------------------------------------
     @cached_property
-    def by_type(self) -> dict[str, list[Record]]:
-        out: dict[str, list[Record]] = {t: [] for t in RECORD_TYPES}
-        for rec in self.records.values():
-            out[rec["type"]].append(rec)
-        for rtype, recs in out.items():
-            recs.sort(key=_sort_key)
-        return out
+    def ids_by_type(self) -> dict[str, list[str]]:
+        """type -> ids, dated records first in date order, then undated, ties by id."""
+        out: dict[str, list[tuple[str, str]]] = {t: [] for t in RECORD_TYPES}
+        for rid, (rtype, when, _) in self.facets.items():
+            out[rtype].append((when or "9999", rid))
+        return {rtype: [rid for _, rid in sorted(keys)] for rtype, keys in out.items()}
+
+    def of_type(self, rtype: str) -> list[Record]:
+        """Every record of a type, in date order (decoding them all)."""
+        if rtype not in self._of_type:
+            self._of_type[rtype] = [self.records[rid] for rid in self.ids_by_type[rtype]]
+        return self._of_type[rtype]
+
+    def _names(self, rtype: str) -> dict[str, list[str]]:
+        """Normalised name/alias -> ids answering to it, for one record type."""
+        if rtype not in self._names_of_type:
+            table: dict[str, list[str]] = defaultdict(list)
+            for rec in self.of_type(rtype):
+                for name in names_of(rec):
+                    key = norm(name)
+                    if key and rec["id"] not in table[key]:
+                        table[key].append(rec["id"])
+            self._names_of_type[rtype] = table
+        return self._names_of_type[rtype]
 
     @cached_property
-    def _names(self) -> dict[str, dict[str, list[str]]]:
-        """type -> normalised name/alias -> ids answering to it."""
-        out: dict[str, dict[str, list[str]]] = {t: defaultdict(list) for t in RECORD_TYPES}
-        for rec in self.records.values():
-            table = out[rec["type"]]
-            for name in names_of(rec):
-                key = norm(name)
-                if key and rec["id"] not in table[key]:
-                    table[key].append(rec["id"])
+    def policy_ids_by_agency(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = defaultdict(list)
+        for rid in self.ids_by_type["policy"]:
+            for agency in dict.fromkeys(self.facets[rid][2]):
+                out[agency].append(rid)
         return out
 
-    @cached_property
+    @property
     def policies_by_agency(self) -> dict[str, list[Record]]:
-        out: dict[str, list[Record]] = defaultdict(list)
-        for rec in self.by_type["policy"]:
-            for agency in dict.fromkeys(rec.get("issuers") or []):
-                out[agency].append(rec)
-        return out
+        return {a: [self.records[i] for i in ids] for a, ids in self.policy_ids_by_agency.items()}
 
     @cached_property
     def chain_roles(self) -> dict[str, list[tuple[Record, int, str]]]:
         """organisation id -> (technology, group number from 1, lead|partner)."""
         out: dict[str, list[tuple[Record, int, str]]] = defaultdict(list)
-        for tech in self.by_type["technology"]:
+        for tech in self.of_type("technology"):
             for n, group in enumerate(tech.get("groups") or [], start=1):
                 for org in group.get("leads") or []:
                     out[org].append((tech, n, LEAD))
@@ -79,7 +103,7 @@ class KnowledgeBase:
     def mentions(self) -> dict[str, list[tuple[Record, str]]]:
         """organisation id -> (policy, role) for every policy naming it."""
         out: dict[str, list[tuple[Record, str]]] = defaultdict(list)
-        for rec in self.by_type["policy"]:
+        for rec in self.of_type("policy"):
             for m in rec.get("organisations") or []:
                 out[m["org"]].append((rec, m["role"]))
         return out
@@ -87,9 +111,6 @@ class KnowledgeBase:
     # --- lookups ------------------------------------------------------------------------
     def get(self, rid: str) -> Record | None:
         return self.records.get(rid)
-
-    def of_type(self, rtype: str) -> list[Record]:
-        return self.by_type[rtype]
 
     def name_of(self, rid: str) -> str:
         rec = self.records.get(rid)
@@ -102,7 +123,7 @@ class KnowledgeBase:
         key = norm(name)
         if not key:
             raise NotFoundError(label, name)
-        table = self._names[rtype]
+        table = self._names(rtype)
         exact = table.get(key)
         if exact:
             return self.records[exact[0]]
@@ -130,7 +151,7 @@ class KnowledgeBase:
             return []
         from .search import _whole_word
 
-        found = [ids for name, ids in self._names[rtype].items() if key in name and _whole_word(key, name)]
+        found = [ids for name, ids in self._names(rtype).items() if key in name and _whole_word(key, name)]
         return list(dict.fromkeys(rid for ids in found for rid in ids))
 
     def _label(self, rid: str) -> str:
@@ -141,32 +162,29 @@ class KnowledgeBase:
     # --- queries ------------------------------------------------------------------------
     def policies(self, *, agencies: Iterable[str] = (), sector: str | None = None,
                  since: date | None = None, until: date | None = None) -> list[Record]:
-        """Policies issued or co-issued by every one of `agencies`, in a sector, dated within."""
+        """Policies issued or co-issued by every one of `agencies`, in a sector, dated within.
+        Agencies and dates are checked on the facets; only candidates are decoded."""
         wanted = list(agencies)
-        pool = self.policies_by_agency.get(wanted[0], []) if wanted else self.by_type["policy"]
+        pool = self.policy_ids_by_agency.get(wanted[0], []) if wanted else self.ids_by_type["policy"]
         out = []
-        for rec in pool:
-            issuers = rec.get("issuers") or []
+        for rid in pool:
+            _, when, issuers = self.facets[rid]
             if any(a not in issuers for a in wanted[1:]):
                 continue
-            if sector and sector not in (rec.get("sectors") or []):
+            if not dates.overlaps(when, since, until):
                 continue
-            if not dates.overlaps(rec.get("date"), since, until):
+            rec = self.records[rid]
+            if sector and sector not in (rec.get("sectors") or []):
                 continue
             out.append(rec)
         return out
 
     def in_sector(self, sector: str, rtype: str) -> list[Record]:
-        return [r for r in self.by_type[rtype] if sector in (r.get("sectors") or [])]
+        return [r for r in self.of_type(rtype) if sector in (r.get("sectors") or [])]
 
     def targets(self) -> list[tuple[Record, Record]]:
         """(policy, target) pairs for every target in the knowledge base."""
-        return [(p, t) for p in self.by_type["policy"] for t in p.get("targets") or []]
-
-
-def _sort_key(rec: Record) -> tuple[str, str]:
-    # Dated records first in date order, undated after them, ties by id.
-    return (rec.get("date") or "9999", rec["id"])
+        return [(p, t) for p in self.of_type("policy") for t in p.get("targets") or []]
 
 
 def _confident(key: str, matches: list[tuple[str, float]]) -> bool:

@@ -24,8 +24,10 @@ class FileEntry(NamedTuple):
 
 
 class LoadResult:
-    def __init__(self) -> None:
-        self.records: dict[str, Record] = {}  # id -> record, all types
+    def __init__(self, blob: Any = None) -> None:
+        from .store import RecordStore
+
+        self.records = RecordStore(blob)  # id -> record, all types, decoded on first use
         self.problems: list[Problem] = []
         self.files: dict[str, str] = {}  # id -> rel path
         # id -> normalised (names, text) for search, when the cache supplied it
@@ -108,19 +110,26 @@ def validate_entry(data_dir: Path, entry: FileEntry) -> tuple[Record | None, lis
     return validate_file(raw, display, entry.rtype, stem_of(entry.rel))
 
 
-def collect(data_dir: Path, per_file: list[tuple[FileEntry, Record | None, list[Problem]]]) -> LoadResult:
+# One file's outcome: (file, id or None, record or None, problems, search text, facet, location).
+PerFile = tuple[FileEntry, Any, "Record | None", list[Problem], Any, Any, Any]
+
+
+def collect(data_dir: Path, per_file: list[PerFile], blob: Any = None) -> LoadResult:
     """Combine per-file results, rejecting the second and later uses of an id."""
-    result = LoadResult()
-    for entry, record, problems in per_file:
+    result = LoadResult(blob)
+    texts: dict[str, tuple[str, str]] = {}
+    for entry, rid, record, problems, text, facet, location in per_file:
         result.problems.extend(problems)
-        if record is None:
+        if rid is None:
             continue
-        rid = record["id"]
         if rid in result.records:
             result.problems.append(_duplicate(data_dir, entry.rel, result.files[rid], rid))
             continue
-        result.records[rid] = record
+        result.records.add(rid, record, location, facet)
         result.files[rid] = entry.rel
+        if text is not None:
+            texts[rid] = text
+    result.texts = texts
     return result
 
 
@@ -203,18 +212,24 @@ def load(data_dir: Path, *, use_cache: bool = True, skip_invalid: bool = False) 
 def _load(data_dir: Path, use_cache: bool) -> LoadResult:
     entries = scan(data_dir)
     if not use_cache:
-        result = collect(data_dir, [(e, *validate_entry(data_dir, e)) for e in entries])
+        per_file: list[PerFile] = []
+        for e in entries:
+            record, problems = validate_entry(data_dir, e)
+            per_file.append((e, record["id"] if record else None, record, problems, None, None, None))
+        result = collect(data_dir, per_file)
         result.problems.extend(reference_problems(data_dir, result))
         return result
     from .cache import FileCache
 
     cache = FileCache(data_dir)
-    per_file = cache.results(entries, validate_entry)
-    result = collect(data_dir, [(f, rec, problems) for f, rec, problems, _ in per_file])
-    result.texts = {}
-    for _, rec, _, text in per_file:
-        if rec is not None and text is not None:
-            result.texts.setdefault(rec["id"], text)  # the first of duplicate ids is the one kept
+    result = collect(data_dir, cache.results(entries, validate_entry), cache.blob)
+    by_rel = {e.rel: e for e in entries}
+
+    def reread(rid: str) -> Record | None:
+        cache.discard()
+        return validate_entry(data_dir, by_rel[result.files[rid]])[0]
+
+    result.records.on_damage = reread
     cross = cache.cross_problems()
     if cross is None:
         cross = reference_problems(data_dir, result)

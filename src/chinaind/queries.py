@@ -62,10 +62,11 @@ def search(kb: KnowledgeBase, query: str, kind: str | None, limit: int | None) -
 
     if not query.strip():
         raise UsageError("search: the query is empty; give a word or name to look for")
-    pool = kb.of_type(kind) if kind else list(kb.records.values())
+    # Rank light references (id and type) against the cached text; decode only what is shown.
+    pool = [{"id": rid, "type": facet[0]} for rid, facet in kb.facets.items() if not kind or facet[0] == kind]
     hits = run(pool, query, limit=None, texts=kb.texts)
     shown = hits[:limit] if limit else hits
-    records = [{**h.record, "match": h.tier} for h in shown]
+    records = [{**kb.records[h.record["id"]], "match": h.tier} for h in shown]
     notes = [f"showing {len(shown)} of {len(hits)} results; use --limit 0 for all"] if len(shown) < len(hits) else []
     columns = [*MIXED_COLUMNS[:3], Column("NAME", display_name, wide=True), col("MATCH", "match")]
     return Listing(records, columns, rows=[{**r, "date": r.get("date") or _any_date(kb, r)} for r in records],
