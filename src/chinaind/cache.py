@@ -33,8 +33,9 @@ Record = dict[str, Any]
 Validator = Callable[[Path, Any], tuple[Record | None, list[Problem]]]
 # The files a cache describes, in scan order: (rel, rtype, size, mtime_ns).
 Metas = list[tuple[str, str, int, int]]
-# Aligned with Metas: (id or None, [(line, col, message), ...], search text, facet, location).
-Results = list[tuple[Any, list[tuple[int, int, str]], Any, Any, Any]]
+# Per-file results aligned with Metas, as five columns (lists): ids (None for an invalid file),
+# problems [(line, col, message), ...], search texts, facets, record locations.
+Columns = tuple[list[Any], list[Any], list[Any], list[Any], list[Any]]
 # Problems found across records (dangling references), as (rel, line, col, message).
 CrossProblems = list[tuple[str, int, int, str]]
 
@@ -61,11 +62,12 @@ def _stamp(data_dir: Path) -> str:
 class CacheData:
     """What a cache file holds; empty when it is missing, foreign, truncated or corrupt."""
 
-    def __init__(self, metas: Metas | None = None, results: Results | None = None,
-                 cross: CrossProblems | None = None, blob: Any = None) -> None:
+    def __init__(self, metas: Metas | None = None, columns: Columns | None = None,
+                 cross: CrossProblems | None = None, derived: Any = None, blob: Any = None) -> None:
         self.metas = metas or []
-        self.results = results or []
+        self.columns = columns or ([], [], [], [], [])
         self.cross = cross
+        self.derived = derived  # tables computed from the whole base (see loader.derived_tables)
         self.blob = blob  # the record section, as a read-only buffer
 
 
@@ -85,21 +87,22 @@ def read_cache(path: Path, data_dir: Path) -> CacheData:
     if zlib.crc32(index) != crc:
         return CacheData()
     try:
-        stamp, metas, results, cross = marshal.loads(index)
+        stamp, metas, columns, cross, derived = marshal.loads(index)
     except (ValueError, EOFError, TypeError):
         return CacheData()
-    if stamp != _stamp(data_dir) or not isinstance(metas, list) or len(metas) != len(results):
+    if (stamp != _stamp(data_dir) or not isinstance(metas, list) or len(columns) != 5
+            or any(len(c) != len(metas) for c in columns)):
         return CacheData()
-    return CacheData(metas, results, cross, memoryview(mm)[head + length:])
+    return CacheData(metas, columns, cross, derived, memoryview(mm)[head + length:])
 
 
-def write_cache(path: Path, data_dir: Path, metas: Metas, results: Results, records: list[bytes],
-                cross: CrossProblems | None) -> None:
+def write_cache(path: Path, data_dir: Path, metas: Metas, columns: Columns, records: list[bytes],
+                cross: CrossProblems | None, derived: Any) -> None:
     """Atomically replace the cache; silently gives up when the cache dir is not writable.
-    `results` carry (offset, length, crc) locations into the concatenation of `records`."""
+    The location column points into the concatenation of `records`."""
     import tempfile
 
-    index = marshal.dumps((_stamp(data_dir), metas, results, cross))
+    index = marshal.dumps((_stamp(data_dir), metas, columns, cross, derived))
     section = b"".join(records)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,13 +132,20 @@ class FileCache:
         self.blob = self.old.blob
         self.changed = False
         self._fresh: list[tuple[Any, Record | None, Any]] = []  # (meta, record, result) to store
+        self._files_seen = 0
+
+    def fresh(self, files: list[Any]) -> bool:
+        """True when no file was added, removed or touched since the cache was written."""
+        return self.old.metas == files
 
     def results(self, files: list[Any], validate: Validator) -> list[tuple[Any, Any, Record | None, list[Problem], Any, Any, Any]]:
         """(file, id, record or None when cached, problems, search text, facet, location)."""
-        if self.old.metas == files:
-            # The common case: nothing changed since the cache was written; no per-file work.
+        self._files_seen = len(files)
+        old_results = list(zip(*self.old.columns))
+        if self.fresh(files):
+            self._fresh = [(meta, None, res) for meta, res in zip(self.old.metas, old_results)]
             return [(f, rid, None, self._problems(f.rel, raw), text, facet, loc)
-                    for f, (rid, raw, text, facet, loc) in zip(files, self.old.results)]
+                    for f, (rid, raw, text, facet, loc) in zip(files, old_results)]
         from .search import search_text
         from .store import facet_of
 
@@ -146,7 +156,7 @@ class FileCache:
         for f in files:
             i = index.get(f.rel)
             if i is not None and self.old.metas[i] == f:
-                rid, raw, text, facet, loc = self.old.results[i]
+                rid, raw, text, facet, loc = old_results[i]
                 record, problems = None, self._problems(f.rel, raw)
             else:
                 record, problems = validate(self.data_dir, f)
@@ -178,12 +188,12 @@ class FileCache:
             return None
         return [Problem(str(self.data_dir / rel), ln, col, msg) for rel, ln, col, msg in self.old.cross]
 
-    def save(self, cross: list[Problem]) -> None:
+    def save(self, cross: list[Problem], derived: Any) -> None:
         base = str(self.data_dir) + os.sep
         rows = [(p.path[len(base):] if p.path.startswith(base) else p.path, p.line, p.col, p.message) for p in cross]
-        if not self.changed:
-            self._fresh = [(meta, None, res) for meta, res in zip(self.old.metas, self.old.results)]
-        metas, results, records, offset = [], [], [], 0
+        metas: Metas = []
+        columns: Columns = ([], [], [], [], [])
+        records, offset = [], 0
         for meta, record, (rid, raw, text, facet, loc) in self._fresh:
             raw_record = None
             if record is not None:
@@ -195,5 +205,9 @@ class FileCache:
                 records.append(raw_record)
                 offset += len(raw_record)
             metas.append(meta)
-            results.append((rid, raw, text, facet, loc))
-        write_cache(self.path, self.data_dir, metas, results, records, rows)
+            for column, value in zip(columns, (rid, raw, text, facet, loc)):
+                column.append(value)
+        # Derived tables describe every file scanned; when a racy file is left out of the cache
+        # they would not match it, so they are dropped and the next run recomputes them.
+        write_cache(self.path, self.data_dir, metas, columns, records, rows,
+                    derived if len(metas) == self._files_seen else None)

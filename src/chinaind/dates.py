@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
+@lru_cache(maxsize=4096)  # a knowledge base repeats its dates; filters parse each once
 def parse_span(text: str) -> tuple[date, date]:
     """Return the first and last day a partial date covers; ValueError if impossible."""
     m = _DATE_RE.match(text.strip()) if isinstance(text, str) else None

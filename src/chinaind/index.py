@@ -6,19 +6,36 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from functools import cached_property
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Iterable
 
 from . import dates
 from .errors import NotFoundError
 from .kinds import RECORD_TYPES
-from .store import Facet, facet_of
+from .store import Facet, LazyRecords, facet_of
 from .text import names_of, norm
 
 Record = dict[str, Any]
 
 # How a technology relates to an organisation in a chain group.
 LEAD, PARTNER = "lead", "partner"
+
+
+def sorted_ids_by_type(facets: Mapping[str, Facet]) -> dict[str, list[str]]:
+    """type -> ids, dated records first in date order, then undated, ties by id."""
+    out: dict[str, list[tuple[str, str]]] = {t: [] for t in RECORD_TYPES}
+    for rid, (rtype, when, _) in facets.items():
+        out[rtype].append((when or "9999", rid))
+    return {rtype: [rid for _, rid in sorted(keys)] for rtype, keys in out.items()}
+
+
+def ids_by_agency(facets: Mapping[str, Facet], policy_ids: list[str]) -> dict[str, list[str]]:
+    """agency -> ids of the policies it issued or co-issued, in the order given."""
+    out: dict[str, list[str]] = {}
+    for rid in policy_ids:
+        for agency in dict.fromkeys(facets[rid][2]):
+            out.setdefault(agency, []).append(rid)
+    return out
 
 
 class KnowledgeBase:
@@ -52,10 +69,8 @@ class KnowledgeBase:
     @cached_property
     def ids_by_type(self) -> dict[str, list[str]]:
         """type -> ids, dated records first in date order, then undated, ties by id."""
-        out: dict[str, list[tuple[str, str]]] = {t: [] for t in RECORD_TYPES}
-        for rid, (rtype, when, _) in self.facets.items():
-            out[rtype].append((when or "9999", rid))
-        return {rtype: [rid for _, rid in sorted(keys)] for rtype, keys in out.items()}
+        tables = getattr(self.records, "tables", None)
+        return tables["ids_by_type"] if tables else sorted_ids_by_type(self.facets)
 
     def of_type(self, rtype: str) -> list[Record]:
         """Every record of a type, in date order (decoding them all)."""
@@ -77,11 +92,8 @@ class KnowledgeBase:
 
     @cached_property
     def policy_ids_by_agency(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = defaultdict(list)
-        for rid in self.ids_by_type["policy"]:
-            for agency in dict.fromkeys(self.facets[rid][2]):
-                out[agency].append(rid)
-        return out
+        tables = getattr(self.records, "tables", None)
+        return tables["policy_ids_by_agency"] if tables else ids_by_agency(self.facets, self.ids_by_type["policy"])
 
     @property
     def policies_by_agency(self) -> dict[str, list[Record]]:
@@ -161,23 +173,23 @@ class KnowledgeBase:
 
     # --- queries ------------------------------------------------------------------------
     def policies(self, *, agencies: Iterable[str] = (), sector: str | None = None,
-                 since: date | None = None, until: date | None = None) -> list[Record]:
+                 since: date | None = None, until: date | None = None) -> Sequence[Record]:
         """Policies issued or co-issued by every one of `agencies`, in a sector, dated within.
-        Agencies and dates are checked on the facets; only candidates are decoded."""
+        Agencies and dates are checked on the facets; records are decoded only when a sector
+        filter needs them, or when the caller reads them."""
         wanted = list(agencies)
         pool = self.policy_ids_by_agency.get(wanted[0], []) if wanted else self.ids_by_type["policy"]
-        out = []
+        found = []
         for rid in pool:
             _, when, issuers = self.facets[rid]
             if any(a not in issuers for a in wanted[1:]):
                 continue
             if not dates.overlaps(when, since, until):
                 continue
-            rec = self.records[rid]
-            if sector and sector not in (rec.get("sectors") or []):
+            if sector and sector not in (self.records[rid].get("sectors") or []):
                 continue
-            out.append(rec)
-        return out
+            found.append(rid)
+        return LazyRecords(found, self.records)
 
     def in_sector(self, sector: str, rtype: str) -> list[Record]:
         return [r for r in self.of_type(rtype) if sector in (r.get("sectors") or [])]

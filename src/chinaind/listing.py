@@ -31,6 +31,9 @@ class Listing:
 
     @property
     def ids(self) -> list[str]:
+        known = getattr(self.table_rows, "ids", None)  # a LazyRecords: no need to decode
+        if known is not None:
+            return list(dict.fromkeys(known))
         return list(dict.fromkeys(str(r["id"]) for r in self.table_rows if r.get("id")))
 
 

@@ -80,7 +80,7 @@ def render(listing: Listing, fmt: str, stream: IO[str]) -> None:
         for rec in listing.records:
             stream.write(json_line(rec) + "\n")
     elif fmt == "yaml":
-        _yaml(listing.records, stream)
+        _yaml(list(listing.records), stream)
     elif fmt == "ids":
         for rid in listing.ids:
             stream.write(rid + "\n")

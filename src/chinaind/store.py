@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import marshal
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .errors import ChinaindError
@@ -39,11 +39,18 @@ class RecordStore(Mapping[str, Record]):
         # Called with an id when its cached bytes fail their CRC: re-reads the record from its
         # YAML file (and drops the damaged cache), so damage costs time, never a wrong answer.
         self.on_damage: Callable[[str], Record | None] | None = None
+        # Tables derived from the facets, when the cache supplied them (see index.py).
+        self.tables: dict[str, Any] | None = None
 
     def add(self, rid: str, record: Record | None = None, location: Location | None = None,
             facet: Facet | None = None) -> None:
         self._entries[rid] = record if record is not None else location  # type: ignore[assignment]
         self.facets[rid] = facet if facet is not None else facet_of(record)  # type: ignore[arg-type]
+
+    def bulk(self, ids: list[str], locations: list[Location], facets: list[Facet]) -> None:
+        """Add many cached records at once (ids known unique)."""
+        self._entries.update(zip(ids, locations))
+        self.facets.update(zip(ids, facets))
 
     def __getitem__(self, rid: str) -> Record:
         entry = self._entries[rid]
@@ -75,3 +82,22 @@ class RecordStore(Mapping[str, Record]):
     def location(self, rid: str) -> Location | None:
         entry = self._entries.get(rid)
         return entry if isinstance(entry, tuple) else None
+
+
+class LazyRecords(Sequence[Record]):
+    """Records by id, decoded as they are read: `-f ids` of a large result decodes none."""
+
+    def __init__(self, ids: list[str], records: Mapping[str, Record]) -> None:
+        self.ids = ids
+        self._records = records
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self._records[rid] for rid in self.ids[i]]
+        return self._records[self.ids[i]]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self) -> Iterator[Record]:
+        return (self._records[rid] for rid in self.ids)
