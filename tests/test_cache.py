@@ -239,3 +239,20 @@ def test_scan_ignores_non_records(kb_copy):
     (kb_copy / "policies" / ".hidden").mkdir()
     (kb_copy / "policies" / ".hidden" / "x.yaml").write_text("junk: [")
     assert len(scan(kb_copy)) == 20
+
+
+@pytest.mark.parametrize("query", ["robot", "reducer industrial", "机器人", "机器", "catl", "robto", "fibre lazer", "zzz", "a"])
+def test_warm_search_answers_like_a_cold_one(kb_copy, query):
+    """A warm run searches the cache's joined text; it must rank exactly as a run without cache."""
+    from chinaind import queries
+    from chinaind.index import KnowledgeBase
+    from chinaind.textindex import TextIndex
+
+    _age_tree(kb_copy)
+    load(kb_copy)
+    warm = load(kb_copy)
+    assert isinstance(warm.texts, TextIndex)
+    cold = load(kb_copy, use_cache=False)
+    answers = [[(r["id"], r["match"]) for r in queries.search(KnowledgeBase(res.records, res.texts), query, None, None).records]
+               for res in (warm, cold)]
+    assert answers[0] == answers[1]

@@ -1,8 +1,9 @@
 """The compiled cache: validated records per file, keyed by path, size and mtime.
 
-One file per data directory under the cache dir: a magic line; a header with the length and
-CRC32 of the index section and the length of the record section; the index (marshal: the files,
-their problems, search text and facets, where each record lies, cross-record problems); then
+One file per data directory under the cache dir: a magic line; a header with the lengths and
+CRC32s of its sections; the index (marshal: the files, ids, facets, where each record lies,
+cross-record problems, and for a valid base the tables and joined search text a warm query
+needs); the per-file section (problems and search text, read only when files changed); then
 every record's own marshal bytes with their CRC32 in the index. A query maps the file and
 decodes only the records it prints. A file that fails any check is ignored and rebuilt. Writes
 go to a temp file renamed into place, so a concurrent reader sees the old cache or the new one.
@@ -24,7 +25,7 @@ from .errors import Problem
 from .paths import cache_dir
 
 MAGIC = b"CHINAIND-CACHE\n"
-_HEADER = struct.Struct("<QIQ")  # index length, index crc32, record section length
+_HEADER = struct.Struct("<QIQIQ")  # index length and crc32, per-file length and crc32, records length
 # A file modified within this window of the cache write may change again within the same
 # mtime tick; such entries are not stored, so they are revalidated next run.
 RACY_NS = 2_000_000_000
@@ -34,7 +35,8 @@ Validator = Callable[[Path, Any], tuple[Record | None, list[Problem]]]
 # The files a cache describes, in scan order: (rel, rtype, size, mtime_ns).
 Metas = list[tuple[str, str, int, int]]
 # Per-file results aligned with Metas, as five columns (lists): ids (None for an invalid file),
-# problems [(line, col, message), ...], search texts, facets, record locations.
+# problems [(line, col, message), ...], search texts, facets, record locations. Ids, facets and
+# locations live in the index section; problems and texts in the per-file section.
 Columns = tuple[list[Any], list[Any], list[Any], list[Any], list[Any]]
 # Problems found across records (dangling references), as (rel, line, col, message).
 CrossProblems = list[tuple[str, int, int, str]]
@@ -62,13 +64,30 @@ def _stamp(data_dir: Path) -> str:
 class CacheData:
     """What a cache file holds; empty when it is missing, foreign, truncated or corrupt."""
 
-    def __init__(self, metas: Metas | None = None, columns: Columns | None = None,
-                 cross: CrossProblems | None = None, derived: Any = None, blob: Any = None) -> None:
+    def __init__(self, metas: Metas | None = None, ids: list[Any] | None = None, facets: list[Any] | None = None,
+                 locations: list[Any] | None = None, cross: CrossProblems | None = None, derived: Any = None,
+                 per_file: Any = None, blob: Any = None) -> None:
         self.metas = metas or []
-        self.columns = columns or ([], [], [], [], [])
+        self.ids, self.facets, self.locations = ids or [], facets or [], locations or []
         self.cross = cross
         self.derived = derived  # tables computed from the whole base (see loader.derived_tables)
+        self._per_file = per_file  # (buffer, crc32) of the per-file section, decoded on demand
         self.blob = blob  # the record section, as a read-only buffer
+
+    def columns(self) -> Columns | None:
+        """All five per-file columns, or None when the per-file section is damaged."""
+        if not self.metas:
+            return ([], [], [], [], [])
+        buffer, crc = self._per_file
+        if zlib.crc32(buffer) != crc:
+            return None
+        try:
+            raws, texts = marshal.loads(buffer)
+        except (ValueError, EOFError, TypeError):
+            return None
+        if len(raws) != len(self.metas) or len(texts) != len(self.metas):
+            return None
+        return (self.ids, raws, texts, self.facets, self.locations)
 
 
 def read_cache(path: Path, data_dir: Path) -> CacheData:
@@ -80,20 +99,23 @@ def read_cache(path: Path, data_dir: Path) -> CacheData:
     head = len(MAGIC) + _HEADER.size
     if len(mm) < head or mm[: len(MAGIC)] != MAGIC:
         return CacheData()
-    length, crc, records_length = _HEADER.unpack_from(mm, len(MAGIC))
-    if len(mm) != head + length + records_length:
+    length, crc, per_file_length, per_file_crc, records_length = _HEADER.unpack_from(mm, len(MAGIC))
+    if len(mm) != head + length + per_file_length + records_length:
         return CacheData()
     index = mm[head: head + length]
     if zlib.crc32(index) != crc:
         return CacheData()
     try:
-        stamp, metas, columns, cross, derived = marshal.loads(index)
+        stamp, metas, ids, facets, locations, cross, derived = marshal.loads(index)
     except (ValueError, EOFError, TypeError):
         return CacheData()
-    if (stamp != _stamp(data_dir) or not isinstance(metas, list) or len(columns) != 5
-            or any(len(c) != len(metas) for c in columns)):
+    if (stamp != _stamp(data_dir) or not isinstance(metas, list)
+            or not len(metas) == len(ids) == len(facets) == len(locations)):
         return CacheData()
-    return CacheData(metas, columns, cross, derived, memoryview(mm)[head + length:])
+    view = memoryview(mm)
+    per_file = (view[head + length: head + length + per_file_length], per_file_crc)
+    return CacheData(metas, ids, facets, locations, cross, derived, per_file,
+                     view[head + length + per_file_length:])
 
 
 def write_cache(path: Path, data_dir: Path, metas: Metas, columns: Columns, records: list[bytes],
@@ -102,7 +124,9 @@ def write_cache(path: Path, data_dir: Path, metas: Metas, columns: Columns, reco
     The location column points into the concatenation of `records`."""
     import tempfile
 
-    index = marshal.dumps((_stamp(data_dir), metas, columns, cross, derived))
+    ids, raws, texts, facets, locations = columns
+    index = marshal.dumps((_stamp(data_dir), metas, ids, facets, locations, cross, derived))
+    per_file = marshal.dumps((raws, texts))
     section = b"".join(records)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -111,8 +135,9 @@ def write_cache(path: Path, data_dir: Path, metas: Metas, columns: Columns, reco
         return
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(MAGIC + _HEADER.pack(len(index), zlib.crc32(index), len(section)))
+            fh.write(MAGIC + _HEADER.pack(len(index), zlib.crc32(index), len(per_file), zlib.crc32(per_file), len(section)))
             fh.write(index)
+            fh.write(per_file)
             fh.write(section)
         os.replace(tmp, path)
     except OSError:
@@ -141,7 +166,11 @@ class FileCache:
     def results(self, files: list[Any], validate: Validator) -> list[tuple[Any, Any, Record | None, list[Problem], Any, Any, Any]]:
         """(file, id, record or None when cached, problems, search text, facet, location)."""
         self._files_seen = len(files)
-        old_results = list(zip(*self.old.columns))
+        columns = self.old.columns()
+        if columns is None:  # the per-file section is damaged: start afresh
+            self.old = CacheData()
+            columns = self.old.columns()
+        old_results = list(zip(*columns))  # type: ignore[arg-type]
         if self.fresh(files):
             self._fresh = [(meta, None, res) for meta, res in zip(self.old.metas, old_results)]
             return [(f, rid, None, self._problems(f.rel, raw), text, facet, loc)

@@ -32,25 +32,33 @@ def search_text(record: Record) -> tuple[str, str]:
 
 
 def search(records: Iterable[Record], query: str, *, limit: int | None = None,
-           texts: dict[str, tuple[str, str]] | None = None) -> list[Hit]:
-    """Rank records against `query`. `texts` may supply precomputed search_text() values."""
+           texts: Any = None) -> list[Hit]:
+    """Rank records against `query`. `texts` may supply precomputed search_text() values, as a
+    dict or a TextIndex (which finds the records holding the query without visiting the rest)."""
     q = norm(query)
     if not q:
         return []
     words = q.split()
+    pool = list(records)
+    containing = texts.containing(words[0]) if hasattr(texts, "containing") else None
+    if containing is not None:
+        # Every literal hit holds the query's first word; the other records are only needed
+        # for typo tolerance, and only when nothing matches literally.
+        wanted = set(containing)
+        candidates = [rec for rec in pool if rec["id"] in wanted]
+    else:
+        candidates = pool
     hits: list[Hit] = []
-    unmatched: list[tuple[Record, str, str]] = []
-    for rec in records:
+    for rec in candidates:
         names, text = texts[rec["id"]] if texts is not None else search_text(rec)
         hit = _literal_hit(rec, q, words, names, text)
         if hit is not None:
             hits.append(hit)
-        else:
-            unmatched.append((rec, names, text))
     if not hits:
         # Typo tolerance only when the text itself has no answer: fuzzy matches next to
         # literal ones are noise, and skipping them keeps rapidfuzz out of most runs.
-        hits = _fuzzy_hits(q, unmatched)
+        rest = [(rec, *(texts[rec["id"]] if texts is not None else search_text(rec))) for rec in pool]
+        hits = _fuzzy_hits(q, rest)
     hits.sort(key=_order)
     return hits[:limit] if limit is not None else hits
 

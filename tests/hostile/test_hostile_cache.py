@@ -58,14 +58,14 @@ def _garbage(blob: bytes) -> bytes:
 
 def _valid_header_bad_payload(blob: bytes) -> bytes:
     payload = b"\xff\x00 not marshal data \x00" * 10
-    return cache.MAGIC + cache._HEADER.pack(len(payload), zlib.crc32(payload), 0) + payload
+    return cache.MAGIC + cache._HEADER.pack(len(payload), zlib.crc32(payload), 0, 0, 0) + payload
 
 
 def _valid_header_foreign_payload(blob: bytes) -> bytes:
     import marshal
 
-    payload = marshal.dumps(("some other version", [("sectors/s00.yaml", "sector", 1, 1)], [None], None))
-    return cache.MAGIC + cache._HEADER.pack(len(payload), zlib.crc32(payload), 0) + payload
+    payload = marshal.dumps(("some other version", [("sectors/s00.yaml", "sector", 1, 1)], [None], [None], [None], None, None))
+    return cache.MAGIC + cache._HEADER.pack(len(payload), zlib.crc32(payload), 0, 0, 0) + payload
 
 
 DAMAGE = {

@@ -1,0 +1,65 @@
+"""Search text of a whole knowledge base as one string, so that finding the records that
+contain a query is a run of str.find in C rather than a Python loop over every record.
+
+A warm cache stores it this way: one string and one list of offsets load in a fraction of the
+time of 100,000 separate strings.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+SEPARATOR = "\x00"  # between records; a query holding it falls back to the per-record path
+
+
+class TextIndex:
+    """(names, text) of each record, by id, over two joined strings and their offsets."""
+
+    def __init__(self, ids: list[str], names: str, name_offsets: list[int], text: str, text_offsets: list[int]) -> None:
+        self.ids = ids
+        self._position = {rid: i for i, rid in enumerate(ids)}
+        self._names, self._name_offsets = names, name_offsets
+        self._text, self._text_offsets = text, text_offsets
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[tuple[str, str]]) -> "TextIndex":
+        names, name_offsets = _join([t[0] for t in texts])
+        text, text_offsets = _join([t[1] for t in texts])
+        return cls(ids, names, name_offsets, text, text_offsets)
+
+    def parts(self) -> tuple[list[str], str, list[int], str, list[int]]:
+        return self.ids, self._names, self._name_offsets, self._text, self._text_offsets
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __contains__(self, rid: object) -> bool:
+        return rid in self._position
+
+    def __getitem__(self, rid: str) -> tuple[str, str]:
+        i = self._position[rid]
+        return (self._names[self._name_offsets[i]: self._name_offsets[i + 1] - 1],
+                self._text[self._text_offsets[i]: self._text_offsets[i + 1] - 1])
+
+    def get(self, rid: str, default: tuple[str, str] | None = None) -> tuple[str, str] | None:
+        return self[rid] if rid in self._position else default
+
+    def containing(self, needle: str) -> list[str] | None:
+        """Ids of the records whose text contains `needle`; None when it cannot be answered
+        this way (it holds the separator)."""
+        if not needle or SEPARATOR in needle:
+            return None
+        text, offsets, out = self._text, self._text_offsets, []
+        at = text.find(needle)
+        while at != -1:
+            i = bisect_right(offsets, at) - 1
+            out.append(self.ids[i])
+            at = text.find(needle, offsets[i + 1])
+        return out
+
+
+def _join(parts: list[str]) -> tuple[str, list[int]]:
+    offsets = [0]
+    for part in parts:
+        offsets.append(offsets[-1] + len(part) + 1)
+    return "".join(p + SEPARATOR for p in parts), offsets
