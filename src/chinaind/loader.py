@@ -49,7 +49,7 @@ def scan(data_dir: Path) -> list[FileEntry]:
         base = data_dir / folder
         if base.is_dir() and (not base.is_symlink() or _inside(str(base), root)):
             entries.extend(_walk(base, f"{folder}/", rtype, root, seen))
-    entries.sort(key=lambda e: e.rel)
+    entries.sort()  # by path: FileEntry tuples start with it, and the plain sort runs in C
     return entries
 
 
@@ -257,9 +257,11 @@ def derived_tables(result: LoadResult) -> dict[str, Any]:
     by_type = sorted_ids_by_type(result.records.facets)
     ids = list(result.records)
     texts = result.texts or {}
+    # The text index's ids are the cache's id column (a valid base has one record per file, in
+    # file order), so they are not stored twice.
     return {"ids_by_type": by_type,
             "policy_ids_by_agency": ids_by_agency(result.records.facets, by_type["policy"]),
-            "text": TextIndex.build(ids, [texts[rid] for rid in ids]).parts()}
+            "text": TextIndex.build(ids, [texts[rid] for rid in ids]).parts()[1:]}
 
 
 def _load_fresh(data_dir: Path, cache: Any) -> LoadResult:
@@ -271,7 +273,7 @@ def _load_fresh(data_dir: Path, cache: Any) -> LoadResult:
     result = LoadResult(cache.blob)
     result.records.bulk(old.ids, old.locations, old.facets)
     result.records.tables = old.derived
-    result.texts = TextIndex(*old.derived["text"])
+    result.texts = TextIndex(old.ids, *old.derived["text"])
     result.files = dict(zip(old.ids, (meta[0] for meta in old.metas)))
     result.problems = cache.cross_problems() or []
     return result

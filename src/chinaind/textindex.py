@@ -7,7 +7,9 @@ time of 100,000 separate strings.
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right
+from typing import Any
 
 SEPARATOR = "\x00"  # between records; a query holding it falls back to the per-record path
 
@@ -15,9 +17,11 @@ SEPARATOR = "\x00"  # between records; a query holding it falls back to the per-
 class TextIndex:
     """(names, text) of each record, by id, over two joined strings and their offsets."""
 
-    def __init__(self, ids: list[str], names: str, name_offsets: list[int], text: str, text_offsets: list[int]) -> None:
+    def __init__(self, ids: list[str], names: str, name_offsets: Any, text: str, text_offsets: Any) -> None:
         self.ids = ids
         self._position = {rid: i for i, rid in enumerate(ids)}
+        # From the cache the offsets come back as bytes (marshal stores an array that way).
+        name_offsets, text_offsets = _ints(name_offsets), _ints(text_offsets)
         self._names, self._name_offsets = names, name_offsets
         self._text, self._text_offsets = text, text_offsets
 
@@ -27,7 +31,7 @@ class TextIndex:
         text, text_offsets = _join([t[1] for t in texts])
         return cls(ids, names, name_offsets, text, text_offsets)
 
-    def parts(self) -> tuple[list[str], str, list[int], str, list[int]]:
+    def parts(self) -> tuple[list[str], str, Any, str, Any]:
         return self.ids, self._names, self._name_offsets, self._text, self._text_offsets
 
     def __len__(self) -> int:
@@ -58,8 +62,14 @@ class TextIndex:
         return out
 
 
-def _join(parts: list[str]) -> tuple[str, list[int]]:
-    offsets = [0]
+def _join(parts: list[str]) -> tuple[str, Any]:
+    # Offsets as an array of machine integers: marshal stores it as one bytes-like block
+    # instead of 100,000 int objects.
+    offsets = array("q", [0])
     for part in parts:
         offsets.append(offsets[-1] + len(part) + 1)
     return "".join(p + SEPARATOR for p in parts), offsets
+
+
+def _ints(offsets: Any) -> Any:
+    return memoryview(offsets).cast("q") if isinstance(offsets, (bytes, bytearray)) else offsets
