@@ -256,3 +256,14 @@ def test_warm_search_answers_like_a_cold_one(kb_copy, query):
     answers = [[(r["id"], r["match"]) for r in queries.search(KnowledgeBase(res.records, res.texts), query, None, None).records]
                for res in (warm, cold)]
     assert answers[0] == answers[1]
+
+
+def test_parallel_first_build_matches_serial(kb_copy, monkeypatch):
+    """Large first builds validate on every core; the outcome must not depend on it."""
+    _age_tree(kb_copy)
+    (kb_copy / "sectors" / "broken.yaml").write_text("id: broken\nname: [\n")
+    serial = load(kb_copy, use_cache=False, skip_invalid=True)
+    monkeypatch.setattr(cache, "PARALLEL_MIN", 1)
+    parallel = load(kb_copy, skip_invalid=True)
+    assert dict(parallel.records) == dict(serial.records)
+    assert parallel.problems == serial.problems and len(serial.problems) == 1

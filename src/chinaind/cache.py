@@ -147,6 +147,45 @@ def write_cache(path: Path, data_dir: Path, metas: Metas, columns: Columns, reco
             pass
 
 
+# Below this many files to validate, starting worker processes costs more than it saves.
+PARALLEL_MIN = 2000
+
+
+def validate_all(data_dir: Path, files: list[Any], validate: Validator) -> dict[str, tuple[Any, Any, Any, Any]]:
+    """rel -> (record, raw problems, search text, facet) for each file: on every core when
+    there are many (a first build of a large base), else in this process."""
+    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_MIN or workers < 2:
+        return dict(_validate_chunk((data_dir, files, validate)))
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(200, len(files) // (workers * 8))
+    chunks = [(data_dir, files[i: i + size], validate) for i in range(0, len(files), size)]
+    try:
+        context = multiprocessing.get_context("fork")  # workers inherit the imported modules
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            return {rel: res for part in pool.map(_validate_chunk, chunks) for rel, res in part}
+    except (OSError, ValueError, RuntimeError):  # no fork, no processes: do it here
+        return dict(_validate_chunk((data_dir, files, validate)))
+
+
+def _validate_chunk(args: tuple[Path, list[Any], Validator]) -> list[tuple[str, tuple[Any, Any, Any, Any]]]:
+    from .search import search_text
+    from .store import facet_of
+
+    data_dir, files, validate = args
+    out = []
+    for f in files:
+        record, problems = validate(data_dir, f)
+        raw = [(p.line, p.col, p.message) for p in problems]
+        if record is None:
+            out.append((f.rel, (None, raw, None, None)))
+        else:
+            out.append((f.rel, (record, raw, search_text(record), facet_of(record))))
+    return out
+
+
 class FileCache:
     """Per-file results for one data directory, reused while size and mtime are unchanged."""
 
@@ -175,24 +214,21 @@ class FileCache:
             self._fresh = [(meta, None, res) for meta, res in zip(self.old.metas, old_results)]
             return [(f, rid, None, self._problems(f.rel, raw), text, facet, loc)
                     for f, (rid, raw, text, facet, loc) in zip(files, old_results)]
-        from .search import search_text
-        from .store import facet_of
-
         self.changed = True
         index = {meta[0]: i for i, meta in enumerate(self.old.metas)}
+        kept = {f.rel: old_results[i] for f in files
+                if (i := index.get(f.rel)) is not None and self.old.metas[i] == f}
+        fresh = validate_all(self.data_dir, [f for f in files if f.rel not in kept], validate)
         racy_after = time.time_ns() - RACY_NS
         out = []
         for f in files:
-            i = index.get(f.rel)
-            if i is not None and self.old.metas[i] == f:
-                rid, raw, text, facet, loc = old_results[i]
-                record, problems = None, self._problems(f.rel, raw)
+            if f.rel in kept:
+                rid, raw, text, facet, loc = kept[f.rel]
+                record = None
             else:
-                record, problems = validate(self.data_dir, f)
-                raw = [(p.line, p.col, p.message) for p in problems]
-                rid = record["id"] if record is not None else None
-                text = search_text(record) if record is not None else None
-                facet, loc = (facet_of(record) if record is not None else None), None
+                record, raw, text, facet = fresh[f.rel]
+                rid, loc = (record["id"] if record is not None else None), None
+            problems = self._problems(f.rel, raw)
             if f.mtime_ns < racy_after:
                 self._fresh.append((tuple(f), record, (rid, raw, text, facet, loc)))
             out.append((f, rid, record, problems, text, facet, loc))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, NamedTuple
 
-from .text import has_cjk, names_of, norm, strings_in
+from .text import has_cjk, names_of, norm, norm_text, strings_in
 
 Record = dict[str, Any]
 EXACT, PHRASE, WORDS, FUZZY = "exact", "substring", "words", "fuzzy"
@@ -25,10 +25,10 @@ class Hit(NamedTuple):
 
 
 def search_text(record: Record) -> tuple[str, str]:
-    """(names, everything) of a record, normalised, each field on its own line."""
+    """(names, everything) of a record, normalised: names one a line, for exact matches; all
+    text fields NUL-separated and normalised in one pass (per field it was a sixth of a build)."""
     names = "\n".join(norm(n) for n in names_of(record))
-    rest = "\n".join(norm(s) for s in strings_in(record))
-    return names, rest
+    return names, norm_text("\x00".join(strings_in(record)))
 
 
 def search(records: Iterable[Record], query: str, *, limit: int | None = None,

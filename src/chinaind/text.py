@@ -19,6 +19,11 @@ def norm(value: str) -> str:
     return text.strip(_QUOTES).strip()
 
 
+def norm_text(value: str) -> str:
+    """norm() without the quote stripping, for a whole record's text at once."""
+    return _SPACE_RE.sub(" ", unicodedata.normalize("NFKC", value).casefold())
+
+
 def has_cjk(value: str) -> bool:
     # A loop, not a regex: compiling a wide Unicode class costs milliseconds on every run.
     return any(lo <= ord(ch) <= hi for ch in value if ord(ch) >= 0x3000 for lo, hi in _CJK_RANGES)
