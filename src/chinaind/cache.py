@@ -151,12 +151,12 @@ def write_cache(path: Path, data_dir: Path, metas: Metas, columns: Columns, reco
 PARALLEL_MIN = 2000
 
 
-def validate_all(data_dir: Path, files: list[Any], validate: Validator) -> dict[str, tuple[Any, Any, Any, Any]]:
-    """rel -> (record, raw problems, search text, facet) for each file: on every core when
-    there are many (a first build of a large base), else in this process."""
+def validate_all(data_dir: Path, files: list[Any], validate: Validator) -> dict[str, tuple[Any, Any, Any, Any, Any]]:
+    """rel -> (record, raw problems, search text, facet, marshal bytes or None) for each file:
+    on every core when there are many (a first build of a large base), else in this process."""
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8)
     if len(files) < PARALLEL_MIN or workers < 2:
-        return dict(_validate_chunk((data_dir, files, validate)))
+        return {rel: (*res, None) for rel, res in _validate_chunk((data_dir, files, validate))}
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -165,9 +165,11 @@ def validate_all(data_dir: Path, files: list[Any], validate: Validator) -> dict[
     try:
         context = multiprocessing.get_context("fork")  # workers inherit the imported modules
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            return {rel: res for part in pool.map(_validate_chunk, chunks) for rel, res in part}
+            parts = list(pool.map(_validate_chunk_encoded, chunks))
+        return {rel: (marshal.loads(blob) if blob is not None else None, raw, text, facet, blob)
+                for part in parts for rel, (blob, raw, text, facet) in part}
     except (OSError, ValueError, RuntimeError):  # no fork, no processes: do it here
-        return dict(_validate_chunk((data_dir, files, validate)))
+        return {rel: (*res, None) for rel, res in _validate_chunk((data_dir, files, validate))}
 
 
 def _validate_chunk(args: tuple[Path, list[Any], Validator]) -> list[tuple[str, tuple[Any, Any, Any, Any]]]:
@@ -186,6 +188,13 @@ def _validate_chunk(args: tuple[Path, list[Any], Validator]) -> list[tuple[str, 
     return out
 
 
+def _validate_chunk_encoded(args: tuple[Path, list[Any], Validator]) -> list[tuple[str, tuple[Any, Any, Any, Any]]]:
+    """As _validate_chunk, with each record as its marshal bytes: the parent needs those bytes
+    for the cache anyway, and decoding them is cheaper than unpickling the record."""
+    return [(rel, (marshal.dumps(rec) if rec is not None else None, raw, text, facet))
+            for rel, (rec, raw, text, facet) in _validate_chunk(args)]
+
+
 class FileCache:
     """Per-file results for one data directory, reused while size and mtime are unchanged."""
 
@@ -197,6 +206,7 @@ class FileCache:
         self.changed = False
         self._fresh: list[tuple[Any, Record | None, Any]] = []  # (meta, record, result) to store
         self._files_seen = 0
+        self._blobs: dict[str, bytes] = {}  # rel -> record bytes already encoded by a worker
 
     def fresh(self, files: list[Any]) -> bool:
         """True when no file was added, removed or touched since the cache was written."""
@@ -226,8 +236,10 @@ class FileCache:
                 rid, raw, text, facet, loc = kept[f.rel]
                 record = None
             else:
-                record, raw, text, facet = fresh[f.rel]
+                record, raw, text, facet, blob = fresh[f.rel]
                 rid, loc = (record["id"] if record is not None else None), None
+                if blob is not None:
+                    self._blobs[f.rel] = blob
             problems = self._problems(f.rel, raw)
             if f.mtime_ns < racy_after:
                 self._fresh.append((tuple(f), record, (rid, raw, text, facet, loc)))
@@ -262,7 +274,7 @@ class FileCache:
         for meta, record, (rid, raw, text, facet, loc) in self._fresh:
             raw_record = None
             if record is not None:
-                raw_record = marshal.dumps(record)
+                raw_record = self._blobs.get(meta[0]) or marshal.dumps(record)
             elif loc is not None:
                 raw_record = bytes(self.blob[loc[0]: loc[0] + loc[1]])
             if raw_record is not None:

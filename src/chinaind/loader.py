@@ -152,15 +152,29 @@ def _duplicate(data_dir: Path, rel: str, first: str, rid: str) -> Problem:
 
 def reference_problems(data_dir: Path, result: LoadResult) -> list[Problem]:
     ids_by_type: dict[str, set[str]] = {t: set() for t in FOLDERS}
-    for rid, rec in result.records.items():
-        ids_by_type[rec["type"]].add(rid)
+    for rid, (rtype, _, _) in result.records.facets.items():
+        ids_by_type[rtype].add(rid)
     problems: list[Problem] = []
     for rid, rec in result.records.items():
         for path, target in REFERENCES[rec["type"]]:
+            known = ids_by_type[target]
+            # A cheap pass over the values first; positions only for a record that needs them.
+            if all(v is None or v in known for v in _values(rec, path)):
+                continue
             for loc, value in _values_at(rec, path, ()):
-                if value is not None and value not in ids_by_type[target]:
-                    problems.append(_dangling(data_dir, result.files[rid], loc, value, target, ids_by_type[target]))
+                if value is not None and value not in known:
+                    problems.append(_dangling(data_dir, result.files[rid], loc, value, target, known))
     return problems
+
+
+def _values(node: Any, path: tuple[str, ...]) -> list[Any]:
+    nodes = [node]
+    for head in path:
+        if head == "*":
+            nodes = [item for n in nodes if isinstance(n, list) for item in n]
+        else:
+            nodes = [n[head] for n in nodes if isinstance(n, dict) and head in n]
+    return nodes
 
 
 def _values_at(node: Any, path: tuple[str, ...], loc: tuple[object, ...]) -> Iterator[tuple[tuple[object, ...], Any]]:
