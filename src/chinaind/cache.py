@@ -41,9 +41,11 @@ Columns = tuple[list[Any], list[Any], list[Any], list[Any], list[Any]]
 # Problems found across records (dangling references), as (rel, line, col, message).
 CrossProblems = list[tuple[str, int, int, str]]
 
-# The modules whose code decides what a validated record looks like: a change to any of them
+# The modules whose code decides what a cache holds (records, search text, facets, tables, the
+# layout itself): a change to any of them
 # (an upgrade, or a developer's edit) invalidates every cache.
-_SCHEMA_MODULES = ("models.py", "validate.py", "yamlio.py", "dates.py", "kinds.py", "loader.py")
+_SCHEMA_MODULES = ("models.py", "validate.py", "yamlio.py", "dates.py", "kinds.py", "loader.py",
+                   "cache.py", "store.py", "textindex.py", "search.py", "text.py", "index.py")
 
 
 def cache_file(data_dir: Path) -> Path:
