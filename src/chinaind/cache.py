@@ -104,7 +104,8 @@ def read_cache(path: Path, data_dir: Path) -> CacheData:
     length, crc, per_file_length, per_file_crc, records_length = _HEADER.unpack_from(mm, len(MAGIC))
     if len(mm) != head + length + per_file_length + records_length:
         return CacheData()
-    index = mm[head: head + length]
+    view = memoryview(mm)
+    index = view[head: head + length]  # no copy: crc32 and marshal read the mapping itself
     if zlib.crc32(index) != crc:
         return CacheData()
     try:
@@ -114,7 +115,6 @@ def read_cache(path: Path, data_dir: Path) -> CacheData:
     if (stamp != _stamp(data_dir) or not isinstance(metas, list)
             or not len(metas) == len(ids) == len(facets) == len(locations)):
         return CacheData()
-    view = memoryview(mm)
     per_file = (view[head + length: head + length + per_file_length], per_file_crc)
     return CacheData(metas, ids, facets, locations, cross, derived, per_file,
                      view[head + length + per_file_length:])
