@@ -6,7 +6,9 @@ Every run is a fresh process of the venv's own `chinaind` (next to sys.executabl
 pyenv shim), started from a small wrapper that times it and reads its peak RSS
 (getrusage(RUSAGE_CHILDREN) in the wrapper, so the number belongs to that one run). Caches go
 to private temp dirs through CHINAIND_CACHE_DIR; ~/.cache is never touched. Medians of --runs
-runs after one untimed warm-up. See benchmarks/README.md for what each row means.
+runs after one untimed warm-up; the warm queries and peers of one size (and the start-up rows)
+run in turn, so background load on a shared machine falls on all alike. See
+benchmarks/README.md for what each row means.
 """
 
 from __future__ import annotations
@@ -112,8 +114,12 @@ def code_identity(commit: str | None = None) -> str:
     return f"chinaind at {git('rev-parse', '--short', 'HEAD').strip() or '?'}" + (f" + uncommitted {', '.join(dirty)}" if dirty else "")
 
 
+LOADS: list[float] = []  # 1-minute load average before each run: other work on a shared machine shows here
+
+
 def once(cmd: list[str], env: dict[str, str], timeout: float = RUN_TIMEOUT) -> tuple[float, int, str]:
     """(seconds, peak RSS KiB, error note or "") of one run of cmd."""
+    LOADS.append(os.getloadavg()[0])
     out = subprocess.run([PY, "-c", WRAPPER, str(timeout), *cmd], env=env, capture_output=True, text=True)
     info = json.loads(out.stdout)
     if info["rc"] == "timeout":
@@ -124,11 +130,11 @@ def once(cmd: list[str], env: dict[str, str], timeout: float = RUN_TIMEOUT) -> t
 
 
 def measure(cmd: list[str], env: dict[str, str], runs: int, *, timeout: float = RUN_TIMEOUT,
-            before: Callable[[int], dict[str, str] | None] | None = None, warmup: bool = True) -> Result:
+            before: Callable[[int], dict[str, str] | None] | None = None) -> Result:
     """Median of `runs` runs after one warm-up. `before(i)` prepares run i (-1 = warm-up) and
     may return the environment to use."""
     res = Result()
-    for i in range(-1 if warmup else 0, runs):
+    for i in range(-1, runs):
         run_env = (before(i) if before else None) or env
         s, rss, note = once(cmd, run_env, timeout)
         if note:
@@ -138,6 +144,27 @@ def measure(cmd: list[str], env: dict[str, str], runs: int, *, timeout: float = 
             res.times.append(s)
             res.rss_kib.append(rss)
     return res
+
+
+Job = tuple[list[str], dict[str, str], float]  # command, environment, timeout
+
+
+def measure_together(jobs: dict[str, Job], runs: int) -> dict[str, Result]:
+    """Like measure(), for several commands taken in turn (a, b, c, a, b, c, ...), so that load
+    from other processes on a shared machine falls on all of them alike and ratios hold."""
+    results = {name: Result() for name in jobs}
+    for i in range(-1, runs):
+        for name, (cmd, env, timeout) in jobs.items():
+            res = results[name]
+            if res.note:
+                continue
+            s, rss, note = once(cmd, env, timeout)
+            if note:
+                res.note = note
+            elif i >= 0:
+                res.times.append(s)
+                res.rss_kib.append(rss)
+    return results
 
 
 def count_lines(cmd: list[str], env: dict[str, str], timeout: float = PEER_TIMEOUT) -> str:
@@ -197,16 +224,16 @@ def startup(tmp: Path, runs: int) -> tuple[dict[str, Result], str]:
     env = clean_env(cache)
     floor = str(HERE / "floor_app.py")
     fresh = iter(range(10**6))
-    rows = {
-        "python -c pass": measure([PY, "-c", "pass"], env, runs),
-        "floor: minimal Typer app --help": measure([PY, floor, "--help"], env, runs),
-        "floor: minimal Typer app, one command with an argument": measure([PY, floor, "robot"], env, runs),
-        "chinaind --version": measure([CHINAIND, "--version"], env, runs),
-        f"search robot -f json, first build ({label})": measure(
-            [CHINAIND, *args, "search", "robot", "-f", "json"], env, runs,
-            before=lambda i: clean_env(tmp / f"bundled-first-{next(fresh)}")),
-        f"search robot -f json, warm cache ({label})": measure([CHINAIND, *args, "search", "robot", "-f", "json"], env, runs),
-    }
+    search = [CHINAIND, *args, "search", "robot", "-f", "json"]
+    rows = {f"search robot -f json, first build ({label})": measure(
+        search, env, runs, before=lambda i: clean_env(tmp / f"bundled-first-{next(fresh)}"))}
+    rows.update(measure_together({
+        "python -c pass": ([PY, "-c", "pass"], env, RUN_TIMEOUT),
+        "floor: minimal Typer app --help": ([PY, floor, "--help"], env, RUN_TIMEOUT),
+        "floor: minimal Typer app, one command with an argument": ([PY, floor, "robot"], env, RUN_TIMEOUT),
+        "chinaind --version": ([CHINAIND, "--version"], env, RUN_TIMEOUT),
+        f"search robot -f json, warm cache ({label})": (search, env, RUN_TIMEOUT),
+    }, runs))
     return rows, label
 
 
@@ -242,11 +269,26 @@ def bench_size(n: int, work: Path, tmp: Path, runs: int, keep: bool) -> tuple[di
     rows["first build, no cache: search robot -f json"] = measure(
         search, env, runs, before=lambda i: clean_env(tmp / f"first-{n}-{next(fresh)}"))
     once(search, env)  # fill the warm cache
-    print(f"  N={n}: warm queries ...", file=sys.stderr, flush=True)
-    rows["warm: search robot -f json"] = measure(search, env, runs)
-    rows["warm: agency MIIT --since 2023-01 -f ids"] = measure([*base, "agency", "MIIT", "--since", "2023-01", "-f", "ids"], env, runs)
-    rows["warm: chain TECH -f json"] = measure([*base, "chain", info["tech_name"], "-f", "json"], env, runs)
-    rows["warm: show ID -f json"] = measure([*base, "show", info["show_id"], "-f", "json"], env, runs)
+    print(f"  N={n}: warm queries and peers ...", file=sys.stderr, flush=True)
+    jobs: dict[str, Job] = {
+        "warm: search robot -f json": (search, env, RUN_TIMEOUT),
+        "warm: agency MIIT --since 2023-01 -f ids": ([*base, "agency", "MIIT", "--since", "2023-01", "-f", "ids"], env, RUN_TIMEOUT),
+        "warm: chain TECH -f json": ([*base, "chain", info["tech_name"], "-f", "json"], env, RUN_TIMEOUT),
+        "warm: show ID -f json": ([*base, "show", info["show_id"], "-f", "json"], env, RUN_TIMEOUT),
+    }
+    peer_env = dict(os.environ)
+    rg, jq = shutil.which("rg"), shutil.which("jq")
+    sqlite = "/usr/bin/sqlite3" if os.path.exists("/usr/bin/sqlite3") else shutil.which("sqlite3")
+    jq_filter = '.[] | select(tostring | test("robot"; "i")) | .id'
+    sql = "select id from fts where fts match 'robot'"
+    peers: dict[str, tuple[str | None, list[str]]] = {
+        "peer: rg -il robot DIR": (rg, ["-il", "robot", kb]),
+        "peer: jq substring filter over records.json": (jq, ["-r", jq_filter, info["json"]]),
+        "peer: sqlite3 FTS5 match 'robot'": (sqlite, [info["sqlite"], sql]),
+    }
+    jobs.update({name: ([tool, *argv], peer_env, PEER_TIMEOUT) for name, (tool, argv) in peers.items() if tool})
+    rows.update(measure_together(jobs, runs))
+    rows.update({name: f"{name.split()[1]} not installed" for name, (tool, _) in peers.items() if not tool})
 
     print(f"  N={n}: one-file edits ...", file=sys.stderr, flush=True)
     edits = Result()
@@ -264,18 +306,6 @@ def bench_size(n: int, work: Path, tmp: Path, runs: int, keep: bool) -> tuple[di
         edits.rss_kib.append(rss)
     rows["one policy file edited, then search robot -f json"] = edits
 
-    print(f"  N={n}: peers ...", file=sys.stderr, flush=True)
-    peer_env = dict(os.environ)
-    rg = shutil.which("rg")
-    rows["peer: rg -il robot DIR"] = measure([rg, "-il", "robot", kb], peer_env, runs, timeout=PEER_TIMEOUT) if rg else "rg not installed"
-    jq_filter = '.[] | select(tostring | test("robot"; "i")) | .id'
-    jq = shutil.which("jq")
-    rows["peer: jq substring filter over records.json"] = (
-        measure([jq, "-r", jq_filter, info["json"]], peer_env, runs, timeout=PEER_TIMEOUT) if jq else "jq not installed")
-    sqlite = "/usr/bin/sqlite3" if os.path.exists("/usr/bin/sqlite3") else shutil.which("sqlite3")
-    sql = "select id from fts where fts match 'robot'"
-    rows["peer: sqlite3 FTS5 match 'robot'"] = (
-        measure([sqlite, info["sqlite"], sql], peer_env, runs, timeout=PEER_TIMEOUT) if sqlite else "sqlite3 not installed")
     hits = [count_lines([*base, "search", "robot", "-n", "0", "-f", "ids"], env)]
     hits.append(count_lines([rg, "-il", "robot", kb], peer_env) if rg else "-")
     hits.append(count_lines([jq, "-r", jq_filter, info["json"]], peer_env) if jq else "-")
@@ -290,7 +320,9 @@ def bench_size(n: int, work: Path, tmp: Path, runs: int, keep: bool) -> tuple[di
 def report(start: dict[str, Result], label: str, sizes: list[int], per: dict[int, dict[str, Result | str]],
            runs: int, startup_runs: int, code: str) -> str:
     lines = [f"Machine: {machine()}", f"Code: {code}",
-             f"Medians of {runs} runs ({startup_runs} for start-up rows) after one warm-up; peak RSS is the largest of those runs.", ""]
+             f"Medians of {runs} runs ({startup_runs} for start-up rows) after one warm-up; peak RSS is the largest of those runs.",
+             f"1-minute load average before each run: median {statistics.median(LOADS):.2f}, max {max(LOADS):.2f} "
+             "(the benchmark itself adds about 1, and 2 during a parallel first build; more means other work competed).", ""]
     lines += ["| start-up | median | peak RSS |", "|---|---:|---:|"]
     for name, r in start.items():
         lines.append(f"| {name} | {fmt_s(r)} | {f'{r.rss_mib:.0f} MiB' if r.rss_mib else 'n/a'} |")
