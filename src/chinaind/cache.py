@@ -74,6 +74,7 @@ class CacheData:
         self.cross = cross
         self.derived = derived  # tables computed from the whole base (see loader.derived_tables)
         self._per_file = per_file  # (buffer, crc32) of the per-file section, decoded on demand
+        self.refs: list[Any] = []  # per file, loader.refs_of(record) or None; set by columns()
         self.blob = blob  # the record section, as a read-only buffer
 
     def columns(self) -> Columns | None:
@@ -84,10 +85,10 @@ class CacheData:
         if zlib.crc32(buffer) != crc:
             return None
         try:
-            raws, texts = marshal.loads(buffer)
+            raws, texts, self.refs = marshal.loads(buffer)
         except (ValueError, EOFError, TypeError):
             return None
-        if len(raws) != len(self.metas) or len(texts) != len(self.metas):
+        if not len(raws) == len(texts) == len(self.refs) == len(self.metas):
             return None
         return (self.ids, raws, texts, self.facets, self.locations)
 
@@ -120,16 +121,16 @@ def read_cache(path: Path, data_dir: Path) -> CacheData:
                      view[head + length + per_file_length:])
 
 
-def write_cache(path: Path, data_dir: Path, metas: Metas, columns: Columns, records: list[bytes],
-                cross: CrossProblems | None, derived: Any) -> None:
+def write_cache(path: Path, data_dir: Path, metas: Metas, columns: Columns, refs: list[Any],
+                records: list[bytes], cross: CrossProblems | None, derived: Any) -> None:
     """Atomically replace the cache; silently gives up when the cache dir is not writable.
     The location column points into the concatenation of `records`."""
     import tempfile
 
     ids, raws, texts, facets, locations = columns
     index = marshal.dumps((_stamp(data_dir), metas, ids, facets, locations, cross, derived))
-    per_file = marshal.dumps((raws, texts))
-    section = b"".join(records)
+    per_file = marshal.dumps((raws, texts, refs))
+    section_length = sum(len(r) for r in records)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".cache")
@@ -137,10 +138,10 @@ def write_cache(path: Path, data_dir: Path, metas: Metas, columns: Columns, reco
         return
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(MAGIC + _HEADER.pack(len(index), zlib.crc32(index), len(per_file), zlib.crc32(per_file), len(section)))
+            fh.write(MAGIC + _HEADER.pack(len(index), zlib.crc32(index), len(per_file), zlib.crc32(per_file), section_length))
             fh.write(index)
             fh.write(per_file)
-            fh.write(section)
+            fh.writelines(records)
         os.replace(tmp, path)
     except OSError:
         try:
@@ -175,6 +176,7 @@ def validate_all(data_dir: Path, files: list[Any], validate: Validator) -> dict[
 
 
 def _validate_chunk(args: tuple[Path, list[Any], Validator]) -> list[tuple[str, tuple[Any, Any, Any, Any]]]:
+    from .loader import refs_of
     from .search import search_text
     from .store import facet_of
 
@@ -184,9 +186,10 @@ def _validate_chunk(args: tuple[Path, list[Any], Validator]) -> list[tuple[str, 
         record, problems = validate(data_dir, f)
         raw = [(p.line, p.col, p.message) for p in problems]
         if record is None:
-            out.append((f.rel, (None, raw, None, None)))
+            out.append((f.rel, (None, raw, None, (None, None))))
         else:
-            out.append((f.rel, (record, raw, search_text(record), facet_of(record))))
+            # Facet and references travel together, so chunks keep their four-part shape.
+            out.append((f.rel, (record, raw, search_text(record), (facet_of(record), refs_of(record)))))
     return out
 
 
@@ -206,46 +209,51 @@ class FileCache:
         self.old = read_cache(self.path, data_dir)
         self.blob = self.old.blob
         self.changed = False
-        self._fresh: list[tuple[Any, Record | None, Any]] = []  # (meta, record, result) to store
+        self._fresh: list[tuple[Any, Record | None, Any, Any]] = []  # (meta, record, result, refs) to store
         self._files_seen = 0
         self._blobs: dict[str, bytes] = {}  # rel -> record bytes already encoded by a worker
+        self.refs: dict[str, Any] = {}  # rel -> references of its record (see loader.refs_of)
 
     def fresh(self, files: list[Any]) -> bool:
         """True when no file was added, removed or touched since the cache was written."""
         return self.old.metas == files
 
     def results(self, files: list[Any], validate: Validator) -> list[tuple[Any, Any, Record | None, list[Problem], Any, Any, Any]]:
-        """(file, id, record or None when cached, problems, search text, facet, location)."""
+        """(file, id, record or None when cached, problems, search text, facet, location);
+        `self.refs` maps each file to its record's references."""
         self._files_seen = len(files)
         columns = self.old.columns()
         if columns is None:  # the per-file section is damaged: start afresh
             self.old = CacheData()
             columns = self.old.columns()
         old_results = list(zip(*columns))  # type: ignore[arg-type]
+        old_refs = self.old.refs
         if self.fresh(files):
-            self._fresh = [(meta, None, res) for meta, res in zip(self.old.metas, old_results)]
+            self._fresh = [(meta, None, res, ref) for meta, res, ref in zip(self.old.metas, old_results, old_refs)]
+            self.refs = {f.rel: ref for f, ref in zip(files, old_refs) if ref is not None}
             return [(f, rid, None, self._problems(f.rel, raw), text, facet, loc)
                     for f, (rid, raw, text, facet, loc) in zip(files, old_results)]
         self.changed = True
         index = {meta[0]: i for i, meta in enumerate(self.old.metas)}
-        kept = {f.rel: old_results[i] for f in files
-                if (i := index.get(f.rel)) is not None and self.old.metas[i] == f}
+        kept = {f.rel: i for f in files if (i := index.get(f.rel)) is not None and self.old.metas[i] == f}
         fresh = validate_all(self.data_dir, [f for f in files if f.rel not in kept], validate)
         racy_after = time.time_ns() - RACY_NS
         out = []
         for f in files:
-            if f.rel in kept:
-                rid, raw, text, facet, loc = kept[f.rel]
+            i = kept.get(f.rel)
+            if i is not None:
+                (rid, raw, text, facet, loc), ref = old_results[i], old_refs[i]
                 record = None
             else:
-                record, raw, text, facet, blob = fresh[f.rel]
+                record, raw, text, (facet, ref), blob = fresh[f.rel]
                 rid, loc = (record["id"] if record is not None else None), None
                 if blob is not None:
                     self._blobs[f.rel] = blob
-            problems = self._problems(f.rel, raw)
+            if ref is not None:
+                self.refs[f.rel] = ref
             if f.mtime_ns < racy_after:
-                self._fresh.append((tuple(f), record, (rid, raw, text, facet, loc)))
-            out.append((f, rid, record, problems, text, facet, loc))
+                self._fresh.append((tuple(f), record, (rid, raw, text, facet, loc), ref))
+            out.append((f, rid, record, self._problems(f.rel, raw), text, facet, loc))
         return out
 
     def _problems(self, rel: str, raw: list[tuple[int, int, str]]) -> list[Problem]:
@@ -272,21 +280,23 @@ class FileCache:
         rows = [(p.path[len(base):] if p.path.startswith(base) else p.path, p.line, p.col, p.message) for p in cross]
         metas: Metas = []
         columns: Columns = ([], [], [], [], [])
+        refs: list[Any] = []
         records, offset = [], 0
-        for meta, record, (rid, raw, text, facet, loc) in self._fresh:
+        for meta, record, (rid, raw, text, facet, loc), ref in self._fresh:
             raw_record = None
             if record is not None:
                 raw_record = self._blobs.get(meta[0]) or marshal.dumps(record)
             elif loc is not None:
-                raw_record = bytes(self.blob[loc[0]: loc[0] + loc[1]])
+                raw_record = self.blob[loc[0]: loc[0] + loc[1]]  # a view: written without a copy
             if raw_record is not None:
-                loc = (offset, len(raw_record), zlib.crc32(raw_record))
+                loc = (offset, len(raw_record), zlib.crc32(raw_record) if record is not None else loc[2])
                 records.append(raw_record)
                 offset += len(raw_record)
             metas.append(meta)
+            refs.append(ref)
             for column, value in zip(columns, (rid, raw, text, facet, loc)):
                 column.append(value)
         # Derived tables describe every file scanned; when a racy file is left out of the cache
         # they would not match it, so they are dropped and the next run recomputes them.
-        write_cache(self.path, self.data_dir, metas, columns, records, rows,
+        write_cache(self.path, self.data_dir, metas, columns, refs, records, rows,
                     derived if len(metas) == self._files_seen else None)

@@ -32,6 +32,7 @@ class LoadResult:
         self.files: dict[str, str] = {}  # id -> rel path
             # id -> normalised (names, text) for search (a dict, or a TextIndex from the cache)
         self.texts: Any = None
+        self.refs: dict[str, tuple[Any, ...]] | None = None  # id -> refs_of(record), when cached
 
 
 def scan(data_dir: Path) -> list[FileEntry]:
@@ -150,18 +151,33 @@ def _duplicate(data_dir: Path, rel: str, first: str, rid: str) -> Problem:
     return Problem(display, line, col, f"duplicate id {rid!r}: also used by {data_dir / first}; ids must be unique across the knowledge base")
 
 
+def refs_of(record: Record) -> tuple[Any, ...]:
+    """The ids a record points at, flat as (k, id, k, id, ...) where k indexes
+    REFERENCES[its type]: cached, so that checking references needs no record decoded."""
+    out: list[Any] = []
+    for k, (path, _) in enumerate(REFERENCES[record["type"]]):
+        for value in _values(record, path):
+            if value is not None:
+                out += (k, value)
+    return tuple(out)
+
+
 def reference_problems(data_dir: Path, result: LoadResult) -> list[Problem]:
     ids_by_type: dict[str, set[str]] = {t: set() for t in FOLDERS}
     for rid, (rtype, _, _) in result.records.facets.items():
         ids_by_type[rtype].add(rid)
+    cached = result.refs or {}
     problems: list[Problem] = []
-    for rid, rec in result.records.items():
-        for path, target in REFERENCES[rec["type"]]:
+    for rid, (rtype, _, _) in result.records.facets.items():
+        refs = cached.get(rid)
+        if refs is None:
+            refs = refs_of(result.records[rid])
+        spec = REFERENCES[rtype]
+        bad = sorted({refs[j] for j in range(0, len(refs), 2) if refs[j + 1] not in ids_by_type[spec[refs[j]][1]]})
+        for k in bad:  # positions only for a record that needs them
+            path, target = spec[k]
             known = ids_by_type[target]
-            # A cheap pass over the values first; positions only for a record that needs them.
-            if all(v is None or v in known for v in _values(rec, path)):
-                continue
-            for loc, value in _values_at(rec, path, ()):
+            for loc, value in _values_at(result.records[rid], path, ()):
                 if value is not None and value not in known:
                     problems.append(_dangling(data_dir, result.files[rid], loc, value, target, known))
     return problems
@@ -246,6 +262,7 @@ def _load(data_dir: Path, use_cache: bool) -> LoadResult:
         result = _load_fresh(data_dir, cache)
     else:
         result = collect(data_dir, cache.results(entries, validate_entry), cache.blob)
+        result.refs = {rid: cache.refs[rel] for rid, rel in result.files.items() if rel in cache.refs}
         clean = not result.problems
         cross = cache.cross_problems()
         if cross is None:
