@@ -109,7 +109,8 @@ def code_identity(commit: str | None = None) -> str:
         return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True).stdout
 
     if commit:
-        return f"chinaind at commit {git('rev-parse', '--short', commit).strip()} (src only; data/ from the working tree)"
+        last = git("log", "-1", "--format=%h", commit, "--", "src").strip()
+        return f"chinaind src/ at commit {git('rev-parse', '--short', commit).strip()} (last src change {last}; data/ from the working tree)"
     dirty = [line[3:] for line in git("status", "--porcelain", "--", "src").splitlines() if line.strip()]
     return f"chinaind at {git('rev-parse', '--short', 'HEAD').strip() or '?'}" + (f" + uncommitted {', '.join(dirty)}" if dirty else "")
 
@@ -243,7 +244,7 @@ def edit_policy(path: Path, k: int) -> str:
     return text
 
 
-def bench_size(n: int, work: Path, tmp: Path, runs: int, keep: bool) -> tuple[dict[str, Result | str], dict[str, object]]:
+def bench_size(n: int, work: Path, tmp: Path, runs: int, keep: bool) -> dict[str, Result | str]:
     out = work / f"kb-{n}"
     info_file = out / "info.json"
     gen_s: float | None = None
@@ -307,14 +308,12 @@ def bench_size(n: int, work: Path, tmp: Path, runs: int, keep: bool) -> tuple[di
     rows["one policy file edited, then search robot -f json"] = edits
 
     hits = [count_lines([*base, "search", "robot", "-n", "0", "-f", "ids"], env)]
-    hits.append(count_lines([rg, "-il", "robot", kb], peer_env) if rg else "-")
-    hits.append(count_lines([jq, "-r", jq_filter, info["json"]], peer_env) if jq else "-")
-    hits.append(count_lines([sqlite, info["sqlite"], sql], peer_env) if sqlite else "-")
+    hits += [count_lines([tool, *argv], peer_env) if tool else "-" for tool, argv in peers.values()]
     rows["TECH / ID"] = f"{info['tech_name']} / {info['show_id']}"
     rows["hits for robot: chinaind / rg / jq / sqlite"] = " / ".join(hits)
     if not keep:
         shutil.rmtree(out, ignore_errors=True)
-    return rows, info
+    return rows
 
 
 def report(start: dict[str, Result], label: str, sizes: list[int], per: dict[int, dict[str, Result | str]],
@@ -341,13 +340,12 @@ def report(start: dict[str, Result], label: str, sizes: list[int], per: dict[int
     for key in names:
         lines.append(f"| {key} | " + " | ".join(cell(n, key) for n in sizes) + " |")
 
-    def med(n: int, key: str) -> float | None:
+    def med(n: int, key: str, attr: str = "median") -> float | None:
         v = per[n].get(key)
-        return v.median if isinstance(v, Result) else None
+        return getattr(v, attr) if isinstance(v, Result) else None
 
     def rss(n: int, key: str) -> float | None:
-        v = per[n].get(key)
-        return v.rss_mib if isinstance(v, Result) else None
+        return med(n, key, "rss_mib")
 
     S, A, E, F = ("warm: search robot -f json", "warm: agency MIIT --since 2023-01 -f ids",
                   "one policy file edited, then search robot -f json", "first build, no cache: search robot -f json")
@@ -415,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
         start, label = startup(tmp, args.startup_runs)
         per = {}
         for n in sizes:
-            per[n], _ = bench_size(n, args.work_dir, tmp, args.runs, args.keep)
+            per[n] = bench_size(n, args.work_dir, tmp, args.runs, args.keep)
             for cache in tmp.glob(f"first-{n}-*"):
                 shutil.rmtree(cache, ignore_errors=True)
     text = report(start, label, sizes, per, args.runs, args.startup_runs, code)
