@@ -95,10 +95,6 @@ class KnowledgeBase:
         tables = getattr(self.records, "tables", None)
         return tables["policy_ids_by_agency"] if tables else ids_by_agency(self.facets, self.ids_by_type["policy"])
 
-    @property
-    def policies_by_agency(self) -> dict[str, list[Record]]:
-        return {a: [self.records[i] for i in ids] for a, ids in self.policy_ids_by_agency.items()}
-
     @cached_property
     def chain_roles(self) -> dict[str, list[tuple[Record, int, str]]]:
         """organisation id -> (technology, group number from 1, lead|partner)."""

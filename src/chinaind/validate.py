@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from .errors import Problem
 from .models import MODELS
 from .yamlio import KEY, Marks, locate, read_record
-from .yamlio import one_line as _one_line
+from .render import one_line as _one_line
 
 Loc = tuple[Any, ...]
 

@@ -24,6 +24,7 @@ except ImportError:  # pragma: no cover - libyaml missing
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 from .errors import Problem
+from .render import one_line
 
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 100_000
@@ -177,12 +178,6 @@ class _Builder:
         return out
 
 
-_BREAKING_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def one_line(message: str) -> str:
-    """A problem message is one line whatever data it quotes: controls and line breaks escaped."""
-    return _BREAKING_RE.sub(lambda m: repr(m.group())[1:-1], message)
 
 
 def _tag(tag: str) -> str:
