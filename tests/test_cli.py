@@ -333,3 +333,10 @@ def test_show_needs_ids_but_an_empty_pipe_is_fine(fx):
     assert r.exit_code == 2 and r.stderr == "chinaind: show: no ids given; pass record ids, or - to read them from stdin\n"
     r = fx("show", "-", "-f", "json", input="")
     assert (r.exit_code, r.stdout, r.stderr) == (0, "[]\n", "")
+
+
+def test_company_shows_events_of_others_that_name_it(run):
+    """Naura has no events of its own; YMTC's cancelled orders name it (bundled data)."""
+    data = json.loads(run("company", "Naura", "-f", "json").stdout)[0]
+    assert [(e["id"], e["date"]) for e in data["named_in_events"]] == [("ymtc", "2023-02-10")]
+    assert run("company", "Naura", "-f", "ids").stdout == "ymtc\n"

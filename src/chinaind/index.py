@@ -116,6 +116,17 @@ class KnowledgeBase:
                 out[m["org"]].append((rec, m["role"]))
         return out
 
+    @cached_property
+    def event_mentions(self) -> dict[str, list[tuple[Record, Record]]]:
+        """organisation id -> (organisation, event) for events of other organisations naming it."""
+        out: dict[str, list[tuple[Record, Record]]] = defaultdict(list)
+        for org in self.of_type("company"):
+            for event in org.get("events") or []:
+                for other in dict.fromkeys(event.get("organisations") or []):
+                    if other != org["id"]:
+                        out[other].append((org, event))
+        return out
+
     # --- lookups ------------------------------------------------------------------------
     def get(self, rid: str) -> Record | None:
         return self.records.get(rid)

@@ -147,7 +147,11 @@ def company(kb: KnowledgeBase, name: str) -> Listing:
                  "detail": role} for p, role in kb.mentions.get(org["id"], [])]
     events = [{"relation": f"event: {e['kind']}", "id": None, "date": e["date"], "name": e["summary"],
                "detail": _event_detail(kb, e)} for e in org.get("events") or []]
-    record = {**org, "chain_roles": roles, "mentioned_in": mentions}
+    named = [{"relation": f"named in event: {e['kind']}", "id": other["id"], "date": e["date"],
+              "name": f"{other['name']}: {e['summary']}", "detail": _event_detail(kb, e)}
+             for other, e in kb.event_mentions.get(org["id"], [])]
+    events += named
+    record = {**org, "chain_roles": roles, "mentioned_in": mentions, "named_in_events": named}
     kind = f"{org['kind']}, {org['country']}"
     title = f"{org['name']} [{org['id']}]: {kind}" + (f"; sectors: {cell(org.get('sectors'))}" if org.get("sectors") else "")
     columns = [col("RELATION", "relation"), col("ID", "id"), col("DATE", "date"),
