@@ -65,7 +65,9 @@ def _code_widths(longest: list[int], wide: list[bool], total: int) -> dict[int, 
     """Widths of the code columns (ids, dates, kinds): whole where they fit beside a readable
     share for the free-text columns; else the widest codes give way first, and fold."""
     budget = total - 3 * len(longest)
-    wide_need = sum(min(n, WIDE_MIN) for n, w in zip(longest, wide) if w)
+    # Free text is what people read: together it gets about half the width when it needs it.
+    share = max(WIDE_MIN, budget // (2 * max(1, sum(wide))))
+    wide_need = sum(min(n, share) for n, w in zip(longest, wide) if w)
     widths = {i: n for i, (n, w) in enumerate(zip(longest, wide)) if not w}
     while widths and sum(widths.values()) + wide_need > budget:
         i = max(widths, key=lambda k: widths[k])
