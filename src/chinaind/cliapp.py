@@ -1,0 +1,195 @@
+"""The Typer app and what every command shares: one mapping of errors to exit codes and
+stderr lines, the root options, the shared option types, loading the knowledge base, and
+handing a Listing to the renderer.
+
+Only typer and the standard library are imported at module level: shell completion runs this
+on every TAB, and a query with a fresh cache needs neither Pydantic, PyYAML nor Rich.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from . import __version__
+from .errors import ChinaindError, InvalidKnowledgeBase, UsageError
+
+DEBUG_ENV = "CHINAIND_DEBUG"
+# Typer vendors Click; its exception base is reached through a public class, not a private import.
+_ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_Abort = next((c for c in type(typer.Abort()).__mro__ if c.__name__ == "Abort"), RuntimeError)
+
+
+class _Group(TyperGroup):
+    """Maps every error to one line on stderr and an exit code, in one place, for real runs
+    and for CliRunner alike."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except ChinaindError as exc:
+            _report(exc)
+            sys.exit(exc.exit_code)
+        except _ClickException as exc:  # usage errors from argument parsing
+            if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None):
+                sys.stdout.write(exc.ctx.get_help() + "\n")
+                sys.exit(0)
+            where = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) else ""
+            _err(f"chinaind: usage error: {exc.format_message()}{where}")
+            sys.exit(2)
+        except (_Abort, KeyboardInterrupt):
+            _err("chinaind: interrupted")
+            sys.exit(130)
+        except BrokenPipeError:
+            _quiet_stdout()
+            sys.exit(0)
+        except Exception as exc:  # a bug: still no traceback unless asked for
+            if os.environ.get(DEBUG_ENV):
+                raise
+            _err(f"chinaind: internal error: {type(exc).__name__}: {exc}; please report it (set {DEBUG_ENV}=1 for a traceback)")
+            sys.exit(70)
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _quiet_stdout()
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _err(line: str) -> None:
+    from .render import one_line
+
+    sys.stderr.write(one_line(line) + "\n")
+
+
+def _quiet_stdout() -> None:
+    # The reader went away (| head): point stdout at /dev/null so the final flush is silent.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _report(exc: ChinaindError) -> None:
+    if isinstance(exc, InvalidKnowledgeBase):
+        for problem in exc.problems:
+            _err(str(problem))
+        _err(f"chinaind: {exc}; fix them (chinaind validate lists them) or pass --skip-invalid")
+    else:
+        _err(f"chinaind: {exc}")
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"chinaind {__version__}\n")
+        raise typer.Exit()
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="chinaind",
+    help="A knowledge base of China's industrial policy: sourced records, queried from the terminal.",
+    add_completion=True,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    # Plain help and errors: no Rich import (about 100 ms) and no markup parsing of help text.
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+FormatOpt = Annotated[Optional[str], typer.Option(
+    "--format", "-f", metavar="FORMAT",
+    help="table, tsv, csv, json, jsonl, yaml or ids. Default: $CHINAIND_FORMAT, else table on a terminal, tsv otherwise.")]
+SinceOpt = Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="From this date on (YYYY, YYYY-MM or YYYY-MM-DD), inclusive.")]
+UntilOpt = Annotated[Optional[str], typer.Option("--until", metavar="DATE", help="Up to this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive of its whole span.")]
+SectorOpt = Annotated[Optional[str], typer.Option("--sector", "-s", metavar="SECTOR", help="Only records in this sector (id, name or alias).")]
+AgencyOpt = Annotated[Optional[str], typer.Option("--agency", "-a", metavar="AGENCY", help="Only policies issued or co-issued by this agency.")]
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    data_dir: Annotated[Optional[str], typer.Option("--data-dir", "-d", metavar="PATH", help="Knowledge base folder. Default: $CHINAIND_DATA, else the bundled records.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Read and validate every YAML file; neither read nor write the cache.")] = False,
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Query the valid records of an invalid knowledge base, warning about the rest.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    ctx.obj = {"data_dir": data_dir, "no_cache": no_cache, "skip_invalid": skip_invalid}
+
+
+# The loaded knowledge base stays referenced until main() ends the process with os._exit:
+# freeing a large one object by object would cost a noticeable part of a query.
+_KEEP_ALIVE: list[Any] = []
+
+
+def _kb(ctx: typer.Context) -> Any:
+    from .index import KnowledgeBase
+    from .loader import load
+    from .paths import resolve_data_dir
+
+    opts = ctx.find_root().obj or {}
+    data_dir = resolve_data_dir(opts.get("data_dir"))
+    result = load(data_dir, use_cache=not opts.get("no_cache"), skip_invalid=bool(opts.get("skip_invalid")))
+    if result.problems:
+        for problem in result.problems:
+            _err(f"warning: {problem}")
+        _err(f"chinaind: warning: skipped invalid records ({len(result.problems)} problems)")
+    kb = KnowledgeBase(result.records, result.texts)
+    _KEEP_ALIVE.append(kb)
+    return kb
+
+
+def _window(since: Optional[str], until: Optional[str]) -> tuple[Any, Any]:
+    """--since and --until as the first and last day they cover; a bad date is a usage error."""
+    from .dates import parse_span
+
+    bounds = []
+    for value, option, end in ((since, "--since", False), (until, "--until", True)):
+        if value is None:
+            bounds.append(None)
+            continue
+        try:
+            bounds.append(parse_span(value)[1 if end else 0])
+        except ValueError as exc:
+            raise UsageError(f"{option}: {exc}") from None
+    return bounds[0], bounds[1]
+
+
+def _emit(listing: Any, fmt: Optional[str]) -> None:
+    from .render import choose_format, render
+
+    chosen = choose_format(fmt, sys.stdout)
+    write_out(lambda: render(listing, chosen, sys.stdout))
+    if chosen != "table" and listing.notes and _isatty(sys.stderr):
+        for note in listing.notes:
+            _err(note)
+
+
+def write_out(write: Any) -> None:
+    """Run a writer to stdout; a reader that went away (| head) ends the run quietly with 0.
+    Caught here because Typer turns a broken pipe into exit 1."""
+    try:
+        write()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        raise typer.Exit(0) from None
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _check_format(fmt: Optional[str]) -> None:
+    # Fail on a bad --format before loading anything, so the error is immediate.
+    from .render import choose_format
+
+    choose_format(fmt, sys.stdout)
