@@ -15,7 +15,7 @@ from typing import Any, Iterator
 from .index import KnowledgeBase
 from .kinds import RECORD_TYPES
 from .listing import Column, Listing, col
-from .text import display_name, names_of, norm
+from .text import display_name, norm
 
 Record = dict[str, Any]
 
@@ -173,7 +173,7 @@ def find_record(kb: KnowledgeBase, name: str) -> Record:
     if rec is not None:
         return rec
     key = norm(text)
-    table = _name_table(kb)
+    table = kb.all_names()
     if key in table:
         return kb.records[table[key][0]]
     for rtype in RECORD_TYPES:
@@ -184,21 +184,4 @@ def find_record(kb: KnowledgeBase, name: str) -> Record:
     from .search import fuzzy_names
 
     close = list(dict.fromkeys(table[n][0] for n, _ in fuzzy_names(key, list(table))))
-    raise NotFoundError("record", name, [_label(kb.records[i]) for i in close[:3]])
-
-
-def _name_table(kb: KnowledgeBase) -> dict[str, list[str]]:
-    table: dict[str, list[str]] = {}
-    for rtype in RECORD_TYPES:
-        for rec in kb.of_type(rtype):
-            for n in names_of(rec):
-                ids = table.setdefault(norm(n), [])
-                if rec["id"] not in ids:
-                    ids.append(rec["id"])
-    table.pop("", None)
-    return table
-
-
-def _label(rec: Record) -> str:
-    shown = display_name(rec)
-    return f"{rec['id']} ({shown})" if norm(shown) != norm(rec["id"]) else rec["id"]
+    raise NotFoundError("record", name, [kb.label(i) for i in close[:3]])

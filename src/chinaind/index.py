@@ -90,6 +90,14 @@ class KnowledgeBase:
             self._names_of_type[rtype] = table
         return self._names_of_type[rtype]
 
+    def all_names(self) -> dict[str, list[str]]:
+        """Normalised name/alias -> ids across every record type, in RECORD_TYPES order."""
+        table: dict[str, list[str]] = {}
+        for rtype in RECORD_TYPES:
+            for key, ids in self._names(rtype).items():
+                table.setdefault(key, []).extend(i for i in ids if i not in table[key])
+        return table
+
     @cached_property
     def policy_ids_by_agency(self) -> dict[str, list[str]]:
         tables = getattr(self.records, "tables", None)
@@ -154,14 +162,14 @@ class KnowledgeBase:
         if len(partial) == 1:
             return self.records[partial[0]]
         if len(partial) > 1:
-            raise NotFoundError(label, name, [self._label(rid) for rid in partial[:5]], ambiguous=True)
+            raise NotFoundError(label, name, [self.label(rid) for rid in partial[:5]], ambiguous=True)
         from .search import fuzzy_names
 
         matches = [(table[n][0], score) for n, score in fuzzy_names(key, list(table))]
         if matches and _confident(key, matches):
             return self.records[matches[0][0]]
         suggestions = list(dict.fromkeys(rid for rid, _ in matches))
-        raise NotFoundError(label, name, [self._label(s) for s in suggestions[:3]])
+        raise NotFoundError(label, name, [self.label(s) for s in suggestions[:3]])
 
     def _containing(self, rtype: str, key: str) -> list[str]:
         """Records with a name holding `key` as whole words ("etching" in "semiconductor
@@ -173,7 +181,8 @@ class KnowledgeBase:
         found = [ids for name, ids in self._names(rtype).items() if key in name and _whole_word(key, name)]
         return list(dict.fromkeys(rid for ids in found for rid in ids))
 
-    def _label(self, rid: str) -> str:
+    def label(self, rid: str) -> str:
+        """`id (name)` for messages that suggest records."""
         rec = self.records[rid]
         shown = rec.get("name") or rec.get("title")
         return f"{rid} ({shown})" if shown and norm(shown) != norm(rid) else rid

@@ -99,17 +99,23 @@ def chain(kb: KnowledgeBase, name: str) -> Listing:
     return Listing([record], columns, rows=members, title=title, notes=notes)
 
 
+def unnamed_partners(group: Record) -> tuple[int, str]:
+    """(partners the source counts but does not name, "about " when its count is approximate)."""
+    total, named = group.get("partners_total"), len(group.get("partners") or [])
+    about = "about " if group.get("partners_total_approximate") else ""
+    return (total - named if total is not None and total > named else 0), about
+
+
 def chain_members(kb: KnowledgeBase, tech: Record) -> list[Record]:
     """One row per named lead or partner, plus one row counting partners not named."""
     rows: list[Record] = []
     for n, g in enumerate(tech.get("groups") or [], start=1):
         for role, key in (("lead", "leads"), ("partner", "partners")):
             rows.extend({"group": n, "role": role, "id": oid, "name": kb.name_of(oid)} for oid in g.get(key) or [])
-        total, named = g.get("partners_total"), len(g.get("partners") or [])
-        if total is not None and total > named:
-            about = "about " if g.get("partners_total_approximate") else ""
+        unnamed, about = unnamed_partners(g)
+        if unnamed:
             rows.append({"group": n, "role": "partner", "id": None,
-                         "name": f"+{about}{total - named} more not named", "unnamed": total - named})
+                         "name": f"+{about}{unnamed} more not named", "unnamed": unnamed})
     return rows
 
 

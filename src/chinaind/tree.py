@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .queries import unnamed_partners
 from .render import visible
 
 if TYPE_CHECKING:  # Rich is imported only when a terminal tree is drawn.
@@ -52,8 +53,9 @@ def _group_node(kb: "KnowledgeBase", n: int, group: Record) -> Node:
     total = group.get("partners_total")
     about = "about " if group.get("partners_total_approximate") else ""
     partner_nodes = [Node(_org(kb, oid)) for oid in partners]
-    if total is not None and total > len(partners):
-        partner_nodes.append(Node(f"+{about}{total - len(partners)} more not named", "dim"))
+    unnamed, _ = unnamed_partners(group)
+    if unnamed:
+        partner_nodes.append(Node(f"+{about}{unnamed} more not named", "dim"))
     if total is None:
         summary = f"{len(partners)} named"
     else:
