@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from chinaind import cache
-from chinaind.loader import load, scan
+from chinaind import cache, refresh
+from chinaind.loader import load
+from chinaind.scan import files as scan
 
 NEW_SECTOR = "id: {id}\nname: {name}\n"
 
@@ -153,8 +154,9 @@ def test_damaged_record_bytes_are_reread_from_yaml(kb_copy, monkeypatch):
     _age_tree(kb_copy)
     expected = dict(load(kb_copy).records)
     path = cache.cache_file(kb_copy)
-    blob = path.read_bytes()
-    path.write_bytes(blob[:-10] + bytes([blob[-10] ^ 0xFF]) + blob[-9:])
+    heap = cache.heap_file(path)
+    blob = heap.read_bytes()
+    heap.write_bytes(blob[:-10] + bytes([blob[-10] ^ 0xFF]) + blob[-9:])
     seen = _spy(monkeypatch)
     assert dict(load(kb_copy).records) == expected
     assert len(seen) == 1 and not path.exists()
@@ -194,14 +196,37 @@ def test_no_cache_neither_reads_nor_writes(kb_copy, cache_dir):
     assert not cache_dir.exists()
 
 
-def test_recently_modified_files_are_not_trusted(kb_copy, monkeypatch):
-    """A file written within the racy window is revalidated next time, not served stale."""
+def test_recently_modified_files_are_checked_by_content(kb_copy, monkeypatch):
+    """A file written within the racy window may change again without its stat changing:
+    the next run compares its content with what was cached and revalidates it if it differs."""
     for p in kb_copy.rglob("*.yaml"):
         p.touch()  # just written: within the racy window
     load(kb_copy)
+    path = kb_copy / "sectors" / "lasers.yaml"
+    st = path.stat()
+    path.write_text(path.read_text().replace("Lasers", "LASERS"))  # same size
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # same mtime: the stat cannot tell
     seen = _spy(monkeypatch)
+    assert load(kb_copy).records["lasers"]["name"] == "LASERS"
+    assert seen == ["sectors/lasers.yaml"]
+    seen.clear()
+    assert load(kb_copy).records["lasers"]["name"] == "LASERS"
+    assert seen == []
+
+
+def test_racy_files_are_settled_once_old_enough(kb_copy, monkeypatch):
+    """Once the racy window has passed, the index is rewritten without the racy list, so that
+    runs stop re-reading those files."""
+    for p in kb_copy.rglob("*.yaml"):
+        p.touch()
     load(kb_copy)
-    assert len(seen) == 20
+    assert len(cache.read_cache(cache.cache_file(kb_copy), kb_copy).get("racy")) == 20
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    import chinaind.loader as loader
+
+    monkeypatch.setattr(loader, "_racy_ns", lambda: 0)
+    load(kb_copy)
+    assert cache.read_cache(cache.cache_file(kb_copy), kb_copy).get("racy") == []
 
 
 def test_cache_keyed_by_data_dir(kb_copy, tmp_path):
@@ -228,7 +253,8 @@ def test_two_processes_building_at_once(kb_copy, tmp_path):
     assert all(e == "" for _, e in outs)
     files = list((tmp_path / "cc").iterdir())
     assert [f.name for f in files if f.name.startswith(".tmp-")] == []
-    assert len(cache.read_cache(files[0], kb_copy).metas) == 20
+    index = next(f for f in files if f.suffix == ".cache")
+    assert len(cache.read_cache(index, kb_copy).rels()) == 20
 
 
 def test_scan_ignores_non_records(kb_copy):
@@ -263,7 +289,7 @@ def test_parallel_first_build_matches_serial(kb_copy, monkeypatch):
     _age_tree(kb_copy)
     (kb_copy / "sectors" / "broken.yaml").write_text("id: broken\nname: [\n")
     serial = load(kb_copy, use_cache=False, skip_invalid=True)
-    monkeypatch.setattr(cache, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(refresh, "PARALLEL_MIN", 1)
     parallel = load(kb_copy, skip_invalid=True)
     assert dict(parallel.records) == dict(serial.records)
     assert parallel.problems == serial.problems and len(serial.problems) == 1

@@ -173,7 +173,7 @@ def new_record(data_dir: Path, kind: str, rid: str) -> list[Path]:
     """Write `<data_dir>/<folder>/<rid>.yaml` (and the kind's schema when the base has none).
     Refuses an existing file, an id used by any record, and the bundled data. Returns the
     paths written, the record first."""
-    from .loader import scan, stem_of
+    from .scan import files, stem_of
 
     if kind not in NEW_KINDS:
         raise UsageError(f"new: unknown kind {kind!r}; choose one of {', '.join(NEW_KINDS)}")
@@ -189,7 +189,7 @@ def new_record(data_dir: Path, kind: str, rid: str) -> list[Path]:
     path = folder / f"{rid}.yaml"
     if path.exists():
         raise UsageError(f"new: {path} exists; edit it, or choose another id")
-    taken = [e.rel for e in scan(data_dir) if stem_of(e.rel) == rid]
+    taken = [e.rel for e in files(data_dir) if stem_of(e.rel) == rid]
     if taken:
         raise UsageError(f"new: the id {rid!r} is already used by {data_dir / taken[0]}; ids are unique "
                          "across the knowledge base")

@@ -59,6 +59,8 @@ class KnowledgeBase:
     @property
     def texts(self) -> dict[str, tuple[str, str]]:
         """Normalised search text of every record: from the cache, else computed once."""
+        if hasattr(self._texts, "intact") and not self._texts.intact():
+            self._texts = {}  # the cached text is damaged: compute it from the records
         if len(self._texts) != len(self.records):
             from .search import search_text
 

@@ -1,143 +1,49 @@
-"""Finding record files, validating them (through the cache when it is fresh) and checking
-the references between records. Returns plain records; never prints.
+"""Loading a knowledge base: finding its files, validating what the cache cannot vouch for,
+and checking the references between records. Returns plain records; never prints.
 """
 
 from __future__ import annotations
 
 import os
+import time
+import zlib
 from pathlib import Path
-from stat import S_ISDIR, S_ISLNK, S_ISREG
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Iterable, Iterator
 
-from .errors import InvalidKnowledgeBase, Problem, UsageError
-from .kinds import FOLDERS, REFERENCES
+from .errors import InvalidKnowledgeBase, Problem
+from .kinds import FOLDERS, RECORD_TYPES, REFERENCES
+from .scan import FileEntry, files, scan, stem_of
 
 Record = dict[str, Any]
-YAML_SUFFIXES = (".yaml", ".yml")
-
-
-class FileEntry(NamedTuple):
-    rel: str  # path relative to the data dir, with forward slashes
-    rtype: str
-    size: int
-    mtime_ns: int
+TYPE_OF_FOLDER = {folder: rtype for rtype, folder in FOLDERS.items()}
+__all__ = ["FileEntry", "LoadResult", "files", "load", "scan", "stem_of", "validate_entry"]
 
 
 class LoadResult:
-    def __init__(self, blob: Any = None) -> None:
+    def __init__(self, records: Any = None) -> None:
         from .store import RecordStore
 
-        self.records = RecordStore(blob)  # id -> record, all types, decoded on first use
+        self.records = records if records is not None else RecordStore()  # id -> record
         self.problems: list[Problem] = []
-        self.files: dict[str, str] = {}  # id -> rel path
-            # id -> normalised (names, text) for search (a dict, or a TextIndex from the cache)
+        # id -> normalised (names, text) for search: a TextIndex (or a dict)
         self.texts: Any = None
-        self.refs: dict[str, tuple[Any, ...]] | None = None  # id -> refs_of(record), when cached
+        self.rels: list[str] = []  # the record files, by slot (path order)
+        self.slots: dict[str, int] = {}  # id -> slot of the file that defines it
+
+    def rel_of(self, rid: str) -> str:
+        return self.rels[self.slots[rid]]
 
 
-def scan(data_dir: Path) -> list[FileEntry]:
-    """Every record file under the type folders, skipping hidden entries, non-YAML files,
-    symlinks that lead outside the data directory, and folders already visited (link loops)."""
-    root = data_dir.resolve()
-    if not any((data_dir / folder).is_dir() for folder in FOLDERS.values()):
-        raise UsageError(
-            f"{data_dir} is not a knowledge base: it has none of the folders "
-            f"{', '.join(f + '/' for f in FOLDERS.values())}"
-        )
-    entries: list[FileEntry] = []
-    seen: set[tuple[int, int]] = set()
-    for rtype, folder in FOLDERS.items():
-        base = data_dir / folder
-        if base.is_dir() and (not base.is_symlink() or _inside(str(base), root)):
-            entries.extend(_walk(base, f"{folder}/", rtype, root, seen))
-    entries.sort()  # by path: FileEntry tuples start with it, and the plain sort runs in C
-    return entries
-
-
-def _walk(folder: Path, prefix: str, rtype: str, root: Path, seen: set[tuple[int, int]]) -> list[FileEntry]:
-    # The hot loop of every run: one lstat per record file (listdir plus lstat relative to an
-    # open folder is about a fifth cheaper than scandir plus DirEntry.stat), little else.
-    try:
-        st = folder.stat()
-        if (st.st_dev, st.st_ino) in seen:
-            return []
-        seen.add((st.st_dev, st.st_ino))
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return []
-    found: list[FileEntry] = []
-    subfolders: list[str] = []
-    try:
-        lstat = os.lstat
-        for name in os.listdir(fd):
-            if name[0] == ".":
-                continue
-            try:
-                st = lstat(name, dir_fd=fd)
-                if S_ISLNK(st.st_mode):
-                    if not _inside(os.path.join(folder, name), root):
-                        continue
-                    st = os.stat(name, dir_fd=fd)
-                if S_ISREG(st.st_mode):
-                    if name.lower().endswith(YAML_SUFFIXES):
-                        found.append(FileEntry(prefix + name, rtype, st.st_size, st.st_mtime_ns))
-                elif S_ISDIR(st.st_mode):
-                    subfolders.append(name)
-            except OSError:
-                continue  # vanished or unreadable while scanning: as if absent
-    except OSError:
-        return found
-    finally:
-        os.close(fd)
-    for name in subfolders:
-        found.extend(_walk(folder / name, f"{prefix}{name}/", rtype, root, seen))
-    return found
-
-
-def _inside(path: str, root: Path) -> bool:
-    try:
-        return Path(os.path.realpath(path)).is_relative_to(root)
-    except OSError:
-        return False
-
-
-def stem_of(rel: str) -> str:
-    name = rel.rsplit("/", 1)[-1]
-    return name.rsplit(".", 1)[0]
-
-
-def validate_entry(data_dir: Path, entry: FileEntry) -> tuple[Record | None, list[Problem]]:
+def validate_entry(data_dir: Path, entry: FileEntry) -> tuple[Record | None, list[Problem], int | None]:
+    """(record or None, problems, CRC32 of the bytes read or None when unreadable)."""
     from .validate import validate_file
 
     display = str(data_dir / entry.rel)
     try:
         raw = (data_dir / entry.rel).read_bytes()
     except OSError as exc:
-        return None, [Problem(display, 1, 1, f"cannot read the file ({exc.strerror}); check its permissions")]
-    return validate_file(raw, display, entry.rtype, stem_of(entry.rel))
-
-
-# One file's outcome: (file, id or None, record or None, problems, search text, facet, location).
-PerFile = tuple[FileEntry, Any, "Record | None", list[Problem], Any, Any, Any]
-
-
-def collect(data_dir: Path, per_file: list[PerFile], blob: Any = None) -> LoadResult:
-    """Combine per-file results, rejecting the second and later uses of an id."""
-    result = LoadResult(blob)
-    texts: dict[str, tuple[str, str]] = {}
-    for entry, rid, record, problems, text, facet, location in per_file:
-        result.problems.extend(problems)
-        if rid is None:
-            continue
-        if rid in result.records:
-            result.problems.append(_duplicate(data_dir, entry.rel, result.files[rid], rid))
-            continue
-        result.records.add(rid, record, location, facet)
-        result.files[rid] = entry.rel
-        if text is not None:
-            texts[rid] = text
-    result.texts = texts
-    return result
+        return None, [Problem(display, 1, 1, f"cannot read the file ({exc.strerror}); check its permissions")], None
+    return (*validate_file(raw, display, entry.rtype, stem_of(entry.rel)), zlib.crc32(raw))
 
 
 def _duplicate(data_dir: Path, rel: str, first: str, rid: str) -> Problem:
@@ -162,25 +68,34 @@ def refs_of(record: Record) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def reference_problems(data_dir: Path, result: LoadResult) -> list[Problem]:
-    ids_by_type: dict[str, set[str]] = {t: set() for t in FOLDERS}
-    for rid, (rtype, _, _) in result.records.facets.items():
-        ids_by_type[rtype].add(rid)
-    cached = result.refs or {}
-    problems: list[Problem] = []
-    for rid, (rtype, _, _) in result.records.facets.items():
-        refs = cached.get(rid)
-        if refs is None:
-            refs = refs_of(result.records[rid])
-        spec = REFERENCES[rtype]
-        bad = sorted({refs[j] for j in range(0, len(refs), 2) if refs[j + 1] not in ids_by_type[spec[refs[j]][1]]})
+def ids_by_type(result: LoadResult, facets: list[Any]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {t: set() for t in FOLDERS}
+    for rid, slot in result.slots.items():
+        out[facets[slot][0]].add(rid)
+    return out
+
+
+def reference_problems(data_dir: Path, result: LoadResult, known: dict[str, set[str]],
+                       refs: list[Any], live: Iterable[tuple[str, int]]) -> list[tuple[str, int, int, str]]:
+    """Dangling references of the records given as (id, slot), as (rel, line, col, message).
+    Uses the cached references, so that a record is decoded only when one of them dangles."""
+    rows = []
+    for rid, slot in live:
+        flat = refs[slot]
+        if not flat:
+            continue
+        rel = result.rels[slot]
+        spec = REFERENCES[TYPE_OF_FOLDER[rel.split("/", 1)[0]]]
+        bad = sorted({flat[j] for j in range(0, len(flat), 2) if flat[j + 1] not in known[spec[flat[j]][1]]})
+        if not bad:
+            continue
+        record = result.records[rid]
         for k in bad:  # positions only for a record that needs them
             path, target = spec[k]
-            known = ids_by_type[target]
-            for loc, value in _values_at(result.records[rid], path, ()):
-                if value is not None and value not in known:
-                    problems.append(_dangling(data_dir, result.files[rid], loc, value, target, known))
-    return problems
+            for loc, value in _values_at(record, path, ()):
+                if value is not None and value not in known[target]:
+                    rows.append(_dangling(data_dir, rel, loc, value, target, known[target]))
+    return rows
 
 
 def _values(node: Any, path: tuple[str, ...]) -> list[Any]:
@@ -205,7 +120,8 @@ def _values_at(node: Any, path: tuple[str, ...], loc: tuple[object, ...]) -> Ite
         yield from _values_at(node[head], rest, loc + (head,))
 
 
-def _dangling(data_dir: Path, rel: str, loc: tuple[object, ...], value: str, target: str, known: set[str]) -> Problem:
+def _dangling(data_dir: Path, rel: str, loc: tuple[object, ...], value: str, target: str,
+              known: set[str]) -> tuple[str, int, int, str]:
     import difflib
 
     from .validate import marks_of
@@ -222,7 +138,9 @@ def _dangling(data_dir: Path, rel: str, loc: tuple[object, ...], value: str, tar
         close = [lowered[value.lower()]] if value.lower() in lowered else []
     hint = f"; closest: {', '.join(close)}" if close else f"; add {FOLDERS[target]}/{value}.yaml or fix the id"
     where = ".".join(str(p) for p in loc)
-    return Problem(display, line, col, f"{where}: unknown {target} {value!r}{hint}")
+    return rel, line, col, f"{where}: unknown {target} {value!r}{hint}"
+
+
 
 
 def load(data_dir: Path, *, use_cache: bool = True, skip_invalid: bool = False) -> LoadResult:
@@ -246,65 +164,201 @@ def load(data_dir: Path, *, use_cache: bool = True, skip_invalid: bool = False) 
 
 
 def _load(data_dir: Path, use_cache: bool) -> LoadResult:
-    entries = scan(data_dir)
-    if not use_cache:
-        per_file: list[PerFile] = []
-        for e in entries:
-            record, problems = validate_entry(data_dir, e)
-            per_file.append((e, record["id"] if record else None, record, problems, None, None, None))
-        result = collect(data_dir, per_file)
-        result.problems.extend(reference_problems(data_dir, result))
-        return result
-    from .cache import FileCache
+    from .cache import CacheData, Damaged, cache_file, discard, read_cache
+    from .refresh import racy_mismatches
 
-    cache = FileCache(data_dir)
-    if cache.fresh(entries) and cache.old.derived is not None and cache.old.cross is not None:
-        result = _load_fresh(data_dir, cache)
-    else:
-        result = collect(data_dir, cache.results(entries, validate_entry), cache.blob)
-        result.refs = {rid: cache.refs[rel] for rid, rel in result.files.items() if rel in cache.refs}
-        clean = not result.problems
-        cross = cache.cross_problems()
-        if cross is None:
-            cross = reference_problems(data_dir, result)
-            cache.save(cross, derived_tables(result) if clean else None)
-        result.problems.extend(cross)
+    folders = scan(data_dir)
+    if not use_cache:
+        return _refreshed(data_dir, folders, None, CacheData(), set())
+    index = cache_file(data_dir)
+    old = read_cache(index, data_dir)
+    suspects: set[int] = set()
+    try:
+        if old:
+            racy = old.get("racy")
+            suspects = racy_mismatches(data_dir, racy)
+            if not suspects and old.toc.get("valid") and old.get("scan") == folders:
+                return _load_fresh(data_dir, index, old, racy)
+    except Damaged:
+        old, suspects = CacheData(), set()
+    try:
+        return _refreshed(data_dir, folders, index, old, suspects)
+    except Damaged:
+        discard(index)
+        return _refreshed(data_dir, folders, index, CacheData(), set())
+
+
+def _load_fresh(data_dir: Path, index: Path, old: Any, racy: list[Any]) -> LoadResult:
+    """Nothing changed since the cache was written: serve every column from it. Sections are
+    checked now (a few MB) except the search text, checked when a search first reads it."""
+    from .cache import Damaged, discard
+    from .store import RecordStore
+    from .textindex import TextIndex
+
+    for name in old.toc["sections"]:
+        if name not in ("names", "text"):
+            old.raw(name)
+    ids = old.get("ids")
+    result = LoadResult(RecordStore(old.heap, tuple(memoryview(b).cast("q") for b in old.get("locations"))))
+    result.slots = dict(zip(ids, range(len(ids))))  # a valid base: one record per file, ids unique
+    result.records.bulk(result.slots, lambda: old.get("facets"), old.raw("types"))
+    result.records.tables = _Tables(old)
+
+    def intact() -> bool:
+        try:
+            old.raw("names"), old.raw("text")
+            return True
+        except Damaged:
+            discard(index)
+            return False
+
+    sections = old.toc["sections"]
+    result.texts = TextIndex(ids, (old.map, sections["names"][0], old.raw("names_offsets")),
+                             (old.map, sections["text"][0], old.raw("text_offsets")), check=intact,
+                             position=result.slots)
+    result.rels = old.get("rels")
+    result.problems = [Problem(str(data_dir / rel), ln, col, msg) for rel, ln, col, msg in old.get("cross")]
+    result.records.on_damage = _rereader(data_dir, index, result)
+    if racy and max(r[2] for r in racy) < time.time_ns() - _racy_ns():
+        _settle(index, data_dir, old)
+    return result
+
+
+class _Tables:
+    """The cache's derived tables, decoded when a command first asks for one."""
+
+    _SECTIONS = {"ids_by_type": "by_type", "policy_ids_by_agency": "by_agency"}
+
+    def __init__(self, old: Any) -> None:
+        self._old = old
+
+    def __getitem__(self, name: str) -> Any:
+        return self._old.get(self._SECTIONS[name])
+
+
+def _racy_ns() -> int:
+    from .cache import RACY_NS
+
+    return RACY_NS
+
+
+def _settle(index: Path, data_dir: Path, old: Any) -> None:
+    """Every racy file was checked and is now old enough to trust its stat: rewrite the index
+    without them, so that later runs stop re-reading them."""
+    from .refresh import save
+
+    sections = {name: old.raw(name) for name in old.toc["sections"] if name != "racy"}
+    save(index, data_dir, sections, (old.toc["heap"], old.toc["heap_length"]), True, [])
+
+
+def _rereader(data_dir: Path, index: Path | None, result: LoadResult) -> Any:
     def reread(rid: str) -> Record | None:
-        cache.discard()
-        rel = result.files[rid]
-        entry = next(e for e in entries if e.rel == rel)
+        from .cache import discard
+
+        if index is not None:
+            discard(index)
+        rel = result.rel_of(rid)
+        entry = FileEntry(rel, TYPE_OF_FOLDER[rel.split("/", 1)[0]], 0, 0)
         return validate_entry(data_dir, entry)[0]
 
-    result.records.on_damage = reread
+    return reread
+
+
+def _refreshed(data_dir: Path, folders: list[Any], index: Path | None, old: Any, suspects: set[int]) -> LoadResult:
+    """Validate the files the cache cannot vouch for (all of them without a cache), rebuild
+    the columns and, with an index path, save them."""
+    import marshal
+
+    from .refresh import Plan, racy_entries, save, store_records, validate_changed
+    from .store import RecordStore
+
+    plan = Plan(old, folders, suspects)
+    fresh = validate_changed(data_dir, plan.changed, validate_entry)
+    before = plan.columns
+    ids = plan.column(before.ids, lambda s: fresh[s].record["id"] if fresh[s].record is not None else None)
+    facets = plan.column(before.facets, lambda s: fresh[s].facet)
+    refs = plan.column(before.refs, lambda s: fresh[s].refs)
+    problems = plan.problems(before.problems, fresh)
+    saved_at, heap, kept_at = (None, (None, 0), None)
+    if index is not None:
+        saved_at, heap, kept_at = store_records(index, old, plan, fresh)
+    result = LoadResult(RecordStore(old.heap, kept_at))
+    result.rels = plan.rels
+    duplicates = _first_uses(ids, result.slots)
+    result.records.bulk(result.slots, lambda: facets)
+    for slot, f in fresh.items():
+        if f.record is not None and result.slots.get(ids[slot]) == slot:
+            result.records.put(ids[slot], f.record)
+    result.problems = _file_problems(data_dir, result, problems, duplicates, ids)
+    result.texts = plan.texts(ids, fresh)
+    result.records.on_damage = _rereader(data_dir, index, result)
+    valid = not result.problems
+    rows = _cross_rows(data_dir, result, old, plan, fresh, ids, facets, refs)
+    result.problems += [Problem(str(data_dir / rel), ln, col, msg) for rel, ln, col, msg in rows]
+    if index is None or (not fresh and plan.source is None):
+        return result
+    sections = {"scan": marshal.dumps(folders), "perm": plan.perm, "rels": marshal.dumps(plan.rels),
+                "ids": marshal.dumps(ids), "facets": marshal.dumps(facets), "refs": marshal.dumps(refs),
+                "problems": marshal.dumps(problems), "cross": marshal.dumps(rows),
+                "types": bytes(RECORD_TYPES.index(f[0]) if f else 255 for f in facets),
+                "locations": marshal.dumps(tuple(a.tobytes() for a in saved_at))}
+    sections.update(zip(("names", "names_offsets", "text", "text_offsets"), result.texts.parts()))
+    if valid:
+        sections.update(_tables(old, plan, fresh, ids, facets, result))
+    written = time.time_ns()
+    save(index, data_dir, sections, heap, valid, racy_entries(plan, old.get("racy") if old else [], fresh, plan.changed, written))
     return result
 
 
-def derived_tables(result: LoadResult) -> dict[str, Any]:
-    """Tables a warm run takes from the cache instead of computing: kept only for a base whose
-    files all validated, so that ids are unique and every file holds one record."""
+def _first_uses(ids: list[Any], slots: dict[str, int]) -> list[int]:
+    """Fill `slots` with each id's first slot; return the slots that reuse an id."""
+    duplicates = []
+    for slot, rid in enumerate(ids):
+        if rid is not None and slots.setdefault(rid, slot) != slot:
+            duplicates.append(slot)
+    return duplicates
+
+
+def _file_problems(data_dir: Path, result: LoadResult, problems: dict[int, list[Any]],
+                   duplicates: list[int], ids: list[Any]) -> list[Problem]:
+    out: list[Problem] = []
+    dup = set(duplicates)
+    for slot in sorted(set(problems) | dup):
+        display = str(data_dir / result.rels[slot])
+        out += [Problem(display, ln, col, msg) for ln, col, msg in problems.get(slot, ())]
+        if slot in dup:
+            rid = ids[slot]
+            out.append(_duplicate(data_dir, result.rels[slot], result.rel_of(rid), rid))
+    return out
+
+
+def _cross_rows(data_dir: Path, result: LoadResult, old: Any, plan: Any, fresh: dict[int, Any],
+                ids: list[Any], facets: list[Any], refs: list[Any]) -> list[tuple[str, int, int, str]]:
+    """Dangling references: recomputed for the changed files only when no id came or went and
+    no changed file points elsewhere; else for every record."""
+    known = ids_by_type(result, facets)
+    before = plan.columns
+    if (old and plan.source is None and all(ids[s] == before.ids[s] and refs[s] == before.refs[s] for s in fresh)):
+        changed = {plan.rels[s] for s in fresh}
+        rows = [r for r in old.get("cross") if r[0] not in changed]
+        rows += reference_problems(data_dir, result, known, refs,
+                                   [(ids[s], s) for s in sorted(fresh) if ids[s] is not None and result.slots[ids[s]] == s])
+        return sorted(rows)
+    return sorted(reference_problems(data_dir, result, known, refs, result.slots.items()))
+
+
+def _tables(old: Any, plan: Any, fresh: dict[int, Any], ids: list[Any], facets: list[Any],
+            result: LoadResult) -> dict[str, Any]:
+    """The derived tables of a valid base: the old ones when no id, type, date or issuer
+    changed, else computed afresh."""
+    import marshal
+
     from .index import ids_by_agency, sorted_ids_by_type
-    from .textindex import TextIndex
 
-    by_type = sorted_ids_by_type(result.records.facets)
-    ids = list(result.records)
-    texts = result.texts or {}
-    # The text index's ids are the cache's id column (a valid base has one record per file, in
-    # file order), so they are not stored twice.
-    return {"ids_by_type": by_type,
-            "policy_ids_by_agency": ids_by_agency(result.records.facets, by_type["policy"]),
-            "text": TextIndex.build(ids, [texts[rid] for rid in ids]).parts()[1:]}
-
-
-def _load_fresh(data_dir: Path, cache: Any) -> LoadResult:
-    """Nothing changed since the cache was written: rebuild the result from its columns with
-    dict(zip(...)), which does the per-record work in C."""
-    from .textindex import TextIndex
-
-    old = cache.old
-    result = LoadResult(cache.blob)
-    result.records.bulk(old.ids, old.locations, old.facets)
-    result.records.tables = old.derived
-    result.texts = TextIndex(old.ids, *old.derived["text"])
-    result.files = dict(zip(old.ids, (meta[0] for meta in old.metas)))
-    result.problems = cache.cross_problems() or []
-    return result
+    before = plan.columns
+    if (old and old.toc.get("valid") and plan.source is None
+            and all(ids[s] == before.ids[s] and facets[s] == before.facets[s] for s in fresh)):
+        return {"by_type": old.raw("by_type"), "by_agency": old.raw("by_agency")}
+    by_id = result.records.facets
+    by_type = sorted_ids_by_type(by_id)
+    return {"by_type": marshal.dumps(by_type), "by_agency": marshal.dumps(ids_by_agency(by_id, by_type["policy"]))}

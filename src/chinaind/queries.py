@@ -63,8 +63,14 @@ def search(kb: KnowledgeBase, query: str, kind: str | None, limit: int | None) -
     if not query.strip():
         raise UsageError("search: the query is empty; give a word or name to look for")
     # Rank light references (id and type) against the cached text; decode only what is shown.
-    pool = [{"id": rid, "type": facet[0]} for rid, facet in kb.facets.items() if not kind or facet[0] == kind]
-    hits = run(pool, query, limit=None, texts=kb.texts)
+    type_of = kb.records.type_of if hasattr(kb.records, "type_of") else (lambda rid: kb.facets[rid][0])
+
+    def light(rid: str) -> dict[str, str] | None:
+        rtype = type_of(rid)
+        return {"id": rid, "type": rtype} if not kind or rtype == kind else None
+
+    pool = (rec for rid in kb.records if (rec := light(rid)) is not None)
+    hits = run(pool, query, limit=None, texts=kb.texts, light=light)
     shown = hits[:limit] if limit else hits
     records = [{**kb.records[h.record["id"]], "match": h.tier} for h in shown]
     notes = [f"showing {len(shown)} of {len(hits)} results; use --limit 0 for all"] if len(shown) < len(hits) else []

@@ -7,7 +7,7 @@ find nothing, to tolerate typos.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 from .text import has_cjk, names_of, norm, norm_text, strings_in
 
@@ -32,22 +32,27 @@ def search_text(record: Record) -> tuple[str, str]:
 
 
 def search(records: Iterable[Record], query: str, *, limit: int | None = None,
-           texts: Any = None) -> list[Hit]:
+           texts: Any = None, light: Callable[[str], Record | None] | None = None) -> list[Hit]:
     """Rank records against `query`. `texts` may supply precomputed search_text() values, as a
-    dict or a TextIndex (which finds the records holding the query without visiting the rest)."""
+    dict or a TextIndex, which finds the records holding the query without visiting the rest;
+    then `light(id)` gives the (light) record for a found id, or None to leave it out, and
+    `records` is read only when typo tolerance needs every record."""
     q = norm(query)
     if not q:
         return []
     words = q.split()
-    pool = list(records)
     containing = texts.containing(words[0]) if hasattr(texts, "containing") else None
-    if containing is not None:
+    pool: list[Record] | None = None
+    if containing is None:
+        candidates = pool = list(records)
+    elif light is not None:
+        candidates = [rec for rid in containing if (rec := light(rid)) is not None]
+    else:
         # Every literal hit holds the query's first word; the other records are only needed
         # for typo tolerance, and only when nothing matches literally.
         wanted = set(containing)
+        pool = list(records)
         candidates = [rec for rec in pool if rec["id"] in wanted]
-    else:
-        candidates = pool
     hits: list[Hit] = []
     for rec in candidates:
         names, text = texts[rec["id"]] if texts is not None else search_text(rec)
@@ -57,6 +62,7 @@ def search(records: Iterable[Record], query: str, *, limit: int | None = None,
     if not hits:
         # Typo tolerance only when the text itself has no answer: fuzzy matches next to
         # literal ones are noise, and skipping them keeps rapidfuzz out of most runs.
+        pool = list(records) if pool is None else pool
         rest = [(rec, *(texts[rec["id"]] if texts is not None else search_text(rec))) for rec in pool]
         hits = _fuzzy_hits(q, rest)
     hits.sort(key=_order)

@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .errors import ChinaindError
+from .kinds import RECORD_TYPES
 
 Record = dict[str, Any]
-# Where a record's marshal bytes lie in the cache file: (offset, length, crc32).
+# Where a record's marshal bytes lie in the cache's heap: (offset, length, crc32).
 Location = tuple[int, int, int]
 # What every query may read without decoding a record: (type, date or None, issuers).
 Facet = tuple[str, Any, tuple[str, ...]]
@@ -30,27 +31,53 @@ def facet_of(record: Record) -> Facet:
 
 
 class RecordStore(Mapping[str, Record]):
-    """A mapping id -> record; entries are records or locations in a cache's record section."""
+    """A mapping id -> record; an entry is a record, or the slot of one still in the heap."""
 
-    def __init__(self, blob: Any = None) -> None:
-        self._entries: dict[str, Record | Location] = {}
-        self._blob = blob  # a buffer (mmap) holding the record section
-        self.facets: dict[str, Facet] = {}
+    def __init__(self, heap: Any = None, locations: Sequence[Sequence[int]] | None = None) -> None:
+        self._entries: dict[str, Record | int] = {}
+        self._heap = heap  # a buffer (mmap) holding cached records' marshal bytes
+        self._locations = locations  # (offsets, lengths, crc32s), by slot
+        self._facets: dict[str, Facet] = {}
+        self._facet_column: tuple[dict[str, int], Callable[[], list[Facet]]] | None = None
+        self._types: tuple[dict[str, int], bytes] | None = None
         # Called with an id when its cached bytes fail their CRC: re-reads the record from its
         # YAML file (and drops the damaged cache), so damage costs time, never a wrong answer.
         self.on_damage: Callable[[str], Record | None] | None = None
         # Tables derived from the facets, when the cache supplied them (see index.py).
-        self.tables: dict[str, Any] | None = None
+        self.tables: Mapping[str, Any] | None = None
 
-    def add(self, rid: str, record: Record | None = None, location: Location | None = None,
+    def add(self, rid: str, record: Record | None = None, slot: int | None = None,
             facet: Facet | None = None) -> None:
-        self._entries[rid] = record if record is not None else location  # type: ignore[assignment]
-        self.facets[rid] = facet if facet is not None else facet_of(record)  # type: ignore[arg-type]
+        self._entries[rid] = record if record is not None else slot  # type: ignore[assignment]
+        self._facets[rid] = facet if facet is not None else facet_of(record)  # type: ignore[arg-type]
 
-    def bulk(self, ids: list[str], locations: list[Location], facets: list[Facet]) -> None:
-        """Add many cached records at once (ids known unique)."""
-        self._entries.update(zip(ids, locations))
-        self.facets.update(zip(ids, facets))
+    def bulk(self, slots: dict[str, int], facets: Callable[[], list[Facet]],
+             types: bytes | None = None) -> None:
+        """Take every record from the heap: `slots` maps ids to slots, `facets` gives the
+        facet column by slot when first needed; `types` holds each slot's type as its index
+        in RECORD_TYPES, for queries that need only that."""
+        self._entries = dict(slots)  # type: ignore[arg-type]
+        self._facet_column = (slots, facets)
+        self._types = (slots, types) if types is not None else None
+
+    def type_of(self, rid: str) -> str:
+        if self._types is not None:
+            slots, types = self._types
+            return RECORD_TYPES[types[slots[rid]]]
+        return self.facets[rid][0]
+
+    def put(self, rid: str, record: Record) -> None:
+        """Hold a record already decoded (one just validated) instead of its heap slot."""
+        self._entries[rid] = record
+
+    @property
+    def facets(self) -> dict[str, Facet]:
+        if self._facet_column is not None:
+            slots, column = self._facet_column
+            values = column()
+            self._facets = {rid: values[i] for rid, i in slots.items()}
+            self._facet_column = None
+        return self._facets
 
     def __getitem__(self, rid: str) -> Record:
         entry = self._entries[rid]
@@ -60,9 +87,9 @@ class RecordStore(Mapping[str, Record]):
         self._entries[rid] = record
         return record
 
-    def _decode(self, rid: str, location: Location) -> Record:
-        offset, length, crc = location
-        raw = self._blob[offset: offset + length]
+    def _decode(self, rid: str, slot: int) -> Record:
+        offset, length, crc = (column[slot] for column in self._locations)  # type: ignore[union-attr]
+        raw = self._heap[offset: offset + length]
         if zlib.crc32(raw) != crc:
             record = self.on_damage(rid) if self.on_damage else None
             if record is not None:
@@ -81,7 +108,9 @@ class RecordStore(Mapping[str, Record]):
 
     def location(self, rid: str) -> Location | None:
         entry = self._entries.get(rid)
-        return entry if isinstance(entry, tuple) else None
+        if isinstance(entry, int) and self._locations is not None:
+            return tuple(column[entry] for column in self._locations)  # type: ignore[return-value]
+        return None
 
 
 class LazyRecords(Sequence[Record]):

@@ -58,14 +58,14 @@ def _garbage(blob: bytes) -> bytes:
 
 def _valid_header_bad_payload(blob: bytes) -> bytes:
     payload = b"\xff\x00 not marshal data \x00" * 10
-    return cache.MAGIC + cache._HEADER.pack(len(payload), zlib.crc32(payload), 0, 0, 0) + payload
+    return cache.MAGIC + cache._HEADER.pack(len(payload), zlib.crc32(payload)) + payload
 
 
 def _valid_header_foreign_payload(blob: bytes) -> bytes:
     import marshal
 
     payload = marshal.dumps(("some other version", [("sectors/s00.yaml", "sector", 1, 1)], [None], [None], [None], None, None))
-    return cache.MAGIC + cache._HEADER.pack(len(payload), zlib.crc32(payload), 0, 0, 0) + payload
+    return cache.MAGIC + cache._HEADER.pack(len(payload), zlib.crc32(payload)) + payload
 
 
 DAMAGE = {
@@ -87,13 +87,13 @@ def test_damaged_cache_is_detected_and_rebuilt(run, tmp_path, damage):
     expected = _ids_and_names(run, kb)
     path = cache.cache_file(kb)
     good = path.read_bytes()
-    assert cache.read_cache(path, kb).metas, "the first run should have built the cache"
+    assert cache.read_cache(path, kb).rels(), "the first run should have built the cache"
     path.write_bytes(DAMAGE[damage](good))
     assert _ids_and_names(run, kb) == expected
     # Damage in the index is found on reading and rebuilt at once; damage in a record's bytes
     # is found when it is decoded: that record is re-read from YAML and the cache dropped.
     assert _ids_and_names(run, kb) == expected
-    entries = cache.read_cache(path, kb).metas
+    entries = cache.read_cache(path, kb).rels()
     assert len(entries) == N_RECORDS, "the damaged cache was not rebuilt"
     r = run("validate", str(kb))
     assert r.exit_code == 0 and r.stdout.startswith(f"valid: {N_RECORDS} records")

@@ -1,0 +1,283 @@
+"""Bringing the cache up to date with the files: validate only what changed, patch the
+per-file columns, and write the new index (appending new record versions to the heap).
+
+Columns are per file slot, slots in path order. When the set of files is unchanged (an edit,
+the common case), slots keep their numbers and only the changed ones are patched; when files
+were added, removed or renamed, every slot is mapped to its old one by path.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import time
+import zlib
+from array import array
+from pathlib import Path
+from typing import Any, Callable
+
+from .cache import RACY_NS, CacheData, Damaged, append_records, new_heap, write_cache
+from .errors import Problem
+from .kinds import FOLDERS
+from .scan import FileEntry, Folder, entries
+
+Record = dict[str, Any]
+# validate(data_dir, entry) -> (record or None, problems, crc32 of the bytes read or None)
+Validator = Callable[[Path, FileEntry], tuple["Record | None", list[Problem], Any]]
+TYPE_OF_FOLDER = {folder: rtype for rtype, folder in FOLDERS.items()}
+# Below this many files to validate, starting worker processes costs more than it saves.
+PARALLEL_MIN = 2000
+
+
+class Fresh:
+    """What validating one file gave: the record (or None), its problems as (line, col,
+    message), search text, facet, references, marshal bytes and the content's CRC32."""
+
+    __slots__ = ("record", "raw", "text", "facet", "refs", "blob", "crc")
+
+    def __init__(self, record: Record | None, raw: list[Any], text: Any, facet: Any, refs: Any,
+                 blob: bytes | None, crc: Any) -> None:
+        self.record, self.raw, self.text, self.facet, self.refs = record, raw, text, facet, refs
+        self.blob, self.crc = blob, crc
+
+
+class Columns:
+    """Per-slot columns of a cache (or of a run being saved)."""
+
+    def __init__(self, rels: list[str], ids: list[Any], facets: list[Any], refs: list[Any],
+                 problems: dict[int, list[Any]], locations: tuple[Any, Any, Any], texts: Any) -> None:
+        self.rels, self.ids, self.facets, self.refs = rels, ids, facets, refs
+        self.problems = problems  # slot -> [(line, col, message)], only slots that have some
+        self.locations = locations  # (offsets, lengths, crc32s) in the heap; length 0 = none
+        self.texts = texts  # a TextIndex over the slots
+
+    @classmethod
+    def empty(cls) -> "Columns":
+        from .textindex import TextIndex
+
+        return cls([], [], [], [], {}, (array("q"), array("q"), array("q")), TextIndex.build([], []))
+
+    @classmethod
+    def of(cls, old: CacheData) -> "Columns":
+        from .textindex import TextIndex
+
+        ids = old.get("ids")
+        sections = old.toc["sections"]
+        old.raw("names"), old.raw("text")  # checked here: a refresh reads them all
+        blob = lambda name: (old.map, sections[name][0], old.raw(f"{name}_offsets"))  # noqa: E731
+        texts = TextIndex(ids, blob("names"), blob("text"))
+        locations = tuple(memoryview(b).cast("q") for b in old.get("locations"))
+        return cls(old.get("rels"), ids, old.get("facets"), old.get("refs"), old.get("problems"),
+                   locations, texts)  # type: ignore[arg-type]
+
+
+def changed_slots(old: CacheData, folders: list[Folder], suspects: set[int]) -> dict[int, FileEntry] | None:
+    """When the same files exist as when the cache was written: slot -> entry for each file
+    whose stat changed (or whose content did, `suspects`). None when files came or went."""
+    before = old.get("scan")
+    if len(before) != len(folders) or any(a[:3] != b[:3] or a[5] != b[5] for a, b in zip(before, folders)):
+        return None
+    perm, rels = memoryview(old.raw("perm")).cast("q"), old.get("rels")
+    changed: dict[int, FileEntry] = {}
+    base = 0
+    for a, b in zip(before, folders):
+        count = len(b[3]) // 8
+        if a[3] != b[3] or a[4] != b[4]:
+            sizes, mtimes = memoryview(b[3]).cast("q"), memoryview(b[4]).cast("q")
+            old_sizes, old_mtimes = memoryview(a[3]).cast("q"), memoryview(a[4]).cast("q")
+            for i in range(count):
+                if sizes[i] != old_sizes[i] or mtimes[i] != old_mtimes[i]:
+                    slot = perm[base + i]
+                    if slot >= 0:
+                        changed[slot] = FileEntry(rels[slot], b[0], sizes[i], mtimes[i])
+        base += count
+    for slot in suspects - set(changed):
+        rel = rels[slot]
+        st = os.stat(old.data_dir / rel)
+        changed[slot] = FileEntry(rel, TYPE_OF_FOLDER[rel.split("/", 1)[0]], st.st_size, st.st_mtime_ns)
+    return changed
+
+
+def permutation(folders: list[Folder], rels: list[str]) -> bytes:
+    """For each name of the scan, in scan order, its slot (or -1 when not a record file)."""
+    slot = {rel: i for i, rel in enumerate(rels)}
+    out = array("q")
+    for _, prefix, joined, *_ in folders:
+        if joined:
+            out.extend(slot.get(prefix + name, -1) for name in joined.split("\x00"))
+    return out.tobytes()
+
+
+class Plan:
+    """How the new slots relate to the old: `source` maps each new slot to its old one (None
+    when it must be validated); None means slots are unchanged and only `changed` differ."""
+
+    def __init__(self, old: CacheData, folders: list[Folder], suspects: set[int]) -> None:
+        self.same = None if not old else changed_slots(old, folders, suspects)
+        if self.same is not None:
+            self.columns = Columns.of(old)
+            self.rels = self.columns.rels
+            self.source: list[int | None] | None = None
+            self.changed = self.same
+            self.perm = old.raw("perm")
+            return
+        new = entries(folders)
+        self.rels = [e.rel for e in new]
+        self.perm = permutation(folders, self.rels)
+        self.columns = Columns.of(old) if old else Columns.empty()
+        before = entries(old.get("scan")) if old else []
+        at = {e.rel: i for i, e in enumerate(before)}
+        self.source, self.changed = [], {}
+        for j, e in enumerate(new):
+            i = at.get(e.rel)
+            if i is not None and before[i] == e and i not in suspects:
+                self.source.append(i)
+            else:
+                self.source.append(None)
+                self.changed[j] = e
+
+    def column(self, old: list[Any], fresh: Callable[[int], Any]) -> list[Any]:
+        if self.source is None:
+            out = list(old)
+            for slot in self.changed:
+                out[slot] = fresh(slot)
+            return out
+        return [old[i] if i is not None else fresh(j) for j, i in enumerate(self.source)]
+
+    def problems(self, old: dict[int, list[Any]], fresh: dict[int, Fresh]) -> dict[int, list[Any]]:
+        if self.source is None:
+            out = {i: p for i, p in old.items() if i not in fresh}
+        else:
+            out = {j: old[i] for j, i in enumerate(self.source) if i is not None and i in old}
+        out.update((slot, f.raw) for slot, f in fresh.items() if f.raw)
+        return dict(sorted(out.items()))
+
+    def texts(self, ids: list[Any], fresh: dict[int, Fresh]) -> Any:
+        from .textindex import TextIndex
+
+        old = self.columns.texts
+        if self.source is None:
+            return old.replaced(ids, {slot: f.text for slot, f in fresh.items()})
+        return TextIndex.build(ids, [old.at(i) if i is not None else fresh[j].text
+                                     for j, i in enumerate(self.source)])
+
+
+def validate_changed(data_dir: Path, changed: dict[int, FileEntry], validate: Validator) -> dict[int, Fresh]:
+    results = validate_all(data_dir, list(changed.values()), validate)
+    return {slot: results[e.rel] for slot, e in changed.items()}
+
+
+def validate_all(data_dir: Path, files: list[FileEntry], validate: Validator) -> dict[str, Fresh]:
+    """rel -> Fresh for each file: on every core when there are many (a first build of a large
+    base), else in this process."""
+    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_MIN or workers < 2:
+        return dict(_validate_chunk((data_dir, files, validate)))
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(200, len(files) // (workers * 8))
+    chunks = [(data_dir, files[i: i + size], validate) for i in range(0, len(files), size)]
+    try:
+        context = multiprocessing.get_context("fork")  # workers inherit the imported modules
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            parts = list(pool.map(_validate_chunk_encoded, chunks))
+    except (OSError, ValueError, RuntimeError):  # no fork, no processes: do it here
+        return dict(_validate_chunk((data_dir, files, validate)))
+    return {rel: Fresh(marshal.loads(blob) if blob is not None else None, *rest, blob, crc)
+            for part in parts for rel, (blob, *rest, crc) in part}
+
+
+def _validate_chunk(args: tuple[Path, list[FileEntry], Validator]) -> list[tuple[str, Fresh]]:
+    from .loader import refs_of
+    from .search import search_text
+    from .store import facet_of
+
+    data_dir, files, validate = args
+    out = []
+    for f in files:
+        record, problems, crc = validate(data_dir, f)
+        raw = [(p.line, p.col, p.message) for p in problems]
+        if record is None:
+            out.append((f.rel, Fresh(None, raw, None, None, None, None, crc)))
+        else:
+            out.append((f.rel, Fresh(record, raw, search_text(record), facet_of(record), refs_of(record), None, crc)))
+    return out
+
+
+def _validate_chunk_encoded(args: tuple[Path, list[FileEntry], Validator]) -> list[tuple[str, tuple[Any, ...]]]:
+    """As _validate_chunk, with each record as its marshal bytes: the parent needs those bytes
+    for the heap anyway, and decoding them is cheaper than unpickling the record."""
+    return [(rel, (marshal.dumps(f.record) if f.record is not None else None, f.raw, f.text, f.facet, f.refs, f.crc))
+            for rel, f in _validate_chunk(args)]
+
+
+def store_records(index: Path, old: CacheData, plan: Plan, fresh: dict[int, Fresh]) -> tuple[Any, Any, Any]:
+    """Put the new record versions in the heap. Returns (locations to save, (heap token,
+    length) to save, locations this run reads kept records at): each locations is (offsets,
+    lengths, crc32s) by slot, length 0 where a slot has no record."""
+    kept = tuple(array("q", plan.column(list(c), lambda s: 0)) for c in plan.columns.locations)
+    new = [(slot, f.blob if f.blob is not None else marshal.dumps(f.record))
+           for slot, f in sorted(fresh.items()) if f.record is not None]
+    live = sum(kept[1]) + sum(len(b) for _, b in new)
+    token = None
+    if old and old.toc.get("heap") is not None:
+        token, first, length = append_records(index, old.toc["heap"], [b for _, b in new], live)
+    placed = new
+    if token is None:  # no heap yet, or one mostly dead: write every live record afresh
+        view = memoryview(old.heap) if old.heap is not None else b""
+        offsets, lengths, _ = kept
+        placed = sorted([(slot, view[offsets[slot]: offsets[slot] + lengths[slot]])
+                         for slot in range(len(lengths)) if lengths[slot]] + new)
+        token, first, length = new_heap(index, [b for _, b in placed])
+        if token is None:
+            return kept, (None, 0), kept
+    saved = tuple(array("q", c) for c in kept)
+    at = first
+    for slot, raw in placed:
+        saved[0][slot], saved[1][slot] = at, len(raw)
+        at += len(raw)
+    for slot, raw in new:
+        saved[2][slot] = zlib.crc32(raw)
+    return saved, (token, length), kept
+
+
+def racy_entries(plan: Plan, old_racy: list[Any], fresh: dict[int, Fresh], changed: dict[int, FileEntry],
+                 written_ns: int) -> list[tuple[int, str, int, int]]:
+    """(slot, rel, mtime, content crc) of files modified too close to the write to trust
+    their stat: each run re-reads them until the window has passed."""
+    at = {rel: i for i, rel in enumerate(plan.rels)} if plan.source is not None else None
+    out = []
+    for slot, rel, mtime, crc in old_racy:
+        new_slot = slot if at is None else at.get(rel)
+        if new_slot is not None and new_slot not in changed and mtime >= written_ns - RACY_NS:
+            out.append((new_slot, rel, mtime, crc))
+    for slot, e in changed.items():
+        crc = fresh[slot].crc
+        if e.mtime_ns >= written_ns - RACY_NS and crc is not None:
+            out.append((slot, e.rel, e.mtime_ns, crc))
+    return sorted(out)
+
+
+def racy_mismatches(data_dir: Path, racy: list[Any]) -> set[int]:
+    """Slots of racy files whose content no longer matches what was cached."""
+    out = set()
+    for slot, rel, _, crc in racy:
+        try:
+            if zlib.crc32((data_dir / rel).read_bytes()) != crc:
+                out.add(slot)
+        except OSError:
+            out.add(slot)
+    return out
+
+
+def save(index: Path, data_dir: Path, sections: dict[str, Any], heap: tuple[bytes | None, int],
+         valid: bool, racy: list[Any]) -> None:
+    if heap[0] is None:
+        return  # the heap could not be written: keep no cache rather than a broken one
+    sections["racy"] = marshal.dumps(racy)
+    write_cache(index, data_dir, sections, heap, {"valid": valid, "written_ns": time.time_ns()})
+
+
+__all__ = ["Columns", "Damaged", "Fresh", "Plan", "racy_entries", "racy_mismatches", "save",
+           "store_records", "validate_changed"]

@@ -1,0 +1,119 @@
+"""Whatever happens to the files, a load through the cache (patched, appended, rebuilt) must
+give exactly what reading every file afresh gives: records, problems, search text, tables."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from chinaind import cache
+from chinaind.index import KnowledgeBase
+from chinaind.loader import load
+
+
+def _age(path: Path, seconds: float) -> None:
+    t = time.time() - seconds
+    os.utime(path, (t, t))
+
+
+def _snapshot(result) -> dict:
+    kb = KnowledgeBase(result.records, result.texts)
+    return {
+        "records": dict(result.records),
+        "problems": sorted((p.path, p.line, p.col, p.message) for p in result.problems),
+        "texts": {rid: kb.texts[rid] for rid in result.records},
+        "by_type": kb.ids_by_type,
+        "by_agency": kb.policy_ids_by_agency,
+        "robot": kb.texts.containing("robot") if hasattr(kb.texts, "containing") else None,
+    }
+
+
+def _edit(rng: random.Random, kb: Path, step: int) -> str:
+    files = sorted(kb.rglob("*.yaml"))
+    target = rng.choice(files)
+    action = rng.choice(["summary", "summary", "date", "issuer", "break", "delete", "rename",
+                         "add", "duplicate", "dangling", "restore-type"])
+    text = target.read_text()
+    if action == "summary" and "summary:" in text:
+        target.write_text(text.replace("summary: ", f"summary: robot edit {step} ", 1))
+    elif action == "date" and "\ndate: " in text:
+        target.write_text(text.replace("\ndate: 2023", "\ndate: 2019", 1).replace("\ndate: 2022", "\ndate: 2024", 1))
+    elif action == "issuer" and "issuers: [MIIT" in text:
+        target.write_text(text.replace("issuers: [MIIT", "issuers: [SAC", 1))
+    elif action == "break":
+        target.write_text(text + "\nnot: [closed\n")
+    elif action == "delete":
+        target.unlink()
+    elif action == "rename":
+        target.rename(target.with_name(f"{target.stem}-{step}{target.suffix}"))
+    elif action == "add":
+        (kb / "sectors" / f"new-{step}.yaml").write_text(f"id: new-{step}\nname: Robot sector {step}\n")
+    elif action == "duplicate":
+        (kb / "sectors" / f"a-dup-{step}.yaml").write_text("id: lasers\nname: Another lasers\n")
+    elif action == "dangling" and "sectors: [" in text:
+        target.write_text(text.replace("sectors: [", "sectors: [nowhere-" + str(step) + ", ", 1))
+    return action
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cached_loads_equal_fresh_reads(kb_copy, seed):
+    rng = random.Random(seed)
+    for p in kb_copy.rglob("*.yaml"):
+        _age(p, 100)
+    for step in range(10):
+        action = _edit(rng, kb_copy, step)
+        for p in kb_copy.rglob("*.yaml"):
+            if time.time() - p.stat().st_mtime < 50:
+                _age(p, 50 - step)  # edited files are older than the racy window, and distinct
+        truth = _snapshot(load(kb_copy, use_cache=False, skip_invalid=True))
+        first = _snapshot(load(kb_copy, skip_invalid=True))  # patches or rebuilds the cache
+        second = _snapshot(load(kb_copy, skip_invalid=True))  # served from it
+        assert first == truth, (step, action)
+        assert second == truth, (step, action)
+
+
+def test_racy_edits_equal_fresh_reads(kb_copy):
+    """Edits inside the racy window, the benchmark's case: the cache keeps up."""
+    rng = random.Random(42)
+    for step in range(8):
+        action = _edit(rng, kb_copy, step)
+        truth = _snapshot(load(kb_copy, use_cache=False, skip_invalid=True))
+        assert _snapshot(load(kb_copy, skip_invalid=True)) == truth, (step, action)
+        assert _snapshot(load(kb_copy, skip_invalid=True)) == truth, (step, action)
+
+
+def test_heap_grows_by_the_edited_record_only(kb_copy):
+    for p in kb_copy.rglob("*.yaml"):
+        _age(p, 100)
+    load(kb_copy)
+    heap = cache.heap_file(cache.cache_file(kb_copy))
+    before = heap.stat().st_size
+    path = kb_copy / "sectors" / "lasers.yaml"
+    path.write_text(path.read_text() + "description: Beams.\n")
+    _age(path, 50)
+    assert load(kb_copy).records["lasers"]["description"] == "Beams."
+    grown = heap.stat().st_size - before
+    assert 0 < grown < 200
+
+
+def test_heap_is_compacted_when_mostly_dead(kb_copy, monkeypatch):
+    monkeypatch.setattr(cache, "HEAP_SLACK", 0)
+    for p in kb_copy.rglob("*.yaml"):
+        _age(p, 100)
+    load(kb_copy)
+    heap = cache.heap_file(cache.cache_file(kb_copy))
+    path = kb_copy / "sectors" / "lasers.yaml"
+    original = path.read_text()
+    sizes = []
+    for step in range(40):
+        path.write_text(original + f"description: {'x' * 400} {step}\n")
+        _age(path, 50 - step)
+        assert load(kb_copy).records["lasers"]["description"] == f"{'x' * 400} {step}"
+        sizes.append(heap.stat().st_size)
+    shrank = [b for a, b in zip(sizes, sizes[1:]) if b < a]
+    assert shrank and max(sizes) < 3 * sizes[0]
+    assert load(kb_copy).records["lasers"]["description"].endswith(" 39")
