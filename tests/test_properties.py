@@ -10,6 +10,7 @@ import io
 import json
 import math
 import re
+from datetime import date
 
 import yaml
 from hypothesis import HealthCheck, example, given, settings
@@ -240,3 +241,52 @@ def test_numbers_in_records_are_finite():
             json.dumps(record, allow_nan=False)
         if record is None:
             assert "is not a finite number" in problems[0].message
+
+
+# Text as a search meets it: letters, digits, CJK, accents, punctuation and separators.
+SEARCH_CHARS = st.sampled_from(list("robotRb0 9_-é中机器人\x00\n.,“”—") + ["\U0001d400", "ß", "\u00b2"])
+
+
+@SETTINGS
+@given(st.lists(st.text(SEARCH_CHARS, max_size=30), min_size=1, max_size=6),
+       st.text(SEARCH_CHARS.filter(lambda c: c != "\x00"), min_size=1, max_size=4))
+def test_text_index_spans_answer_like_strings(texts, q):
+    """A search's tests on the joined blob (containment, whole word) agree with the same tests
+    on the decoded text, record by record, including multi-byte characters at the edges."""
+    from chinaind.search import _whole_word
+    from chinaind.textindex import TextIndex
+
+    ids = [f"r{i}" for i in range(len(texts))]
+    index = TextIndex.build(ids, [("", t) for t in texts])
+    found = index.spans(q)
+    assert [rid for rid, _, _ in found] == [rid for rid, t in zip(ids, texts) if q in t]
+    for rid, _, span in found:
+        text = texts[ids.index(rid)]
+        assert str(span) == text
+        assert _whole_word(q, span) == _whole_word(q, text)
+        for part in (q, q + "o", "中", "b"):
+            assert (part in span) == (part in text)
+
+
+PARTIAL_DATES = st.one_of(
+    st.none(),
+    st.integers(1998, 2026).map(lambda y: f"{y:04d}"),
+    st.dates(min_value=date(1998, 1, 1), max_value=date(2026, 12, 31)).map(lambda d: d.isoformat()[:7]),
+    st.dates(min_value=date(1998, 1, 1), max_value=date(2026, 12, 31)).map(lambda d: d.isoformat()),
+)
+BOUNDS = st.one_of(st.none(), st.dates(min_value=date(1997, 1, 1), max_value=date(2027, 12, 31)))
+
+
+@SETTINGS
+@given(st.lists(PARTIAL_DATES, max_size=40), BOUNDS, BOUNDS)
+def test_date_window_by_bisection_equals_checking_every_policy(values, since, until):
+    """Policies are kept in date order, so a date window is cut by bisection before checking
+    spans; the result must equal checking every policy's span."""
+    from chinaind import dates
+    from chinaind.index import _date_range
+
+    pool = [rid for _, rid in sorted(((v or "9999"), f"p{i:03d}") for i, v in enumerate(values))]
+    when = {f"p{i:03d}": v for i, v in enumerate(values)}
+    lo, hi = _date_range(pool, when.get, since, until)
+    cut = [rid for rid in pool[lo:hi] if dates.overlaps(when[rid], since, until)]
+    assert cut == [rid for rid in pool if dates.overlaps(when[rid], since, until)]

@@ -59,8 +59,6 @@ class KnowledgeBase:
     @property
     def texts(self) -> dict[str, tuple[str, str]]:
         """Normalised search text of every record: from the cache, else computed once."""
-        if hasattr(self._texts, "intact") and not self._texts.intact():
-            self._texts = {}  # the cached text is damaged: compute it from the records
         if len(self._texts) != len(self.records):
             from .search import search_text
 
@@ -197,12 +195,13 @@ class KnowledgeBase:
         filter needs them, or when the caller reads them."""
         wanted = list(agencies)
         pool = self.policy_ids_by_agency.get(wanted[0], []) if wanted else self.ids_by_type["policy"]
+        date_of = getattr(self.records, "date_of", None) or (lambda rid: self.facets[rid][1])
+        lo, hi = _date_range(pool, date_of, since, until)
         found = []
-        for rid in pool:
-            _, when, issuers = self.facets[rid]
-            if any(a not in issuers for a in wanted[1:]):
+        for rid in pool[lo:hi]:
+            if not dates.overlaps(date_of(rid), since, until):
                 continue
-            if not dates.overlaps(when, since, until):
+            if wanted[1:] and any(a not in self.facets[rid][2] for a in wanted[1:]):
                 continue
             if sector and sector not in (self.records[rid].get("sectors") or []):
                 continue
@@ -215,6 +214,20 @@ class KnowledgeBase:
     def targets(self) -> list[tuple[Record, Record]]:
         """(policy, target) pairs for every target in the knowledge base."""
         return [(p, t) for p in self.of_type("policy") for t in p.get("targets") or []]
+
+
+def _date_range(pool: list[str], date_of: Any, since: date | None, until: date | None) -> tuple[int, int]:
+    """The part of a date-ordered pool (dated ids by date, undated last) that can overlap
+    [since, until]. Dates are YYYY[-MM[-DD]], so string order is date order, and a date sorts
+    after a bound's year string exactly when its span can reach the bound."""
+    from bisect import bisect_left, bisect_right
+
+    def key(rid: str) -> str:
+        return date_of(rid) or "9999"
+
+    lo = bisect_left(pool, f"{since.year:04d}", key=key) if since is not None else 0
+    hi = bisect_right(pool, until.isoformat(), key=key) if until is not None else len(pool)
+    return lo, max(lo, hi)
 
 
 def _confident(key: str, matches: list[tuple[str, float]]) -> bool:

@@ -166,21 +166,28 @@ def load(data_dir: Path, *, use_cache: bool = True, skip_invalid: bool = False) 
 def _load(data_dir: Path, use_cache: bool) -> LoadResult:
     from .cache import CacheData, Damaged, cache_file, discard, read_cache
     from .refresh import racy_mismatches
+    from .scan import start
 
-    folders = scan(data_dir)
+    pending = start(data_dir)  # a child may still be scanning while the cache is read
     if not use_cache:
-        return _refreshed(data_dir, folders, None, CacheData(), set())
+        return _refreshed(data_dir, pending.result(), None, CacheData(), set())
     index = cache_file(data_dir)
     old = read_cache(index, data_dir)
     suspects: set[int] = set()
+    served, racy = None, []
     try:
         if old:
             racy = old.get("racy")
             suspects = racy_mismatches(data_dir, racy)
-            if not suspects and old.toc.get("valid") and old.get("scan") == folders:
-                return _load_fresh(data_dir, index, old, racy)
+            if not suspects and old.toc.get("valid"):
+                served = _load_fresh(data_dir, index, old)
     except Damaged:
-        old, suspects = CacheData(), set()
+        old, suspects, served = CacheData(), set(), None
+    folders = pending.result()
+    if served is not None and old.get("scan") == folders:
+        if racy and max(r[2] for r in racy) < time.time_ns() - _racy_ns():
+            _settle(index, data_dir, old)
+        return served
     try:
         return _refreshed(data_dir, folders, index, old, suspects)
     except Damaged:
@@ -188,39 +195,26 @@ def _load(data_dir: Path, use_cache: bool) -> LoadResult:
         return _refreshed(data_dir, folders, index, CacheData(), set())
 
 
-def _load_fresh(data_dir: Path, index: Path, old: Any, racy: list[Any]) -> LoadResult:
-    """Nothing changed since the cache was written: serve every column from it. Sections are
-    checked now (a few MB) except the search text, checked when a search first reads it."""
-    from .cache import Damaged, discard
+def _load_fresh(data_dir: Path, index: Path, old: Any) -> LoadResult:
+    """The result as the cache has it, for when nothing changed since it was written. Every
+    section is checked against its CRC here (the search text too: 50 MB at 100,000 records,
+    checked while the scan's child is still at work)."""
     from .store import RecordStore
     from .textindex import TextIndex
 
     for name in old.toc["sections"]:
-        if name not in ("names", "text"):
-            old.raw(name)
+        old.raw(name)
     ids = old.get("ids")
     result = LoadResult(RecordStore(old.heap, tuple(memoryview(b).cast("q") for b in old.get("locations"))))
     result.slots = dict(zip(ids, range(len(ids))))  # a valid base: one record per file, ids unique
-    result.records.bulk(result.slots, lambda: old.get("facets"), old.raw("types"))
+    result.records.bulk(result.slots, lambda: old.get("facets"), old.raw("types"), lambda: old.get("dates"))
     result.records.tables = _Tables(old)
-
-    def intact() -> bool:
-        try:
-            old.raw("names"), old.raw("text")
-            return True
-        except Damaged:
-            discard(index)
-            return False
-
     sections = old.toc["sections"]
     result.texts = TextIndex(ids, (old.map, sections["names"][0], old.raw("names_offsets")),
-                             (old.map, sections["text"][0], old.raw("text_offsets")), check=intact,
-                             position=result.slots)
+                             (old.map, sections["text"][0], old.raw("text_offsets")), position=result.slots)
     result.rels = old.get("rels")
     result.problems = [Problem(str(data_dir / rel), ln, col, msg) for rel, ln, col, msg in old.get("cross")]
     result.records.on_damage = _rereader(data_dir, index, result)
-    if racy and max(r[2] for r in racy) < time.time_ns() - _racy_ns():
-        _settle(index, data_dir, old)
     return result
 
 
@@ -301,6 +295,7 @@ def _refreshed(data_dir: Path, folders: list[Any], index: Path | None, old: Any,
                 "ids": marshal.dumps(ids), "facets": marshal.dumps(facets), "refs": marshal.dumps(refs),
                 "problems": marshal.dumps(problems), "cross": marshal.dumps(rows),
                 "types": bytes(RECORD_TYPES.index(f[0]) if f else 255 for f in facets),
+                "dates": marshal.dumps([f[1] if f else None for f in facets]),
                 "locations": marshal.dumps(tuple(a.tobytes() for a in saved_at))}
     sections.update(zip(("names", "names_offsets", "text", "text_offsets"), result.texts.parts()))
     if valid:

@@ -15,14 +15,17 @@ import os
 from array import array
 from pathlib import Path
 from stat import S_IFMT, S_IFREG, S_ISDIR, S_ISLNK
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from .errors import UsageError
 from .kinds import FOLDERS
 
 YAML_SUFFIXES = (".yaml", ".yml")
-# Below this many names in a folder, forking a helper costs more than the calls it takes over.
+# Below this many names, forking a helper costs more than the calls it takes over.
 FORK_MIN = 4096
+# This process's share of the lstat calls when a child helps; the rest of a warm run's
+# loading (checking the cache) happens while the child finishes.
+PARENT_SHARE = 0.42
 _SEP = "\x00"  # between names in a folder's joined name column: no file name holds it
 
 
@@ -42,19 +45,69 @@ Folder = tuple[str, str, str, bytes, bytes, bytes]
 def scan(data_dir: Path) -> list[Folder]:
     """The columns of every folder under the type folders, skipping hidden entries, symlinks
     that lead outside the data directory, and folders already visited (link loops)."""
-    root = data_dir.resolve()
-    if not any((data_dir / folder).is_dir() for folder in FOLDERS.values()):
-        raise UsageError(
-            f"{data_dir} is not a knowledge base: it has none of the folders "
-            f"{', '.join(f + '/' for f in FOLDERS.values())}"
-        )
-    out: list[Folder] = []
-    seen: set[tuple[int, int]] = set()
-    for rtype, folder in FOLDERS.items():
-        base = data_dir / folder
-        if base.is_dir() and (not base.is_symlink() or _inside(str(base), root)):
-            _walk(base, f"{folder}/", rtype, root, seen, out)
-    return out
+    return start(data_dir).result()
+
+
+class PendingScan:
+    """A scan whose child may still be lstat-ing its share: the caller can do other work (read
+    the cache) in the meantime, then call result()."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = data_dir.resolve()
+        if not any((data_dir / folder).is_dir() for folder in FOLDERS.values()):
+            raise UsageError(
+                f"{data_dir} is not a knowledge base: it has none of the folders "
+                f"{', '.join(f + '/' for f in FOLDERS.values())}"
+            )
+        self.seen: set[tuple[int, int]] = set()
+        self.out: list[Folder] = []
+        top = [(rtype, data_dir / folder, f"{folder}/") for rtype, folder in FOLDERS.items()
+               if (data_dir / folder).is_dir()
+               and (not (data_dir / folder).is_symlink() or _inside(str(data_dir / folder), self.root))]
+        self.listed = [found for rtype, path, prefix in top if (found := _list(path, prefix, rtype, self.seen))]
+        # The child takes the larger share: this process has the cache to read meanwhile.
+        self.waiting = _lstat_all([(fd, names) for _, _, _, fd, names in self.listed], PARENT_SHARE)
+
+    def result(self) -> list[Folder]:
+        listed, columns = self.listed, self.waiting()
+        while listed:  # a level of folders at a time
+            pending = []
+            try:
+                for (rtype, path, prefix, fd, names), (sizes, mtimes, modes) in zip(listed, columns):
+                    for i, mode in enumerate(modes):
+                        if S_ISLNK(mode):
+                            _follow(path, fd, names[i], self.root, i, sizes, mtimes, modes)
+                            mode = modes[i]
+                        if S_ISDIR(mode):
+                            pending.append((rtype, path / names[i], f"{prefix}{names[i]}/"))
+                    self.out.append((rtype, prefix, _SEP.join(names), sizes.tobytes(), mtimes.tobytes(), modes.tobytes()))
+            finally:
+                for found in listed:
+                    os.close(found[3])
+            listed = [found for rtype, path, prefix in pending if (found := _list(path, prefix, rtype, self.seen))]
+            columns = _lstat_all([(fd, names) for _, _, _, fd, names in listed], 0.5)() if listed else []
+        return self.out
+
+
+def start(data_dir: Path) -> PendingScan:
+    return PendingScan(data_dir)
+
+
+def _list(path: Path, prefix: str, rtype: str, seen: set[tuple[int, int]]) -> tuple[str, Path, str, int, list[str]] | None:
+    """(type, path, prefix, open fd, visible names) of a folder not seen before, else None."""
+    try:
+        st = path.stat()
+        if (st.st_dev, st.st_ino) in seen:
+            return None
+        seen.add((st.st_dev, st.st_ino))
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        return rtype, path, prefix, fd, [n for n in os.listdir(fd) if n[0] != "."]
+    except OSError:
+        os.close(fd)
+        return None
 
 
 def entries(folders: list[Folder]) -> list[FileEntry]:
@@ -79,35 +132,6 @@ def _q(packed: bytes) -> memoryview:
     return memoryview(packed).cast("q")
 
 
-def _walk(folder: Path, prefix: str, rtype: str, root: Path, seen: set[tuple[int, int]],
-          out: list[Folder]) -> None:
-    try:
-        st = folder.stat()
-        if (st.st_dev, st.st_ino) in seen:
-            return
-        seen.add((st.st_dev, st.st_ino))
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        names = [n for n in os.listdir(fd) if n[0] != "."]
-        sizes, mtimes, modes = _lstat_all(fd, names)
-        subfolders = []
-        for i, mode in enumerate(modes):
-            if S_ISLNK(mode):
-                _follow(folder, fd, names[i], root, i, sizes, mtimes, modes)
-                mode = modes[i]
-            if S_ISDIR(mode):
-                subfolders.append(names[i])
-    except OSError:
-        return
-    finally:
-        os.close(fd)
-    out.append((rtype, prefix, _SEP.join(names), sizes.tobytes(), mtimes.tobytes(), modes.tobytes()))
-    for name in subfolders:
-        _walk(folder / name, f"{prefix}{name}/", rtype, root, seen, out)
-
-
 def _follow(folder: Path, fd: int, name: str, root: Path, i: int, sizes: array, mtimes: array, modes: array) -> None:
     """Give a symlink its target's stat, or mode 0 when it leads outside the data directory."""
     try:
@@ -120,43 +144,74 @@ def _follow(folder: Path, fd: int, name: str, root: Path, i: int, sizes: array, 
     modes[i] = 0
 
 
-def _lstat_all(fd: int, names: list[str]) -> tuple[array, array, array]:
-    """(sizes, mtimes, modes) of `names` in the folder open as `fd`; a name that vanished or
-    cannot be read gets mode 0 (as if absent)."""
-    if len(names) < FORK_MIN or not hasattr(os, "fork"):
-        return _lstat_columns(fd, names)
-    half = len(names) // 2
-    shared = _forked(fd, names[half:])
-    head = _lstat_columns(fd, names[:half])
-    tail = shared() if shared is not None else None
-    if tail is None:
-        tail = _lstat_columns(fd, names[half:])
-    return head[0] + tail[0], head[1] + tail[1], head[2] + tail[2]
+def _lstat_all(jobs: list[tuple[int, list[str]]], share: float) -> Callable[[], list[tuple[array, array, array]]]:
+    """Lstat each job's names in the folder open as its fd, giving (sizes, mtimes, modes) per
+    job; a name that vanished or cannot be read gets mode 0 (as if absent). With many names,
+    a forked child takes all but `share` of them at the same time: this returns once this
+    process has done its part, and the function it returns waits for the child."""
+    total = sum(len(names) for _, names in jobs)
+    if total < FORK_MIN or not hasattr(os, "fork"):
+        flat = _lstat_columns(jobs)
+        return lambda: _per_job(jobs, flat)
+    cut = int(total * share)
+    head, tail = _split(jobs, cut)
+    shared = _forked(tail, total - cut)
+    first = _lstat_columns(head)
+
+    def finish() -> list[tuple[array, array, array]]:
+        second = shared() if shared is not None else None
+        if second is None:
+            second = _lstat_columns(tail)
+        return _per_job(jobs, tuple(a + b for a, b in zip(first, second)))  # type: ignore[arg-type]
+
+    return finish
 
 
-def _lstat_columns(fd: int, names: list[str]) -> tuple[array, array, array]:
+def _per_job(jobs: list[tuple[int, list[str]]], flat: tuple[array, array, array]) -> list[tuple[array, array, array]]:
+    out, at = [], 0
+    for _, names in jobs:
+        out.append(tuple(column[at: at + len(names)] for column in flat))
+        at += len(names)
+    return out  # type: ignore[return-value]
+
+
+def _split(jobs: list[tuple[int, list[str]]], at: int) -> tuple[list[tuple[int, list[str]]], list[tuple[int, list[str]]]]:
+    head: list[tuple[int, list[str]]] = []
+    tail: list[tuple[int, list[str]]] = []
+    for fd, names in jobs:
+        take = max(0, min(len(names), at))
+        if take:
+            head.append((fd, names[:take]))
+        if take < len(names):
+            tail.append((fd, names[take:]))
+        at -= take
+    return head, tail
+
+
+def _lstat_columns(jobs: list[tuple[int, list[str]]]) -> tuple[array, array, array]:
     sizes, mtimes, modes = array("q"), array("q"), array("q")
     lstat = os.lstat
-    for name in names:
-        try:
-            st = lstat(name, dir_fd=fd)
-        except OSError:
-            sizes.append(0)
-            mtimes.append(0)
-            modes.append(0)
-            continue
-        sizes.append(st.st_size)
-        mtimes.append(st.st_mtime_ns)
-        modes.append(st.st_mode)
+    for fd, names in jobs:
+        for name in names:
+            try:
+                st = lstat(name, dir_fd=fd)
+            except OSError:
+                sizes.append(0)
+                mtimes.append(0)
+                modes.append(0)
+                continue
+            sizes.append(st.st_size)
+            mtimes.append(st.st_mtime_ns)
+            modes.append(st.st_mode)
     return sizes, mtimes, modes
 
 
-def _forked(fd: int, names: list[str]):  # type: ignore[no-untyped-def]
-    """Start a child lstat-ing `names` into shared memory; returns a function that waits for
-    it and gives its columns, or None if no child could be started (then the caller does it)."""
+def _forked(jobs: list[tuple[int, list[str]]], n: int):  # type: ignore[no-untyped-def]
+    """Start a child lstat-ing the `n` names of `jobs` into shared memory; returns a function
+    that waits for it and gives its columns, or None if no child could be started (then the
+    caller does it)."""
     import mmap
 
-    n = len(names)
     try:
         shared = mmap.mmap(-1, 24 * n + 1)  # anonymous and shared with the child
         pid = os.fork()
@@ -165,7 +220,7 @@ def _forked(fd: int, names: list[str]):  # type: ignore[no-untyped-def]
     if pid == 0:  # the child: fill the shared columns, then leave without any clean-up
         code = 1
         try:
-            columns = _lstat_columns(fd, names)
+            columns = _lstat_columns(jobs)
             shared[: 24 * n] = b"".join(c.tobytes() for c in columns)
             shared[24 * n] = 1
             code = 0

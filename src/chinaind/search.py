@@ -41,21 +41,24 @@ def search(records: Iterable[Record], query: str, *, limit: int | None = None,
     if not q:
         return []
     words = q.split()
-    containing = texts.containing(words[0]) if hasattr(texts, "containing") else None
+    # Every literal hit holds the query's first word; the other records are only needed for
+    # typo tolerance, and only when nothing matches literally.
+    spans = texts.spans(words[0]) if light is not None and hasattr(texts, "spans") else None
+    containing = texts.containing(words[0]) if spans is None and hasattr(texts, "containing") else None
     pool: list[Record] | None = None
-    if containing is None:
-        candidates = pool = list(records)
-    elif light is not None:
-        candidates = [rec for rid in containing if (rec := light(rid)) is not None]
+    if spans is not None:
+        candidates = [(rec, names, text) for rid, names, text in spans if (rec := light(rid)) is not None]  # type: ignore[misc]
     else:
-        # Every literal hit holds the query's first word; the other records are only needed
-        # for typo tolerance, and only when nothing matches literally.
-        wanted = set(containing)
-        pool = list(records)
-        candidates = [rec for rec in pool if rec["id"] in wanted]
+        if containing is None:
+            pool = list(records)
+            chosen = pool
+        else:
+            wanted = set(containing)
+            pool = list(records)
+            chosen = [rec for rec in pool if rec["id"] in wanted]
+        candidates = [(rec, *(texts[rec["id"]] if texts is not None else search_text(rec))) for rec in chosen]
     hits: list[Hit] = []
-    for rec in candidates:
-        names, text = texts[rec["id"]] if texts is not None else search_text(rec)
+    for rec, names, text in candidates:
         hit = _literal_hit(rec, q, words, names, text)
         if hit is not None:
             hits.append(hit)
@@ -88,10 +91,12 @@ def _literal_hit(rec: Record, q: str, words: list[str], names: str, text: str) -
     return Hit(rec, PHRASE, 1.0 + (0.5 if _whole_word(q, text) else 0.0) + bonus)
 
 
-def _whole_word(q: str, text: str) -> bool:
+def _whole_word(q: str, text: Any) -> bool:
     """True when some occurrence of q is not glued to letters on either side (CJK always is)."""
     if has_cjk(q):
         return True
+    if not isinstance(text, str):
+        return bool(text.whole_word(q))  # a textindex.Span
     start = text.find(q)
     while start != -1:
         end = start + len(q)

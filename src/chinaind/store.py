@@ -40,6 +40,7 @@ class RecordStore(Mapping[str, Record]):
         self._facets: dict[str, Facet] = {}
         self._facet_column: tuple[dict[str, int], Callable[[], list[Facet]]] | None = None
         self._types: tuple[dict[str, int], bytes] | None = None
+        self._dates: tuple[dict[str, int], Any] | None = None
         # Called with an id when its cached bytes fail their CRC: re-reads the record from its
         # YAML file (and drops the damaged cache), so damage costs time, never a wrong answer.
         self.on_damage: Callable[[str], Record | None] | None = None
@@ -52,13 +53,23 @@ class RecordStore(Mapping[str, Record]):
         self._facets[rid] = facet if facet is not None else facet_of(record)  # type: ignore[arg-type]
 
     def bulk(self, slots: dict[str, int], facets: Callable[[], list[Facet]],
-             types: bytes | None = None) -> None:
+             types: bytes | None = None, dates: Callable[[], list[Any]] | None = None) -> None:
         """Take every record from the heap: `slots` maps ids to slots, `facets` gives the
-        facet column by slot when first needed; `types` holds each slot's type as its index
-        in RECORD_TYPES, for queries that need only that."""
+        facet column by slot when first needed. For queries that need only part of a facet:
+        `types` holds each slot's type as its index in RECORD_TYPES, `dates` gives the dates."""
         self._entries = dict(slots)  # type: ignore[arg-type]
         self._facet_column = (slots, facets)
         self._types = (slots, types) if types is not None else None
+        self._dates = (slots, dates) if dates is not None else None
+
+    def date_of(self, rid: str) -> Any:
+        if self._dates is not None:
+            slots, dates = self._dates
+            if callable(dates):
+                dates = dates()
+                self._dates = (slots, dates)
+            return dates[slots[rid]]
+        return self.facets[rid][1]
 
     def type_of(self, rid: str) -> str:
         if self._types is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any
 
 SEPARATOR = "\x00"  # between records; a query holding it falls back to the per-record path
 
@@ -26,26 +26,18 @@ class TextIndex:
     a later file reusing an id) is never reported."""
 
     def __init__(self, ids: list[str | None], names: Blob, text: Blob,
-                 check: Callable[[], bool] | None = None, position: dict[str, int] | None = None) -> None:
+                 position: dict[str, int] | None = None) -> None:
         self.ids = ids
         if position is not None:  # id -> slot, when the caller has it (and ids are unique)
             self._position = position
         self._names = (names[0], names[1], _ints(names[2]))
         self._text = (text[0], text[1], _ints(text[2]))
-        self._check = check  # verifies the blobs against their CRCs, once, when first searched
 
     @classmethod
     def build(cls, ids: list[str | None], texts: list[tuple[str, str] | None]) -> "TextIndex":
         names = _join([t[0] if t else "" for t in texts])
         text = _join([t[1] if t else "" for t in texts])
         return cls(ids, (names[0], 0, names[1]), (text[0], 0, text[1]))
-
-    def intact(self) -> bool:
-        if self._check is not None:
-            ok, self._check = self._check(), None
-            if not ok:
-                return False
-        return True
 
     @cached_property
     def _position(self) -> dict[str, int]:
@@ -87,6 +79,17 @@ class TextIndex:
                 out.append(rid)
             at = buffer.find(needle_bytes, base + offsets[i + 1], end)
         return out
+
+    def spans(self, needle: str) -> list[tuple[str, str, "Span"]] | None:
+        """(id, names, text as a Span) of the records whose text contains `needle`: the text
+        is tested where it lies instead of being decoded. None as for containing()."""
+        found = self.containing(needle)
+        if found is None:
+            return None
+        buffer, base, offsets = self._text
+        position = self._position
+        return [(rid, _slice(self._names, slot), Span(buffer, base + offsets[slot], base + offsets[slot + 1] - 1))
+                for rid in found for slot in (position[rid],)]
 
     def parts(self) -> tuple[bytes, bytes, bytes, bytes]:
         """(names, name offsets, text, text offsets) as bytes, for the cache."""
@@ -141,3 +144,49 @@ def _slice(blob: Blob, slot: int) -> str:
 def _ints(offsets: Any) -> Any:
     # From the cache the offsets come as bytes or a view (how an array is stored).
     return offsets if isinstance(offsets, array) else memoryview(offsets).cast("q")
+
+
+class Span:
+    """One record's search text where it lies in the joined UTF-8 blob, answering `in` and
+    whole-word tests without decoding it (most of a broad search's candidates need no more)."""
+
+    __slots__ = ("buffer", "start", "end")
+
+    def __init__(self, buffer: Any, start: int, end: int) -> None:
+        self.buffer, self.start, self.end = buffer, start, end
+
+    def __contains__(self, part: str) -> bool:
+        return self.buffer.find(part.encode("utf-8", "surrogatepass"), self.start, self.end) != -1
+
+    def __str__(self) -> str:
+        return bytes(self.buffer[self.start: self.end]).decode("utf-8", "surrogatepass")
+
+    def whole_word(self, q: str) -> bool:
+        """True when some occurrence of q is not glued to a letter or digit on either side."""
+        needle = q.encode("utf-8", "surrogatepass")
+        at = self.buffer.find(needle, self.start, self.end)
+        while at != -1:
+            end = at + len(needle)
+            if not self._alnum_before(at) and not self._alnum_at(end):
+                return True
+            at = self.buffer.find(needle, at + 1, self.end)
+        return False
+
+    def _alnum_before(self, at: int) -> bool:
+        if at <= self.start:
+            return False
+        begin = at - 1
+        while begin > self.start and at - begin < 4 and 0x80 <= self.buffer[begin] < 0xC0:
+            begin -= 1  # back over UTF-8 continuation bytes to the character's first byte
+        return _char_alnum(bytes(self.buffer[begin: at]))
+
+    def _alnum_at(self, at: int) -> bool:
+        if at >= self.end:
+            return False
+        lead = self.buffer[at]
+        width = 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+        return _char_alnum(bytes(self.buffer[at: min(at + width, self.end)]))
+
+
+def _char_alnum(raw: bytes) -> bool:
+    return raw.decode("utf-8", "surrogatepass").isalnum() if raw else False
