@@ -14,6 +14,7 @@ import time
 import zlib
 from array import array
 from pathlib import Path
+from functools import cached_property
 from typing import Any, Callable
 
 from .cache import RACY_NS, CacheData, Damaged, append_records, new_heap, write_cache
@@ -42,33 +43,53 @@ class Fresh:
 
 
 class Columns:
-    """Per-slot columns of a cache (or of a run being saved)."""
+    """Per-slot columns of a cache, decoded when first read (none when there is no cache)."""
 
-    def __init__(self, rels: list[str], ids: list[Any], facets: list[Any], refs: list[Any],
-                 problems: dict[int, list[Any]], locations: tuple[Any, Any, Any], texts: Any) -> None:
-        self.rels, self.ids, self.facets, self.refs = rels, ids, facets, refs
-        self.problems = problems  # slot -> [(line, col, message)], only slots that have some
-        self.locations = locations  # (offsets, lengths, crc32s) in the heap; length 0 = none
-        self.texts = texts  # a TextIndex over the slots
+    def __init__(self, old: CacheData | None = None) -> None:
+        self._old = old if old else None
 
-    @classmethod
-    def empty(cls) -> "Columns":
+    def _get(self, name: str, empty: Any) -> Any:
+        return self._old.get(name) if self._old is not None else empty
+
+    @cached_property
+    def rels(self) -> list[str]:
+        return self._get("rels", [])
+
+    @cached_property
+    def ids(self) -> list[Any]:
+        return self._get("ids", [])
+
+    @cached_property
+    def facets(self) -> list[Any]:
+        return self._get("facets", [])
+
+    @cached_property
+    def refs(self) -> list[Any]:
+        return self._get("refs", [])
+
+    @cached_property
+    def problems(self) -> dict[int, list[Any]]:
+        """slot -> [(line, col, message)], only slots that have some"""
+        return self._get("problems", {})
+
+    @cached_property
+    def locations(self) -> tuple[Any, Any, Any]:
+        """(offsets, lengths, crc32s) in the heap by slot; length 0 = no record"""
+        if self._old is None:
+            return (array("q"), array("q"), array("q"))
+        return tuple(memoryview(b).cast("q") for b in self._old.get("locations"))  # type: ignore[return-value]
+
+    @cached_property
+    def texts(self) -> Any:
         from .textindex import TextIndex
 
-        return cls([], [], [], [], {}, (array("q"), array("q"), array("q")), TextIndex.build([], []))
-
-    @classmethod
-    def of(cls, old: CacheData) -> "Columns":
-        from .textindex import TextIndex
-
-        ids = old.get("ids")
+        old = self._old
+        if old is None:
+            return TextIndex.build([], [])
         sections = old.toc["sections"]
         old.raw("names"), old.raw("text")  # checked here: a refresh reads them all
-        blob = lambda name: (old.map, sections[name][0], old.raw(f"{name}_offsets"))  # noqa: E731
-        texts = TextIndex(ids, blob("names"), blob("text"))
-        locations = tuple(memoryview(b).cast("q") for b in old.get("locations"))
-        return cls(old.get("rels"), ids, old.get("facets"), old.get("refs"), old.get("problems"),
-                   locations, texts)  # type: ignore[arg-type]
+        return TextIndex(self.ids, (old.map, sections["names"][0], old.raw("names_offsets")),
+                         (old.map, sections["text"][0], old.raw("text_offsets")))
 
 
 def changed_slots(old: CacheData, folders: list[Folder], suspects: set[int]) -> dict[int, FileEntry] | None:
@@ -114,8 +135,8 @@ class Plan:
 
     def __init__(self, old: CacheData, folders: list[Folder], suspects: set[int]) -> None:
         self.same = None if not old else changed_slots(old, folders, suspects)
+        self.columns = Columns(old)
         if self.same is not None:
-            self.columns = Columns.of(old)
             self.rels = self.columns.rels
             self.source: list[int | None] | None = None
             self.changed = self.same
@@ -124,7 +145,6 @@ class Plan:
         new = entries(folders)
         self.rels = [e.rel for e in new]
         self.perm = permutation(folders, self.rels)
-        self.columns = Columns.of(old) if old else Columns.empty()
         before = entries(old.get("scan")) if old else []
         at = {e.rel: i for i, e in enumerate(before)}
         self.source, self.changed = [], {}

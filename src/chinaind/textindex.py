@@ -83,22 +83,34 @@ class TextIndex:
     def spans(self, needle: str) -> list[tuple[str, str, "Span"]] | None:
         """(id, names, text as a Span) of the records whose text contains `needle`: the text
         is tested where it lies instead of being decoded. None as for containing()."""
-        found = self.containing(needle)
-        if found is None:
+        if not needle or SEPARATOR in needle:
             return None
         buffer, base, offsets = self._text
-        position = self._position
-        return [(rid, _slice(self._names, slot), Span(buffer, base + offsets[slot], base + offsets[slot + 1] - 1))
-                for rid in found for slot in (position[rid],)]
+        end = base + offsets[len(offsets) - 1]
+        raw = needle.encode("utf-8", "surrogatepass")
+        ids, position, out = self.ids, self._position, []
+        at = buffer.find(raw, base, end)
+        while at != -1:
+            i = bisect_right(offsets, at - base) - 1
+            rid = ids[i]
+            stop = base + offsets[i + 1] - 1
+            if rid is not None and position.get(rid) == i:
+                span = Span(buffer, base + offsets[i], stop)
+                # The first occurrence usually settles whether the needle is a whole word.
+                span.found = (needle, True if span.whole_at(at, len(raw)) else None)
+                out.append((rid, _slice(self._names, i), span))
+            at = buffer.find(raw, stop + 1, end)
+        return out
 
     def parts(self) -> tuple[bytes, bytes, bytes, bytes]:
         """(names, name offsets, text, text offsets) as bytes, for the cache."""
         return (*_blob_bytes(self._names), *_blob_bytes(self._text))  # type: ignore[return-value]
 
-    def replaced(self, ids: list[str | None], changes: dict[int, tuple[str, str] | None]) -> "TextIndex":
+    def replaced(self, ids: list[str | None], changes: dict[int, tuple[str, str] | None],
+                 position: dict[str, int] | None = None) -> "TextIndex":
         """A copy with the text of some slots replaced (same slots, new ids column)."""
         return TextIndex(ids, _splice(self._names, {i: t[0] if t else "" for i, t in changes.items()}),
-                         _splice(self._text, {i: t[1] if t else "" for i, t in changes.items()}))
+                         _splice(self._text, {i: t[1] if t else "" for i, t in changes.items()}), position)
 
 
 def _join(parts: list[str]) -> tuple[bytes, array]:
@@ -150,12 +162,16 @@ class Span:
     """One record's search text where it lies in the joined UTF-8 blob, answering `in` and
     whole-word tests without decoding it (most of a broad search's candidates need no more)."""
 
-    __slots__ = ("buffer", "start", "end")
+    __slots__ = ("buffer", "start", "end", "found")
 
     def __init__(self, buffer: Any, start: int, end: int) -> None:
         self.buffer, self.start, self.end = buffer, start, end
+        # (text known to occur, True when known to occur as a whole word, else None)
+        self.found: tuple[str, bool | None] = ("", None)
 
     def __contains__(self, part: str) -> bool:
+        if part == self.found[0]:
+            return True
         return self.buffer.find(part.encode("utf-8", "surrogatepass"), self.start, self.end) != -1
 
     def __str__(self) -> str:
@@ -163,18 +179,25 @@ class Span:
 
     def whole_word(self, q: str) -> bool:
         """True when some occurrence of q is not glued to a letter or digit on either side."""
+        if q == self.found[0] and self.found[1]:
+            return True
         needle = q.encode("utf-8", "surrogatepass")
         at = self.buffer.find(needle, self.start, self.end)
         while at != -1:
-            end = at + len(needle)
-            if not self._alnum_before(at) and not self._alnum_at(end):
+            if self.whole_at(at, len(needle)):
                 return True
             at = self.buffer.find(needle, at + 1, self.end)
         return False
 
+    def whole_at(self, at: int, length: int) -> bool:
+        return not self._alnum_before(at) and not self._alnum_at(at + length)
+
     def _alnum_before(self, at: int) -> bool:
         if at <= self.start:
             return False
+        byte = self.buffer[at - 1]
+        if byte < 0x80:
+            return _ASCII_ALNUM[byte]
         begin = at - 1
         while begin > self.start and at - begin < 4 and 0x80 <= self.buffer[begin] < 0xC0:
             begin -= 1  # back over UTF-8 continuation bytes to the character's first byte
@@ -184,9 +207,14 @@ class Span:
         if at >= self.end:
             return False
         lead = self.buffer[at]
+        if lead < 0x80:
+            return _ASCII_ALNUM[lead]
         width = 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
         return _char_alnum(bytes(self.buffer[at: min(at + width, self.end)]))
 
 
 def _char_alnum(raw: bytes) -> bool:
     return raw.decode("utf-8", "surrogatepass").isalnum() if raw else False
+
+
+_ASCII_ALNUM = [chr(b).isalnum() for b in range(128)]

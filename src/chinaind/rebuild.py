@@ -1,0 +1,150 @@
+"""Turning validated files and the old cache's columns into a load result, and saving the
+new cache: patched in place when an edit left ids, facets and references as they were (the
+common case), rebuilt column by column otherwise.
+"""
+
+from __future__ import annotations
+
+import marshal
+import time
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem
+from .kinds import RECORD_TYPES
+from . import loader
+from .loader import LoadResult, _duplicate, _load_fresh, _rereader, ids_by_type, reference_problems, refs_of
+from .refresh import Fresh, Plan, racy_entries, save, store_records, validate_changed
+from .store import RecordStore, facet_of
+
+
+def refreshed(data_dir: Path, folders: list[Any], index: Path | None, old: Any, suspects: set[int]) -> LoadResult:
+    """Validate the files the cache cannot vouch for (all of them without a cache), rebuild
+    the columns and, with an index path, save them."""
+    plan = Plan(old, folders, suspects)
+    fresh = validate_changed(data_dir, plan.changed, loader.validate_entry)  # looked up now: tests spy on it
+    if index is not None and fresh and _patchable(old, plan, fresh):
+        return _patched(data_dir, folders, index, old, plan, fresh)
+    before = plan.columns
+    ids = plan.column(before.ids, lambda s: fresh[s].record["id"] if fresh[s].record is not None else None)
+    facets = plan.column(before.facets, lambda s: fresh[s].facet)
+    refs = plan.column(before.refs, lambda s: fresh[s].refs)
+    problems = plan.problems(before.problems, fresh)
+    saved_at, heap, kept_at = (None, (None, 0), None)
+    if index is not None:
+        saved_at, heap, kept_at = store_records(index, old, plan, fresh)
+    result = LoadResult(RecordStore(old.heap, kept_at))
+    result.rels = plan.rels
+    duplicates = _first_uses(ids, result.slots)
+    result.records.bulk(result.slots, lambda: facets)
+    for slot, f in fresh.items():
+        if f.record is not None and result.slots.get(ids[slot]) == slot:
+            result.records.put(ids[slot], f.record)
+    result.problems = _file_problems(data_dir, result, problems, duplicates, ids)
+    result.texts = plan.texts(ids, fresh)
+    result.records.on_damage = _rereader(data_dir, index, result)
+    valid = not result.problems
+    rows = _cross_rows(data_dir, result, old, plan, fresh, ids, facets, refs)
+    result.problems += [Problem(str(data_dir / rel), ln, col, msg) for rel, ln, col, msg in rows]
+    if index is None or (not fresh and plan.source is None):
+        return result
+    sections = {"scan": marshal.dumps(folders), "perm": plan.perm, "rels": marshal.dumps(plan.rels),
+                "ids": marshal.dumps(ids), "facets": marshal.dumps(facets), "refs": marshal.dumps(refs),
+                "problems": marshal.dumps(problems), "cross": marshal.dumps(rows),
+                "types": bytes(RECORD_TYPES.index(f[0]) if f else 255 for f in facets),
+                "dates": marshal.dumps([f[1] if f else None for f in facets]),
+                "locations": marshal.dumps(tuple(a.tobytes() for a in saved_at))}
+    sections.update(zip(("names", "names_offsets", "text", "text_offsets"), result.texts.parts()))
+    if valid:
+        sections.update(_tables(old, plan, fresh, ids, facets, result))
+    written = time.time_ns()
+    save(index, data_dir, sections, heap, valid, racy_entries(plan, old.get("racy") if old else [], fresh, plan.changed, written))
+    return result
+
+
+def _first_uses(ids: list[Any], slots: dict[str, int]) -> list[int]:
+    """Fill `slots` with each id's first slot; return the slots that reuse an id."""
+    duplicates = []
+    for slot, rid in enumerate(ids):
+        if rid is not None and slots.setdefault(rid, slot) != slot:
+            duplicates.append(slot)
+    return duplicates
+
+
+def _file_problems(data_dir: Path, result: LoadResult, problems: dict[int, list[Any]],
+                   duplicates: list[int], ids: list[Any]) -> list[Problem]:
+    out: list[Problem] = []
+    dup = set(duplicates)
+    for slot in sorted(set(problems) | dup):
+        display = str(data_dir / result.rels[slot])
+        out += [Problem(display, ln, col, msg) for ln, col, msg in problems.get(slot, ())]
+        if slot in dup:
+            rid = ids[slot]
+            out.append(_duplicate(data_dir, result.rels[slot], result.rel_of(rid), rid))
+    return out
+
+
+def _cross_rows(data_dir: Path, result: LoadResult, old: Any, plan: Any, fresh: dict[int, Any],
+                ids: list[Any], facets: list[Any], refs: list[Any]) -> list[tuple[str, int, int, str]]:
+    """Dangling references: recomputed for the changed files only when no id came or went and
+    no changed file points elsewhere; else for every record."""
+    known = ids_by_type(result, facets)
+    before = plan.columns
+    if (old and plan.source is None and all(ids[s] == before.ids[s] and refs[s] == before.refs[s] for s in fresh)):
+        changed = {plan.rels[s] for s in fresh}
+        rows = [r for r in old.get("cross") if r[0] not in changed]
+        rows += reference_problems(data_dir, result, known, refs,
+                                   [(ids[s], s) for s in sorted(fresh) if ids[s] is not None and result.slots[ids[s]] == s])
+        return sorted(rows)
+    return sorted(reference_problems(data_dir, result, known, refs, result.slots.items()))
+
+
+def _tables(old: Any, plan: Any, fresh: dict[int, Any], ids: list[Any], facets: list[Any],
+            result: LoadResult) -> dict[str, Any]:
+    """The derived tables of a valid base: the old ones when no id, type, date or issuer
+    changed, else computed afresh."""
+    from .index import ids_by_agency, sorted_ids_by_type
+
+    before = plan.columns
+    if (old and old.toc.get("valid") and plan.source is None
+            and all(ids[s] == before.ids[s] and facets[s] == before.facets[s] for s in fresh)):
+        return {"by_type": old.raw("by_type"), "by_agency": old.raw("by_agency")}
+    by_id = result.records.facets
+    by_type = sorted_ids_by_type(by_id)
+    return {"by_type": marshal.dumps(by_type), "by_agency": marshal.dumps(ids_by_agency(by_id, by_type["policy"]))}
+
+
+def _patchable(old: Any, plan: Plan, fresh: dict[int, Fresh]) -> bool:
+    """True when the changed files of a valid base are still valid, keep their ids, and their
+    records keep their facets and references: then every column but the search text and the
+    record locations is as it was, and the old sections are written back unread."""
+    if not (old and old.toc.get("valid") and plan.source is None):
+        return False
+    ids = plan.columns.ids
+    store = RecordStore(old.heap, plan.columns.locations)
+    changed = {plan.rels[slot] for slot in fresh}
+    for slot, f in fresh.items():
+        if f.record is None or f.raw or f.record["id"] != ids[slot]:
+            return False
+        store.add(ids[slot], slot=slot, facet=f.facet)
+        before = store[ids[slot]]
+        if facet_of(before) != f.facet or refs_of(before) != f.refs:
+            return False
+    return not any(row[0] in changed for row in old.get("cross"))
+
+
+def _patched(data_dir: Path, folders: list[Any], index: Path, old: Any, plan: Plan,
+             fresh: dict[int, Fresh]) -> LoadResult:
+    result = _load_fresh(data_dir, index, old)
+    ids = plan.columns.ids
+    for slot, f in fresh.items():
+        result.records.put(ids[slot], f.record)  # type: ignore[arg-type]
+    result.texts = result.texts.replaced(ids, {slot: f.text for slot, f in fresh.items()}, result.slots)
+    saved_at, heap, _ = store_records(index, old, plan, fresh)
+    sections = {name: old.raw(name) for name in old.toc["sections"] if name != "racy"}
+    sections["scan"] = marshal.dumps(folders)
+    sections["locations"] = marshal.dumps(tuple(a.tobytes() for a in saved_at))
+    sections.update(zip(("names", "names_offsets", "text", "text_offsets"), result.texts.parts()))
+    written = time.time_ns()
+    save(index, data_dir, sections, heap, True, racy_entries(plan, old.get("racy"), fresh, plan.changed, written))
+    return result
