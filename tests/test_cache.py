@@ -293,3 +293,47 @@ def test_parallel_first_build_matches_serial(kb_copy, monkeypatch):
     parallel = load(kb_copy, skip_invalid=True)
     assert dict(parallel.records) == dict(serial.records)
     assert parallel.problems == serial.problems and len(serial.problems) == 1
+
+
+def test_a_query_answered_from_a_stale_cache_is_never_printed(run, kb_copy):
+    """Queries are answered from the cache while the files are still being checked; when the
+    check finds a change, the answer is worked out again before anything is printed."""
+    _age_tree(kb_copy)
+    assert run("--data-dir", str(kb_copy), "search", "photonics", "-f", "ids").stdout == ""
+    path = kb_copy / "sectors" / "lasers.yaml"
+    path.write_text(path.read_text().replace("name: Lasers", "name: Photonics"))
+    _age(path, 5)
+    r = run("--data-dir", str(kb_copy), "search", "photonics", "-f", "ids")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "lasers\n", "")
+    path.write_text(path.read_text().replace("name: Photonics", "name: Optics"))
+    _age(path, 4)
+    r = run("--data-dir", str(kb_copy), "sector", "optics", "-f", "ids")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert run("--data-dir", str(kb_copy), "show", "lasers", "-f", "json").stdout.count("Optics") == 1
+
+
+def test_a_not_found_from_a_stale_cache_is_checked_again(run, kb_copy):
+    _age_tree(kb_copy)
+    assert run("--data-dir", str(kb_copy), "agency", "MIIT", "-f", "ids").exit_code == 0
+    (kb_copy / "agencies" / "CAC.yaml").write_text(
+        "id: CAC\nname: Cyberspace Administration of China\nkind: administration\n"
+        "sources:\n  - publication: Test Gazette\n    issue_date: 2023-03-01\n    section: Fixture\n")
+    _age(kb_copy / "agencies" / "CAC.yaml", 5)
+    r = run("--data-dir", str(kb_copy), "agency", "CAC", "-f", "ids")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "", "")
+
+
+def test_forked_scan_equals_a_plain_one(kb_copy, monkeypatch):
+    """A large folder's lstat calls are shared with a forked child; the columns must be the
+    same as one process's, whatever share each takes."""
+    from chinaind import scan as scanning
+
+    for i in range(30):
+        (kb_copy / "sectors" / f"extra-{i}.yaml").write_text(f"id: extra-{i}\nname: Extra {i}\n")
+    (kb_copy / "sectors" / "sub").mkdir()
+    (kb_copy / "sectors" / "sub" / "deep.yaml").write_text("id: deep\nname: Deep\n")
+    plain = scanning.scan(kb_copy)
+    monkeypatch.setattr(scanning, "FORK_MIN", 1)
+    for share in (0.0, 0.25, 0.5, 1.0):
+        assert scanning.start(kb_copy, share).result() == plain
+    assert len(load(kb_copy).records) == 20 + 31

@@ -23,7 +23,7 @@ import os
 import struct
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import SCHEMA_VERSION, __version__
 from .paths import cache_dir
@@ -32,6 +32,7 @@ MAGIC = b"CHINAIND-CACHE-2\n"
 HEAP_MAGIC = b"CHINAIND-HEAP-2\n"
 _HEADER = struct.Struct("<II")  # table of contents: length, crc32
 _TOKEN = 16  # bytes of the heap's random token, right after its magic
+HEAP_START = len(HEAP_MAGIC) + _TOKEN  # where a heap's first entry lies
 # A heap is rewritten when its dead record versions outweigh the live ones by this much.
 HEAP_SLACK = 8 << 20
 # A file modified within this window before the cache was written may change again within the
@@ -57,8 +58,9 @@ def cache_file(data_dir: Path) -> Path:
     return cache_dir() / f"kb-{key}.cache"
 
 
-def heap_file(index: Path) -> Path:
-    return index.with_suffix(".heap")
+def heap_file(index: Path, suffix: str = ".heap") -> Path:
+    """The record heap (".heap") or the text heap (".text") beside an index."""
+    return index.with_suffix(suffix)
 
 
 def _stamp(data_dir: Path) -> str:
@@ -73,12 +75,13 @@ class CacheData:
     """An index file's sections, checked and decoded on first use; empty when there is none."""
 
     def __init__(self, view: Any = None, toc: dict[str, Any] | None = None, heap: Any = None,
-                 data_dir: Path | None = None) -> None:
+                 data_dir: Path | None = None, text: Any = None) -> None:
         self._view = view
         self.map = view.obj if view is not None else None  # the mmap itself: it has find()
         self.data_dir = data_dir
         self.toc = toc or {}
         self.heap = heap  # the heap's mapping: record bytes at the offsets in "locations"
+        self.text = text  # the text heap's mapping (see textindex.py)
         self._checked: dict[str, Any] = {}
         self._decoded: dict[str, Any] = {}
 
@@ -134,12 +137,25 @@ def read_cache(path: Path, data_dir: Path) -> CacheData:
             return CacheData()
     except (ValueError, EOFError, TypeError, KeyError, AttributeError):
         return CacheData()
-    heap = _map(heap_file(path))
-    token = toc["heap"]
-    if token is not None and (heap is None or heap[len(HEAP_MAGIC): len(HEAP_MAGIC) + _TOKEN] != token
-                              or len(heap) < toc["heap_length"]):
+    heap = _heap(heap_file(path), toc["heap"], toc["heap_length"])
+    text = _heap(heap_file(path, ".text"), *toc["text"][:2])
+    if heap is None or text is None:
         return CacheData()
-    return CacheData(view, toc, heap, data_dir)
+    return CacheData(view, toc, heap, data_dir, text)
+
+
+def _heap(path: Path, token: bytes, length: int) -> Any:
+    """A heap's mapping if it is the one named `token` and holds `length` bytes, else None."""
+    mm = _map(path)
+    if mm is None or mm[len(HEAP_MAGIC): HEAP_START] != token or len(mm) < length:
+        return None
+    return mm
+
+
+def text_intact(old: CacheData) -> bool:
+    """Whether the text heap's live part still has the CRC the index recorded."""
+    _, length, crc = old.toc["text"]
+    return zlib.crc32(memoryview(old.text)[HEAP_START: length]) == crc
 
 
 def _map(path: Path) -> Any:
@@ -185,46 +201,53 @@ def write_cache(path: Path, data_dir: Path, sections: dict[str, Any], heap: tupl
         return False
 
 
-def append_records(index: Path, token: bytes | None, records: list[bytes], live: int) -> tuple[bytes | None, int, int]:
-    """Append `records` to the heap named `token` (or start a new heap when it is gone, was
-    replaced, or is mostly dead versions, in which case the caller must pass every live record).
-    Returns (token, offset of the first appended record, heap length), or token None when the
-    heap could not be written."""
-    path = heap_file(index)
-    if token is not None:
-        try:
-            appended = _append(path, token, records, live)
-        except OSError:
-            appended = None
-        if appended is not None:
-            return token, *appended
-    return None, 0, 0
+def append_records(index: Path, token: bytes | None, records: list[bytes], live: int,
+                   suffix: str = ".heap") -> tuple[bytes | None, int, int]:
+    """Append `records` to the heap named `token`. Returns (token, offset of the first
+    appended record, heap length), or token None when there is no such heap, it could not be
+    written, or it is mostly dead versions: then the caller starts a new heap (new_heap)."""
+    found = append_with(index, token, lambda end: b"".join(records), live, suffix)
+    return (token, found[0], found[1]) if found is not None else (None, 0, 0)
 
 
-def _append(path: Path, token: bytes, records: list[bytes], live: int) -> tuple[int, int] | None:
+def append_with(index: Path, token: bytes | None, make: Callable[[int], bytes], live: int,
+                suffix: str, before: int | None = None) -> tuple[int, int, bytes] | None:
+    """Append make(offset it will lie at) to the heap named `token`, under a lock so that
+    concurrent runs never interleave. Returns (offset, new length, the bytes between `before`
+    and the offset, which other runs appended meanwhile), or None (see append_records)."""
     import fcntl
 
-    with open(path, "r+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)  # two runs appending at once must not interleave
-        if fh.read(len(HEAP_MAGIC) + _TOKEN) != HEAP_MAGIC + token:
-            return None
-        end = fh.seek(0, os.SEEK_END)
-        if end > 2 * live + HEAP_SLACK:
-            return None  # mostly dead versions: let the caller start afresh
-        fh.writelines(records)
-        fh.flush()
-        return end, fh.tell()
+    if token is None:
+        return None
+    try:
+        with open(heap_file(index, suffix), "r+b") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            if fh.read(HEAP_START) != HEAP_MAGIC + token:
+                return None
+            end = fh.seek(0, os.SEEK_END)
+            if end > 2 * live + HEAP_SLACK:
+                return None  # mostly dead versions: let the caller start afresh
+            between = b""
+            if before is not None and before < end:
+                fh.seek(before)
+                between = fh.read(end - before)
+            fh.seek(end)
+            fh.write(make(end))
+            fh.flush()
+            return end, fh.tell(), between
+    except OSError:
+        return None
 
 
-def new_heap(index: Path, records: list[Any]) -> tuple[bytes | None, int, int]:
+def new_heap(index: Path, records: list[Any], suffix: str = ".heap") -> tuple[bytes | None, int, int]:
     """Replace the heap with one holding `records`: (token, offset of the first, length)."""
     import tempfile
 
-    path = heap_file(index)
+    path = heap_file(index, suffix)
     token = os.urandom(_TOKEN)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".heap")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=suffix)
     except OSError:
         return None, 0, 0
     try:
@@ -233,7 +256,7 @@ def new_heap(index: Path, records: list[Any]) -> tuple[bytes | None, int, int]:
             fh.writelines(records)
             length = fh.tell()
         os.replace(tmp, path)
-        return token, len(HEAP_MAGIC) + _TOKEN, length
+        return token, HEAP_START, length
     except OSError:
         _unlink(tmp)
         return None, 0, 0

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .cliapp import (AgencyOpt, FormatOpt, SectorOpt, SinceOpt, UntilOpt, _check_format, _emit, _isatty,
+from .cliapp import (AgencyOpt, FormatOpt, SectorOpt, SinceOpt, UntilOpt, _check_format, _emit, _isatty, _query,
                      _kb, _quiet_stdout, _window, app, write_out)
 from .errors import UsageError
 
@@ -35,7 +35,7 @@ def search(
     _check_format(fmt)
     if kind is not None and kind.strip().lower() not in RECORD_TYPES:
         raise UsageError(f"--kind: unknown kind {kind!r}; choose one of {', '.join(RECORD_TYPES)}")
-    _emit(queries.search(_kb(ctx), query, kind.strip().lower() if kind else None, limit or None), fmt)
+    _query(ctx, lambda kb: queries.search(kb, query, kind.strip().lower() if kind else None, limit or None), fmt)
 
 
 @app.command()
@@ -54,7 +54,7 @@ def chain(
         _emit_tree(kb, kb.resolve("technology", technology))
         return
     _check_format(fmt)
-    _emit(queries.chain(_kb(ctx), technology), fmt)
+    _query(ctx, lambda kb: queries.chain(kb, technology), fmt)
 
 
 def _emit_tree(kb: Any, tech: Any) -> None:
@@ -85,8 +85,7 @@ def agency(
 
     _check_format(fmt)
     start, end = _window(since, until)
-    listing = queries.agency(_kb(ctx), name, with_=with_ or [], since=start, until=end, sector=sector)
-    _emit(listing, fmt)
+    _query(ctx, lambda kb: queries.agency(kb, name, with_=with_ or [], since=start, until=end, sector=sector), fmt)
 
 
 @app.command()
@@ -99,7 +98,7 @@ def company(
     from . import queries
 
     _check_format(fmt)
-    _emit(queries.company(_kb(ctx), name), fmt)
+    _query(ctx, lambda kb: queries.company(kb, name), fmt)
 
 
 @app.command()
@@ -115,7 +114,7 @@ def sector(
 
     _check_format(fmt)
     s, u = _window(since, until)
-    _emit(queries.sector(_kb(ctx), name, since=s, until=u), fmt)
+    _query(ctx, lambda kb: queries.sector(kb, name, since=s, until=u), fmt)
 
 
 @app.command()
@@ -130,7 +129,7 @@ def targets(
     from . import queries
 
     _check_format(fmt)
-    _emit(queries.targets(_kb(ctx), agency_name=agency, sector_name=sector, due_by=due_by), fmt)
+    _query(ctx, lambda kb: queries.targets(kb, agency_name=agency, sector_name=sector, due_by=due_by), fmt)
 
 
 @app.command("list")
@@ -151,8 +150,7 @@ def list_(
     if key not in queries.PLURALS:
         raise UsageError(f"list: unknown record type {what!r}; choose one of {', '.join(queries.PLURALS)}")
     start, end = _window(since, until)
-    listing = queries.list_records(_kb(ctx), key, since=start, until=end, agency_name=agency, sector_name=sector)
-    _emit(listing, fmt)
+    _query(ctx, lambda kb: queries.list_records(kb, key, since=start, until=end, agency_name=agency, sector_name=sector), fmt)
 
 
 @app.command()
@@ -168,7 +166,7 @@ def show(
     wanted: list[str] = []
     for item in ids:
         wanted.extend(sys.stdin.read().splitlines() if item == "-" else [item])
-    _emit(queries.show(_kb(ctx), wanted, from_stdin="-" in ids), fmt)
+    _query(ctx, lambda kb: queries.show(kb, wanted, from_stdin="-" in ids), fmt)
 
 
 @app.command()

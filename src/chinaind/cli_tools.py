@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cliapp import AgencyOpt, FormatOpt, SectorOpt, SinceOpt, UntilOpt, _check_format, _emit, _kb, _window, app
+from .cliapp import AgencyOpt, FormatOpt, SectorOpt, SinceOpt, UntilOpt, _check_format, _emit, _kb, _query, _window, app
 from .errors import UsageError
 
 KIND_HELP = "policy, company, technology, agency or sector."
@@ -29,7 +29,7 @@ def related(
     from .graph import related as run
 
     _check_format(fmt)
-    _emit(run(_kb(ctx), name, depth), fmt)
+    _query(ctx, lambda kb: run(kb, name, depth), fmt)
 
 
 @app.command()
@@ -42,8 +42,7 @@ def chains(
     from . import chains as lib
 
     _check_format(fmt)
-    kb = _kb(ctx)
-    _emit(lib.coverage(kb) if coverage else lib.chains(kb), fmt)
+    _query(ctx, lambda kb: lib.coverage(kb) if coverage else lib.chains(kb), fmt)
 
 
 @app.command()
@@ -61,8 +60,7 @@ def timeline(
 
     chosen = choose_format(fmt, sys.stdout)
     start, end = _window(since, until)
-    listing = lib.timeline(_kb(ctx), since=start, until=end, agency=agency, sector=sector, by_month=chosen == "table")
-    _emit(listing, chosen)
+    _query(ctx, lambda kb: lib.timeline(kb, since=start, until=end, agency=agency, sector=sector, by_month=chosen == "table"), chosen)
 
 
 @app.command()
@@ -71,7 +69,7 @@ def stats(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     from . import stats as lib
 
     _check_format(fmt)
-    _emit(lib.stats(_kb(ctx)), fmt)
+    _query(ctx, lambda kb: lib.stats(kb), fmt)
 
 
 @app.command("graph")

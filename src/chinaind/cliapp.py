@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 from typer.core import TyperGroup
@@ -128,20 +128,58 @@ _KEEP_ALIVE: list[Any] = []
 
 
 def _kb(ctx: typer.Context) -> Any:
+    kb, _ = _load_kb(ctx, speculate=False)
+    return kb
+
+
+def _query(ctx: typer.Context, build: Callable[[Any], Any], fmt: Optional[str]) -> None:
+    """Answer a query and print it. On a large base most of a warm run is a child process
+    checking every file's stat; the answer is worked out meanwhile from the cache, and printed
+    only once the check confirms that nothing changed (else worked out again, reloaded)."""
+    kb, confirm = _load_kb(ctx, speculate=True)
+    try:
+        listing = build(kb)
+    except ChinaindError:
+        kb = confirm()
+        if kb is None:
+            raise
+        listing = build(kb)
+    else:
+        again = confirm()
+        if again is not None:
+            listing = build(again)
+    _emit(listing, fmt)
+
+
+# This process's share of the scan's lstat calls when a query is answered speculatively: it
+# has the query to work out meanwhile, then takes over what the child has not reached.
+SPECULATIVE_SHARE = 0.1
+
+
+def _load_kb(ctx: typer.Context, speculate: bool) -> tuple[Any, Callable[[], Any]]:
     from .index import KnowledgeBase
-    from .loader import load
+    from .loader import load_speculatively
     from .paths import resolve_data_dir
 
     opts = ctx.find_root().obj or {}
     data_dir = resolve_data_dir(opts.get("data_dir"))
-    result = load(data_dir, use_cache=not opts.get("no_cache"), skip_invalid=bool(opts.get("skip_invalid")))
-    if result.problems:
-        for problem in result.problems:
-            _err(f"warning: {problem}")
-        _err(f"chinaind: warning: skipped invalid records ({len(result.problems)} problems)")
-    kb = KnowledgeBase(result.records, result.texts)
-    _KEEP_ALIVE.append(kb)
-    return kb
+
+    def knowledge_base(result: Any) -> Any:
+        if result.problems:
+            for problem in result.problems:
+                _err(f"warning: {problem}")
+            _err(f"chinaind: warning: skipped invalid records ({len(result.problems)} problems)")
+        kb = KnowledgeBase(result.records, result.texts)
+        _KEEP_ALIVE.append(kb)
+        return kb
+
+    result, confirm = load_speculatively(data_dir, use_cache=not opts.get("no_cache"),
+                                         skip_invalid=bool(opts.get("skip_invalid")),
+                                         share=SPECULATIVE_SHARE if speculate else None)
+    if not speculate:
+        result = confirm() or result
+        return knowledge_base(result), lambda: None
+    return knowledge_base(result), lambda: (lambda r: knowledge_base(r) if r is not None else None)(confirm())
 
 
 def _window(since: Optional[str], until: Optional[str]) -> tuple[Any, Any]:

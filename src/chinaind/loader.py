@@ -8,7 +8,7 @@ import os
 import time
 import zlib
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .errors import InvalidKnowledgeBase, Problem
 from .kinds import FOLDERS, RECORD_TYPES, REFERENCES
@@ -141,37 +141,55 @@ def _dangling(data_dir: Path, rel: str, loc: tuple[object, ...], value: str, tar
     return rel, line, col, f"{where}: unknown {target} {value!r}{hint}"
 
 
-
-
 def load(data_dir: Path, *, use_cache: bool = True, skip_invalid: bool = False) -> LoadResult:
     """Load a knowledge base. Raises InvalidKnowledgeBase unless it is valid or skip_invalid."""
+    result, confirm = load_speculatively(data_dir, use_cache=use_cache, skip_invalid=skip_invalid, share=None)
+    return confirm() or result
+
+
+def load_speculatively(data_dir: Path, *, use_cache: bool = True, skip_invalid: bool = False,
+                       share: float | None = 0.25) -> tuple[LoadResult, Callable[[], LoadResult | None]]:
+    """A result served from the cache before the scan has confirmed that no file changed,
+    and a function that waits for the scan: it returns None when the result stands, else the
+    right result (so a caller can answer a query while a child process is still checking).
+    `share` is this process's part of the scan's lstat calls (None: the default)."""
     import gc
 
     # Loading builds a great many objects and no cycles worth collecting: with the collector
     # running, large knowledge bases load several times slower. Frozen afterwards, the loaded
     # records are never traversed by later collections either.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        result = _load(data_dir, use_cache)
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-    if result.problems and not skip_invalid:
-        raise InvalidKnowledgeBase(result.problems)
-    return result
+    def collecting_off(work: Callable[[], Any]) -> Any:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return work()
+        finally:
+            gc.freeze()
+            if enabled:
+                gc.enable()
+
+    def checked(result: LoadResult) -> LoadResult:
+        if result.problems and not skip_invalid:
+            raise InvalidKnowledgeBase(result.problems)
+        return result
+
+    served, finish = collecting_off(lambda: _load(data_dir, use_cache, share))
+    if served is None or served.problems:
+        return checked(collecting_off(finish) or served), lambda: None
+    return served, lambda: (lambda r: checked(r) if r is not None else None)(collecting_off(finish))
 
 
-def _load(data_dir: Path, use_cache: bool) -> LoadResult:
+def _load(data_dir: Path, use_cache: bool, share: float | None) -> tuple[LoadResult | None, Callable[[], LoadResult | None]]:
+    """(the cache's result, or None when it cannot be served; a function finishing the load:
+    None when the served result stands, else the loaded one)."""
     from .cache import CacheData, Damaged, cache_file, discard, read_cache
     from .rebuild import refreshed
     from .refresh import racy_mismatches
     from .scan import start
 
-    pending = start(data_dir)  # a child may still be scanning while the cache is read
+    pending = start(data_dir, share)  # a child may still be scanning while the cache is read
     if not use_cache:
-        return refreshed(data_dir, pending.result(), None, CacheData(), set())
+        return None, lambda: refreshed(data_dir, pending.result(), None, CacheData(), set())
     index = cache_file(data_dir)
     old = read_cache(index, data_dir)
     suspects: set[int] = set()
@@ -184,24 +202,28 @@ def _load(data_dir: Path, use_cache: bool) -> LoadResult:
                 served = _load_fresh(data_dir, index, old)
     except Damaged:
         old, suspects, served = CacheData(), set(), None
-    folders = pending.result()
-    if served is not None and old.get("scan") == folders:
-        if racy and max(r[2] for r in racy) < time.time_ns() - _racy_ns():
-            _settle(index, data_dir, old)
-        return served
-    try:
-        return refreshed(data_dir, folders, index, old, suspects)
-    except Damaged:
-        discard(index)
-        return refreshed(data_dir, folders, index, CacheData(), set())
+
+    def finish() -> LoadResult | None:
+        folders = pending.result()
+        if served is not None and old.get("scan") == folders:
+            if racy and max(r[2] for r in racy) < time.time_ns() - _racy_ns():
+                _settle(index, data_dir, old)
+            return None
+        try:
+            return refreshed(data_dir, folders, index, old, suspects)
+        except Damaged:
+            discard(index)
+            return refreshed(data_dir, folders, index, CacheData(), set())
+
+    return served, finish
 
 
 def _load_fresh(data_dir: Path, index: Path, old: Any) -> LoadResult:
     """The result as the cache has it, for when nothing changed since it was written. Every
-    section is checked against its CRC here (the search text too: 50 MB at 100,000 records,
+    section is checked against its CRC here, and the text heap too (50 MB at 100,000 records,
     checked while the scan's child is still at work)."""
+    from .refresh import text_index_of
     from .store import RecordStore
-    from .textindex import TextIndex
 
     for name in old.toc["sections"]:
         old.raw(name)
@@ -210,9 +232,7 @@ def _load_fresh(data_dir: Path, index: Path, old: Any) -> LoadResult:
     result.slots = dict(zip(ids, range(len(ids))))  # a valid base: one record per file, ids unique
     result.records.bulk(result.slots, lambda: old.get("facets"), old.raw("types"), lambda: old.get("dates"))
     result.records.tables = _Tables(old)
-    sections = old.toc["sections"]
-    result.texts = TextIndex(ids, (old.map, sections["names"][0], old.raw("names_offsets")),
-                             (old.map, sections["text"][0], old.raw("text_offsets")), position=result.slots)
+    result.texts = text_index_of(old, ids, result.slots)
     result.rels = old.get("rels")
     result.problems = [Problem(str(data_dir / rel), ln, col, msg) for rel, ln, col, msg in old.get("cross")]
     result.records.on_damage = _rereader(data_dir, index, result)
@@ -243,7 +263,7 @@ def _settle(index: Path, data_dir: Path, old: Any) -> None:
     from .refresh import save
 
     sections = {name: old.raw(name) for name in old.toc["sections"] if name != "racy"}
-    save(index, data_dir, sections, (old.toc["heap"], old.toc["heap_length"]), True, [])
+    save(index, data_dir, sections, (old.toc["heap"], old.toc["heap_length"]), old.toc["text"], True, [])
 
 
 def _rereader(data_dir: Path, index: Path | None, result: LoadResult) -> Any:

@@ -14,7 +14,7 @@ from .errors import Problem
 from .kinds import RECORD_TYPES
 from . import loader
 from .loader import LoadResult, _duplicate, _load_fresh, _rereader, ids_by_type, reference_problems, refs_of
-from .refresh import Fresh, Plan, racy_entries, save, store_records, validate_changed
+from .refresh import Fresh, Plan, racy_entries, save, store_records, store_texts, validate_changed
 from .store import RecordStore, facet_of
 
 
@@ -41,7 +41,7 @@ def refreshed(data_dir: Path, folders: list[Any], index: Path | None, old: Any, 
         if f.record is not None and result.slots.get(ids[slot]) == slot:
             result.records.put(ids[slot], f.record)
     result.problems = _file_problems(data_dir, result, problems, duplicates, ids)
-    result.texts = plan.texts(ids, fresh)
+    result.texts, text_heap = store_texts(index, old, plan, fresh, ids, None)
     result.records.on_damage = _rereader(data_dir, index, result)
     valid = not result.problems
     rows = _cross_rows(data_dir, result, old, plan, fresh, ids, facets, refs)
@@ -54,11 +54,12 @@ def refreshed(data_dir: Path, folders: list[Any], index: Path | None, old: Any, 
                 "types": bytes(RECORD_TYPES.index(f[0]) if f else 255 for f in facets),
                 "dates": marshal.dumps([f[1] if f else None for f in facets]),
                 "locations": marshal.dumps(tuple(a.tobytes() for a in saved_at))}
-    sections.update(zip(("names", "names_offsets", "text", "text_offsets"), result.texts.parts()))
+    sections.update(result.texts.columns())
     if valid:
         sections.update(_tables(old, plan, fresh, ids, facets, result))
     written = time.time_ns()
-    save(index, data_dir, sections, heap, valid, racy_entries(plan, old.get("racy") if old else [], fresh, plan.changed, written))
+    save(index, data_dir, sections, heap, text_heap, valid,
+         racy_entries(plan, old.get("racy") if old else [], fresh, plan.changed, written))
     return result
 
 
@@ -139,12 +140,12 @@ def _patched(data_dir: Path, folders: list[Any], index: Path, old: Any, plan: Pl
     ids = plan.columns.ids
     for slot, f in fresh.items():
         result.records.put(ids[slot], f.record)  # type: ignore[arg-type]
-    result.texts = result.texts.replaced(ids, {slot: f.text for slot, f in fresh.items()}, result.slots)
+    result.texts, text_heap = store_texts(index, old, plan, fresh, ids, result.slots)
     saved_at, heap, _ = store_records(index, old, plan, fresh)
     sections = {name: old.raw(name) for name in old.toc["sections"] if name != "racy"}
     sections["scan"] = marshal.dumps(folders)
     sections["locations"] = marshal.dumps(tuple(a.tobytes() for a in saved_at))
-    sections.update(zip(("names", "names_offsets", "text", "text_offsets"), result.texts.parts()))
+    sections.update(result.texts.columns())
     written = time.time_ns()
-    save(index, data_dir, sections, heap, True, racy_entries(plan, old.get("racy"), fresh, plan.changed, written))
+    save(index, data_dir, sections, heap, text_heap, True, racy_entries(plan, old.get("racy"), fresh, plan.changed, written))
     return result

@@ -17,7 +17,8 @@ from pathlib import Path
 from functools import cached_property
 from typing import Any, Callable
 
-from .cache import RACY_NS, CacheData, Damaged, append_records, new_heap, write_cache
+from .cache import (HEAP_START, RACY_NS, CacheData, Damaged, _map, append_records, append_with, heap_file,
+                    new_heap, text_intact, write_cache)
 from .errors import Problem
 from .kinds import FOLDERS
 from .scan import FileEntry, Folder, entries
@@ -83,13 +84,20 @@ class Columns:
     def texts(self) -> Any:
         from .textindex import TextIndex
 
-        old = self._old
-        if old is None:
-            return TextIndex.build([], [])
-        sections = old.toc["sections"]
-        old.raw("names"), old.raw("text")  # checked here: a refresh reads them all
-        return TextIndex(self.ids, (old.map, sections["names"][0], old.raw("names_offsets")),
-                         (old.map, sections["text"][0], old.raw("text_offsets")))
+        if self._old is None:
+            return TextIndex.build([], [], HEAP_START)
+        return text_index_of(self._old, self.ids)
+
+
+def text_index_of(old: CacheData, ids: list[Any], position: dict[str, int] | None = None) -> Any:
+    """The search text a cache holds, checked against its CRC (Damaged if it fails)."""
+    from .textindex import TextIndex
+
+    if not text_intact(old):
+        raise Damaged("text")
+    slots = tuple(old.raw(f"text_{name}") for name in ("starts", "splits", "ends"))
+    segments = (old.raw("text_segments"), old.raw("text_segment_slots"))
+    return TextIndex(ids, old.text, slots, segments, old.toc["text"][1], position)  # type: ignore[arg-type]
 
 
 def changed_slots(old: CacheData, folders: list[Folder], suspects: set[int]) -> dict[int, FileEntry] | None:
@@ -172,14 +180,45 @@ class Plan:
         out.update((slot, f.raw) for slot, f in fresh.items() if f.raw)
         return dict(sorted(out.items()))
 
-    def texts(self, ids: list[Any], fresh: dict[int, Fresh]) -> Any:
+    def texts(self, ids: list[Any], fresh: dict[int, Fresh], base: int) -> Any:
+        """A text index over a new buffer laid out from `base`, slot by slot."""
         from .textindex import TextIndex
 
         old = self.columns.texts
         if self.source is None:
-            return old.replaced(ids, {slot: f.text for slot, f in fresh.items()})
+            return TextIndex.build(ids, [fresh[j].text if j in fresh else old.at(j) for j in range(len(ids))], base)
         return TextIndex.build(ids, [old.at(i) if i is not None else fresh[j].text
-                                     for j, i in enumerate(self.source)])
+                                     for j, i in enumerate(self.source)], base)
+
+
+def store_texts(index: Path | None, old: CacheData, plan: Plan, fresh: dict[int, Fresh], ids: list[Any],
+                position: dict[str, int] | None) -> tuple[Any, tuple[Any, int, int] | None]:
+    """The search text for this run, and (token, length, crc32) of the text heap holding it
+    (None when there is no cache to write). When the files are the same, the changed records'
+    text is appended to the heap; otherwise, or when the heap is mostly dead, a new one."""
+    from .textindex import TextIndex
+
+    if index is None:
+        return plan.texts(ids, fresh, 0), None
+    if old and plan.source is None:
+        before = plan.columns.texts
+        token, length, crc = old.toc["text"]
+        made: dict[str, Any] = {}
+
+        def make(at: int) -> bytes:
+            made["data"], made["slots"], made["segments"] = before.appended(ids, {s: f.text for s, f in fresh.items()}, at)
+            return made["data"]  # type: ignore[no-any-return]
+
+        found = append_with(index, token, make, before.live_bytes(), ".text", before=length)
+        mapped = _map(heap_file(index, ".text")) if found is not None else None
+        if found is not None and mapped is not None and len(mapped) >= found[1]:
+            _, end, between = found
+            texts = TextIndex(ids, mapped, made["slots"], made["segments"], end, position)
+            return texts, (token, end, zlib.crc32(made["data"], zlib.crc32(between, crc)))
+    texts = plan.texts(ids, fresh, HEAP_START)
+    data = texts.segment_bytes()
+    token, _, end = new_heap(index, [data], ".text")
+    return texts, ((token, end, zlib.crc32(data)) if token is not None else None)
 
 
 def validate_changed(data_dir: Path, changed: dict[int, FileEntry], validate: Validator) -> dict[int, Fresh]:
@@ -292,11 +331,11 @@ def racy_mismatches(data_dir: Path, racy: list[Any]) -> set[int]:
 
 
 def save(index: Path, data_dir: Path, sections: dict[str, Any], heap: tuple[bytes | None, int],
-         valid: bool, racy: list[Any]) -> None:
-    if heap[0] is None:
-        return  # the heap could not be written: keep no cache rather than a broken one
+         text: tuple[Any, int, int] | None, valid: bool, racy: list[Any]) -> None:
+    if heap[0] is None or text is None or text[0] is None:
+        return  # a heap could not be written: keep no cache rather than a broken one
     sections["racy"] = marshal.dumps(racy)
-    write_cache(index, data_dir, sections, heap, {"valid": valid, "written_ns": time.time_ns()})
+    write_cache(index, data_dir, sections, heap, {"valid": valid, "written_ns": time.time_ns(), "text": text})
 
 
 __all__ = ["Columns", "Damaged", "Fresh", "Plan", "racy_entries", "racy_mismatches", "save",

@@ -23,8 +23,8 @@ from .kinds import FOLDERS
 YAML_SUFFIXES = (".yaml", ".yml")
 # Below this many names, forking a helper costs more than the calls it takes over.
 FORK_MIN = 4096
-# This process's share of the lstat calls when a child helps; the rest of a warm run's
-# loading (checking the cache) happens while the child finishes.
+# This process's share of the lstat calls when a child helps: the child takes the larger
+# share, since this process has the cache to check meanwhile.
 PARENT_SHARE = 0.42
 _SEP = "\x00"  # between names in a folder's joined name column: no file name holds it
 
@@ -52,7 +52,7 @@ class PendingScan:
     """A scan whose child may still be lstat-ing its share: the caller can do other work (read
     the cache) in the meantime, then call result()."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, share: float = 0.42) -> None:
         self.root = data_dir.resolve()
         if not any((data_dir / folder).is_dir() for folder in FOLDERS.values()):
             raise UsageError(
@@ -65,8 +65,7 @@ class PendingScan:
                if (data_dir / folder).is_dir()
                and (not (data_dir / folder).is_symlink() or _inside(str(data_dir / folder), self.root))]
         self.listed = [found for rtype, path, prefix in top if (found := _list(path, prefix, rtype, self.seen))]
-        # The child takes the larger share: this process has the cache to read meanwhile.
-        self.waiting = _lstat_all([(fd, names) for _, _, _, fd, names in self.listed], PARENT_SHARE)
+        self.waiting = _lstat_all([(fd, names) for _, _, _, fd, names in self.listed], share)
 
     def result(self) -> list[Folder]:
         listed, columns = self.listed, self.waiting()
@@ -89,8 +88,10 @@ class PendingScan:
         return self.out
 
 
-def start(data_dir: Path) -> PendingScan:
-    return PendingScan(data_dir)
+def start(data_dir: Path, share: float | None = None) -> PendingScan:
+    """Begin a scan: this process does `share` of the lstat calls before returning (the
+    default leaves it time to read the cache while a child does the rest)."""
+    return PendingScan(data_dir, PARENT_SHARE if share is None else share)
 
 
 def _list(path: Path, prefix: str, rtype: str, seen: set[tuple[int, int]]) -> tuple[str, Path, str, int, list[str]] | None:
@@ -155,14 +156,11 @@ def _lstat_all(jobs: list[tuple[int, list[str]]], share: float) -> Callable[[], 
         return lambda: _per_job(jobs, flat)
     cut = int(total * share)
     head, tail = _split(jobs, cut)
-    shared = _forked(tail, total - cut)
+    helper = _Helper(tail, total - cut)
     first = _lstat_columns(head)
 
     def finish() -> list[tuple[array, array, array]]:
-        second = shared() if shared is not None else None
-        if second is None:
-            second = _lstat_columns(tail)
-        return _per_job(jobs, tuple(a + b for a, b in zip(first, second)))  # type: ignore[arg-type]
+        return _per_job(jobs, tuple(a + b for a, b in zip(first, helper.columns())))  # type: ignore[arg-type]
 
     return finish
 
@@ -189,56 +187,82 @@ def _split(jobs: list[tuple[int, list[str]]], at: int) -> tuple[list[tuple[int, 
 
 
 def _lstat_columns(jobs: list[tuple[int, list[str]]]) -> tuple[array, array, array]:
+    return _lstat_items([(fd, name) for fd, names in jobs for name in names])
+
+
+class _Helper:
+    """A forked child lstat-ing names chunk by chunk from the front, into shared memory. When
+    this process comes back for the result it takes chunks from the back itself, so whichever
+    process has time does the work. A chunk both take at the same moment is done twice, which
+    is harmless: both write the stat of the same file."""
+
+    CHUNK = 512
+    FREE, TAKEN, DONE = 0, 1, 2
+
+    def __init__(self, jobs: list[tuple[int, list[str]]], n: int) -> None:
+        import mmap
+
+        self.items = [(fd, name) for fd, names in jobs for name in names]
+        self.n = n
+        self.chunks = (n + self.CHUNK - 1) // self.CHUNK
+        self.pid = 0
+        try:
+            # Anonymous and shared with the child: three columns, then a state byte per chunk.
+            self.shared = mmap.mmap(-1, 24 * n + self.chunks)
+            self.pid = os.fork()
+        except (OSError, ValueError):
+            self.pid = -1
+            return
+        if self.pid == 0:
+            code = 1
+            try:
+                self._work(range(self.chunks))
+                code = 0
+            finally:
+                os._exit(code)  # the child leaves without any clean-up
+
+    def _work(self, order: range) -> None:
+        state = 24 * self.n
+        for c in order:
+            if self.shared[state + c] != self.FREE:
+                return  # the other process got here: it has the rest
+            self.shared[state + c] = self.TAKEN
+            lo, hi = c * self.CHUNK, min(self.n, (c + 1) * self.CHUNK)
+            for k, column in enumerate(_lstat_items(self.items[lo:hi])):
+                self.shared[(k * self.n + lo) * 8: (k * self.n + hi) * 8] = column.tobytes()
+            self.shared[state + c] = self.DONE
+
+    def columns(self) -> tuple[array, array, array]:
+        if self.pid < 0:  # no child: do it all here
+            return _lstat_items(self.items)
+        self._work(range(self.chunks - 1, -1, -1))
+        try:
+            os.waitpid(self.pid, 0)
+        except OSError:
+            pass
+        state = 24 * self.n
+        for c in range(self.chunks):  # anything a failed child left undone
+            if self.shared[state + c] != self.DONE:
+                self.shared[state + c] = self.FREE
+                self._work(range(c, c + 1))
+        return tuple(array("q", self.shared[k * 8 * self.n: (k + 1) * 8 * self.n]) for k in range(3))  # type: ignore[return-value]
+
+
+def _lstat_items(items: list[tuple[int, str]]) -> tuple[array, array, array]:
     sizes, mtimes, modes = array("q"), array("q"), array("q")
     lstat = os.lstat
-    for fd, names in jobs:
-        for name in names:
-            try:
-                st = lstat(name, dir_fd=fd)
-            except OSError:
-                sizes.append(0)
-                mtimes.append(0)
-                modes.append(0)
-                continue
-            sizes.append(st.st_size)
-            mtimes.append(st.st_mtime_ns)
-            modes.append(st.st_mode)
-    return sizes, mtimes, modes
-
-
-def _forked(jobs: list[tuple[int, list[str]]], n: int):  # type: ignore[no-untyped-def]
-    """Start a child lstat-ing the `n` names of `jobs` into shared memory; returns a function
-    that waits for it and gives its columns, or None if no child could be started (then the
-    caller does it)."""
-    import mmap
-
-    try:
-        shared = mmap.mmap(-1, 24 * n + 1)  # anonymous and shared with the child
-        pid = os.fork()
-    except (OSError, ValueError):
-        return None
-    if pid == 0:  # the child: fill the shared columns, then leave without any clean-up
-        code = 1
+    for fd, name in items:
         try:
-            columns = _lstat_columns(jobs)
-            shared[: 24 * n] = b"".join(c.tobytes() for c in columns)
-            shared[24 * n] = 1
-            code = 0
-        finally:
-            os._exit(code)
-
-    def result() -> tuple[array, array, array] | None:
-        try:
-            _, status = os.waitpid(pid, 0)
+            st = lstat(name, dir_fd=fd)
         except OSError:
-            return None
-        if status != 0 or shared[24 * n] != 1:
-            return None
-        columns = tuple(array("q", shared[k * 8 * n: (k + 1) * 8 * n]) for k in range(3))
-        shared.close()
-        return columns  # type: ignore[return-value]
-
-    return result
+            sizes.append(0)
+            mtimes.append(0)
+            modes.append(0)
+            continue
+        sizes.append(st.st_size)
+        mtimes.append(st.st_mtime_ns)
+        modes.append(st.st_mode)
+    return sizes, mtimes, modes
 
 
 def _inside(path: str, root: Path) -> bool:

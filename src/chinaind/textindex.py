@@ -1,8 +1,12 @@
-"""Search text of a whole knowledge base as one string, so that finding the records that
+"""Search text of a whole knowledge base in one buffer, so that finding the records that
 contain a query is a run of find() in C rather than a Python loop over every record.
 
-The cache stores it as UTF-8 bytes with byte offsets, one entry per file slot, and a warm run
-searches it where it lies in the cache's mapping: 50 MB at 100,000 records, never copied.
+Each record's entry is a segment, `text NUL names NUL`, in UTF-8: per slot, the segment's
+start, the end of its text and its end. In the cache the buffer is an append-only file (the
+text heap): an edit appends the new segment and leaves the old one as a dead segment, so the
+buffer never has to be rewritten. `segments` lists every segment start in buffer order with
+its slot (-1 for dead ones), which maps a hit back to its record.
+
 Searching UTF-8 bytes for the UTF-8 of a query finds exactly the character matches, since no
 character's encoding starts inside another's.
 """
@@ -14,30 +18,39 @@ from bisect import bisect_right
 from functools import cached_property
 from typing import Any
 
-SEPARATOR = "\x00"  # between records; a query holding it falls back to the per-record path
-
-# A blob: (buffer with .find and slicing, such as bytes or an mmap; where the blob starts in it;
-# its offsets, one per slot plus the end).
-Blob = tuple[Any, int, Any]
+SEPARATOR = "\x00"  # ends a text and its names; a query holding it takes the per-record path
 
 
 class TextIndex:
     """(names, text) of each slot's record, by id; a slot whose id is None (an invalid file, or
     a later file reusing an id) is never reported."""
 
-    def __init__(self, ids: list[str | None], names: Blob, text: Blob,
-                 position: dict[str, int] | None = None) -> None:
+    def __init__(self, ids: list[str | None], buffer: Any, slots: tuple[Any, Any, Any],
+                 segments: tuple[Any, Any], end: int, position: dict[str, int] | None = None) -> None:
         self.ids = ids
+        self.buffer = buffer  # bytes, or the text heap's mapping
+        self.starts, self.splits, self.ends = (_ints(c) for c in slots)
+        self.seg_starts, self.seg_slots = (_ints(c) for c in segments)
+        self.end = end  # where the live buffer ends (a heap may have grown since)
         if position is not None:  # id -> slot, when the caller has it (and ids are unique)
             self._position = position
-        self._names = (names[0], names[1], _ints(names[2]))
-        self._text = (text[0], text[1], _ints(text[2]))
 
     @classmethod
-    def build(cls, ids: list[str | None], texts: list[tuple[str, str] | None]) -> "TextIndex":
-        names = _join([t[0] if t else "" for t in texts])
-        text = _join([t[1] if t else "" for t in texts])
-        return cls(ids, (names[0], 0, names[1]), (text[0], 0, text[1]))
+    def build(cls, ids: list[str | None], texts: list[tuple[str, str] | None], base: int = 0) -> "TextIndex":
+        """An index over a new buffer holding `texts` by slot, as if it began at `base`."""
+        pieces: list[bytes] = []
+        starts, splits, ends = array("q"), array("q"), array("q")
+        at = base
+        for t in texts:
+            text, names = _utf8(t[1] if t else ""), _utf8(t[0] if t else "")
+            starts.append(at)
+            splits.append(at + len(text))
+            at += len(text) + len(names) + 2
+            ends.append(at)
+            pieces += (text, b"\x00", names, b"\x00")
+        buffer = b"".join(pieces)
+        return cls(ids, _Shifted(buffer, base), (starts, splits, ends),
+                   (starts, array("q", range(len(texts)))), at)
 
     @cached_property
     def _position(self) -> dict[str, int]:
@@ -57,110 +70,110 @@ class TextIndex:
         return self.at(self._position[rid])
 
     def at(self, slot: int) -> tuple[str, str]:
-        return _slice(self._names, slot), _slice(self._text, slot)
+        return self.names_at(slot), _decode(self.buffer[self.starts[slot]: self.splits[slot]])
+
+    def names_at(self, slot: int) -> str:
+        return _decode(self.buffer[self.splits[slot] + 1: self.ends[slot] - 1])
 
     def get(self, rid: str, default: tuple[str, str] | None = None) -> tuple[str, str] | None:
         return self[rid] if rid in self._position else default
+
+    def _hits(self, raw: bytes) -> list[tuple[str, int, int]]:
+        """(id, slot, position of the first hit) of each live record whose text holds `raw`."""
+        buffer, end, seg_starts, seg_slots = self.buffer, self.end, self.seg_starts, self.seg_slots
+        ids, position, out = self.ids, self._position, []
+        at = buffer.find(raw, 0, end)
+        while at != -1:
+            k = bisect_right(seg_starts, at) - 1
+            slot = seg_slots[k]
+            if slot >= 0 and at < self.splits[slot] and self.starts[slot] == seg_starts[k]:
+                rid = ids[slot]
+                if rid is not None and position.get(rid) == slot:
+                    out.append((rid, slot, at))
+            after = seg_starts[k + 1] if k + 1 < len(seg_starts) else end
+            at = buffer.find(raw, after, end)
+        if len(seg_starts) != len(self.starts):
+            out.sort(key=lambda hit: hit[1])  # appended segments: back to slot order
+        return out
 
     def containing(self, needle: str) -> list[str] | None:
         """Ids of the records whose text contains `needle`; None when it cannot be answered
         this way (it holds the separator)."""
         if not needle or SEPARATOR in needle:
             return None
-        buffer, base, offsets = self._text
-        end = base + offsets[len(offsets) - 1]
-        needle_bytes = needle.encode("utf-8", "surrogatepass")
-        out: list[str] = []
-        at = buffer.find(needle_bytes, base, end)
-        while at != -1:
-            i = bisect_right(offsets, at - base) - 1
-            rid = self.ids[i]
-            if rid is not None and self._position.get(rid) == i:
-                out.append(rid)
-            at = buffer.find(needle_bytes, base + offsets[i + 1], end)
-        return out
+        return [rid for rid, _, _ in self._hits(_utf8(needle))]
 
     def spans(self, needle: str) -> list[tuple[str, str, "Span"]] | None:
         """(id, names, text as a Span) of the records whose text contains `needle`: the text
         is tested where it lies instead of being decoded. None as for containing()."""
         if not needle or SEPARATOR in needle:
             return None
-        buffer, base, offsets = self._text
-        end = base + offsets[len(offsets) - 1]
-        raw = needle.encode("utf-8", "surrogatepass")
-        ids, position, out = self.ids, self._position, []
-        at = buffer.find(raw, base, end)
-        while at != -1:
-            i = bisect_right(offsets, at - base) - 1
-            rid = ids[i]
-            stop = base + offsets[i + 1] - 1
-            if rid is not None and position.get(rid) == i:
-                span = Span(buffer, base + offsets[i], stop)
-                # The first occurrence usually settles whether the needle is a whole word.
-                span.found = (needle, True if span.whole_at(at, len(raw)) else None)
-                out.append((rid, _slice(self._names, i), span))
-            at = buffer.find(raw, stop + 1, end)
+        raw = _utf8(needle)
+        out = []
+        for rid, slot, at in self._hits(raw):
+            span = Span(self.buffer, self.starts[slot], self.splits[slot])
+            # The first occurrence usually settles whether the needle is a whole word.
+            span.found = (needle, True if span.whole_at(at, len(raw)) else None)
+            out.append((rid, self.names_at(slot), span))
         return out
 
-    def parts(self) -> tuple[bytes, bytes, bytes, bytes]:
-        """(names, name offsets, text, text offsets) as bytes, for the cache."""
-        return (*_blob_bytes(self._names), *_blob_bytes(self._text))  # type: ignore[return-value]
+    def columns(self) -> dict[str, bytes]:
+        """The per-slot and per-segment arrays, as the cache stores them."""
+        return {"text_starts": _bytes(self.starts), "text_splits": _bytes(self.splits),
+                "text_ends": _bytes(self.ends), "text_segments": _bytes(self.seg_starts),
+                "text_segment_slots": _bytes(self.seg_slots)}
 
-    def replaced(self, ids: list[str | None], changes: dict[int, tuple[str, str] | None],
-                 position: dict[str, int] | None = None) -> "TextIndex":
-        """A copy with the text of some slots replaced (same slots, new ids column)."""
-        return TextIndex(ids, _splice(self._names, {i: t[0] if t else "" for i, t in changes.items()}),
-                         _splice(self._text, {i: t[1] if t else "" for i, t in changes.items()}), position)
+    def segment_bytes(self) -> Any:
+        """This index's own buffer (one built in memory), to start a text heap with."""
+        return self.buffer.data
 
+    def appended(self, ids: list[str | None], changes: dict[int, tuple[str, str] | None],
+                 at: int) -> tuple[bytes, tuple[array, array, array], tuple[array, array]]:
+        """The bytes to append at `at` for the changed slots, and the arrays after appending:
+        (per-slot starts, splits, ends), (segment starts, segment slots)."""
+        starts, splits, ends = array("q", self.starts), array("q", self.splits), array("q", self.ends)
+        seg_starts, seg_slots = array("q", self.seg_starts), array("q", self.seg_slots)
+        from bisect import bisect_left
 
-def _join(parts: list[str]) -> tuple[bytes, array]:
-    # Offsets as an array of machine integers: stored as one block instead of 100,000 ints.
-    encoded = [p.encode("utf-8", "surrogatepass") + b"\x00" for p in parts]
-    offsets = array("q", [0])
-    total = 0
-    for part in encoded:
-        total += len(part)
-        offsets.append(total)
-    return b"".join(encoded), offsets
+        for slot in changes:  # the old segments die
+            k = bisect_left(seg_starts, starts[slot])
+            if k < len(seg_starts) and seg_starts[k] == starts[slot] and seg_slots[k] == slot:
+                seg_slots[k] = -1
+        pieces: list[bytes] = []
+        for slot in sorted(changes):
+            t = changes[slot]
+            text, names = _utf8(t[1] if t else ""), _utf8(t[0] if t else "")
+            starts[slot], splits[slot] = at, at + len(text)
+            seg_starts.append(at)
+            seg_slots.append(slot)
+            at += len(text) + len(names) + 2
+            ends[slot] = at
+            pieces += (text, b"\x00", names, b"\x00")
+        return b"".join(pieces), (starts, splits, ends), (seg_starts, seg_slots)
 
-
-def _splice(blob: Blob, changes: dict[int, str]) -> Blob:
-    buffer, base, offsets = blob
-    buffer = memoryview(buffer)  # slices without copies; join copies once
-    pieces: list[bytes] = []
-    new_offsets = array("q")
-    start, shift = 0, 0
-    for slot in sorted(changes):
-        pieces.append(buffer[base + offsets[start]: base + offsets[slot]])
-        new_offsets.extend(o + shift for o in offsets[start: slot + 1])
-        new = changes[slot].encode("utf-8", "surrogatepass") + b"\x00"
-        pieces.append(new)
-        shift += len(new) - (offsets[slot + 1] - offsets[slot])
-        start = slot + 1
-    pieces.append(buffer[base + offsets[start]: base + offsets[len(offsets) - 1]])
-    new_offsets.extend(o + shift for o in offsets[start:])
-    return b"".join(pieces), 0, new_offsets
+    def live_bytes(self) -> int:
+        return sum(self.ends) - sum(self.starts)
 
 
-def _blob_bytes(blob: Blob) -> tuple[Any, bytes]:
-    buffer, base, offsets = blob
-    data = memoryview(buffer)[base: base + offsets[len(offsets) - 1]]
-    return data, offsets.tobytes() if isinstance(offsets, array) else bytes(offsets)
+class _Shifted:
+    """A bytes buffer addressed as if it began at `base` (where it will lie in a heap file)."""
 
+    def __init__(self, data: bytes, base: int) -> None:
+        self.data, self.base = data, base
 
-def _slice(blob: Blob, slot: int) -> str:
-    buffer, base, offsets = blob
-    return bytes(buffer[base + offsets[slot]: base + offsets[slot + 1] - 1]).decode("utf-8", "surrogatepass")
+    def find(self, sub: bytes, start: int, end: int) -> int:
+        at = self.data.find(sub, max(0, start - self.base), max(0, end - self.base))
+        return at + self.base if at != -1 else -1
 
-
-def _ints(offsets: Any) -> Any:
-    # From the cache the offsets come as bytes or a view (how an array is stored).
-    return offsets if isinstance(offsets, array) else memoryview(offsets).cast("q")
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, slice):
+            return self.data[key.start - self.base: key.stop - self.base]
+        return self.data[key - self.base]
 
 
 class Span:
-    """One record's search text where it lies in the joined UTF-8 blob, answering `in` and
-    whole-word tests without decoding it (most of a broad search's candidates need no more)."""
+    """One record's search text where it lies in the buffer, answering `in` and whole-word
+    tests without decoding it (most of a broad search's candidates need no more)."""
 
     __slots__ = ("buffer", "start", "end", "found")
 
@@ -172,16 +185,16 @@ class Span:
     def __contains__(self, part: str) -> bool:
         if part == self.found[0]:
             return True
-        return self.buffer.find(part.encode("utf-8", "surrogatepass"), self.start, self.end) != -1
+        return self.buffer.find(_utf8(part), self.start, self.end) != -1
 
     def __str__(self) -> str:
-        return bytes(self.buffer[self.start: self.end]).decode("utf-8", "surrogatepass")
+        return _decode(self.buffer[self.start: self.end])
 
     def whole_word(self, q: str) -> bool:
         """True when some occurrence of q is not glued to a letter or digit on either side."""
         if q == self.found[0] and self.found[1]:
             return True
-        needle = q.encode("utf-8", "surrogatepass")
+        needle = _utf8(q)
         at = self.buffer.find(needle, self.start, self.end)
         while at != -1:
             if self.whole_at(at, len(needle)):
@@ -209,7 +222,7 @@ class Span:
         lead = self.buffer[at]
         if lead < 0x80:
             return _ASCII_ALNUM[lead]
-        width = 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+        width = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
         return _char_alnum(bytes(self.buffer[at: min(at + width, self.end)]))
 
 
@@ -218,3 +231,20 @@ def _char_alnum(raw: bytes) -> bool:
 
 
 _ASCII_ALNUM = [chr(b).isalnum() for b in range(128)]
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")  # records may hold lone surrogates ("\ud800")
+
+
+def _decode(raw: Any) -> str:
+    return bytes(raw).decode("utf-8", "surrogatepass")
+
+
+def _bytes(column: Any) -> bytes:
+    return column.tobytes() if isinstance(column, (array, memoryview)) else bytes(column)
+
+
+def _ints(column: Any) -> Any:
+    # From the cache the arrays come as bytes or a view (how an array is stored).
+    return column if isinstance(column, array) else memoryview(column).cast("q")
