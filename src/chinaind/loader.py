@@ -185,11 +185,14 @@ def _load(data_dir: Path, use_cache: bool, share: float | None) -> tuple[LoadRes
     from .cache import CacheData, Damaged, cache_file, discard, read_cache
     from .rebuild import refreshed
     from .refresh import racy_mismatches
+    from .prefetch import prefetching
     from .scan import start
 
-    pending = start(data_dir, share)  # a child may still be scanning while the cache is read
     if not use_cache:
-        return None, lambda: refreshed(data_dir, pending.result(), None, CacheData(), set())
+        return None, lambda: refreshed(data_dir, start(data_dir, share).result(), None, CacheData(), set())
+    # A child may be scanning while the cache is read: one started at launch is adopted after
+    # the cache is read (its listing may not be ready yet), else one is started now.
+    pending = None if prefetching() else start(data_dir, share)
     index = cache_file(data_dir)
     old = read_cache(index, data_dir)
     suspects: set[int] = set()
@@ -203,8 +206,10 @@ def _load(data_dir: Path, use_cache: bool, share: float | None) -> tuple[LoadRes
     except Damaged:
         old, suspects, served = CacheData(), set(), None
 
+    scanning = pending or start(data_dir, share)
+
     def finish() -> LoadResult | None:
-        folders = pending.result()
+        folders = scanning.result()
         if served is not None and old.get("scan") == folders:
             if racy and max(r[2] for r in racy) < time.time_ns() - _racy_ns():
                 _settle(index, data_dir, old)

@@ -13,12 +13,9 @@ CACHE_ENV = "CHINAIND_CACHE_DIR"
 
 def bundled_data_dir() -> Path:
     """The records shipped with chinaind: inside an installed wheel, or the repository checkout."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "_data"
-    if packaged.is_dir():
-        return packaged
-    # An editable install or a source checkout reads the repository's top-level data/.
-    return here.parent.parent / "data"
+    from .launch import bundled_data_path
+
+    return Path(bundled_data_path())
 
 
 def resolve_data_dir(explicit: str | os.PathLike[str] | None) -> Path:

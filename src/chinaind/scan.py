@@ -15,7 +15,7 @@ import os
 from array import array
 from pathlib import Path
 from stat import S_IFMT, S_IFREG, S_ISDIR, S_ISLNK
-from typing import Callable, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from .errors import UsageError
 from .kinds import FOLDERS
@@ -53,18 +53,18 @@ class PendingScan:
     the cache) in the meantime, then call result()."""
 
     def __init__(self, data_dir: Path, share: float = 0.42) -> None:
+        from .prefetch import adopt
+
         self.root = data_dir.resolve()
-        if not any((data_dir / folder).is_dir() for folder in FOLDERS.values()):
-            raise UsageError(
-                f"{data_dir} is not a knowledge base: it has none of the folders "
-                f"{', '.join(f + '/' for f in FOLDERS.values())}"
-            )
         self.seen: set[tuple[int, int]] = set()
         self.out: list[Folder] = []
-        top = [(rtype, data_dir / folder, f"{folder}/") for rtype, folder in FOLDERS.items()
-               if (data_dir / folder).is_dir()
-               and (not (data_dir / folder).is_symlink() or _inside(str(data_dir / folder), self.root))]
-        self.listed = [found for rtype, path, prefix in top if (found := _list(path, prefix, rtype, self.seen))]
+        adopted = adopt(data_dir, self.seen)  # the listing a child started at launch, if any
+        if adopted is not None:
+            self.listed, helper = adopted
+            jobs = [(fd, names) for _, _, _, fd, names in self.listed]
+            self.waiting = lambda: _per_job(jobs, helper.columns())
+            return
+        self.listed = top_listing(data_dir, self.root, self.seen)
         self.waiting = _lstat_all([(fd, names) for _, _, _, fd, names in self.listed], share)
 
     def result(self) -> list[Folder]:
@@ -86,6 +86,19 @@ class PendingScan:
             listed = [found for rtype, path, prefix in pending if (found := _list(path, prefix, rtype, self.seen))]
             columns = _lstat_all([(fd, names) for _, _, _, fd, names in listed], 0.5)() if listed else []
         return self.out
+
+
+def top_listing(data_dir: Path, root: Path, seen: set[tuple[int, int]]) -> list[tuple[str, Path, str, int, list[str]]]:
+    """(type, path, prefix, open fd, visible names) of each type folder."""
+    if not any((data_dir / folder).is_dir() for folder in FOLDERS.values()):
+        raise UsageError(
+            f"{data_dir} is not a knowledge base: it has none of the folders "
+            f"{', '.join(f + '/' for f in FOLDERS.values())}"
+        )
+    top = [(rtype, data_dir / folder, f"{folder}/") for rtype, folder in FOLDERS.items()
+           if (data_dir / folder).is_dir()
+           and (not (data_dir / folder).is_symlink() or _inside(str(data_dir / folder), root))]
+    return [found for rtype, path, prefix in top if (found := _list(path, prefix, rtype, seen))]
 
 
 def start(data_dir: Path, share: float | None = None) -> PendingScan:
@@ -156,7 +169,7 @@ def _lstat_all(jobs: list[tuple[int, list[str]]], share: float) -> Callable[[], 
         return lambda: _per_job(jobs, flat)
     cut = int(total * share)
     head, tail = _split(jobs, cut)
-    helper = _Helper(tail, total - cut)
+    helper = Helper.fork(tail, total - cut)
     first = _lstat_columns(head)
 
     def finish() -> list[tuple[array, array, array]]:
@@ -190,7 +203,7 @@ def _lstat_columns(jobs: list[tuple[int, list[str]]]) -> tuple[array, array, arr
     return _lstat_items([(fd, name) for fd, names in jobs for name in names])
 
 
-class _Helper:
+class Helper:
     """A forked child lstat-ing names chunk by chunk from the front, into shared memory. When
     this process comes back for the result it takes chunks from the back itself, so whichever
     process has time does the work. A chunk both take at the same moment is done twice, which
@@ -199,53 +212,79 @@ class _Helper:
     CHUNK = 512
     FREE, TAKEN, DONE = 0, 1, 2
 
-    def __init__(self, jobs: list[tuple[int, list[str]]], n: int) -> None:
+    def __init__(self, shared: Any, items: list[tuple[int, str]], columns_at: int, states_at: int, pid: int) -> None:
+        self.shared, self.items, self.n = shared, items, len(items)
+        self.columns_at, self.states_at = columns_at, states_at
+        self.chunks = (self.n + self.CHUNK - 1) // self.CHUNK
+        self.pid = pid  # the child, or -1 when there is none
+
+    @classmethod
+    def fork(cls, jobs: list[tuple[int, list[str]]], n: int) -> "Helper":
         import mmap
 
-        self.items = [(fd, name) for fd, names in jobs for name in names]
-        self.n = n
-        self.chunks = (n + self.CHUNK - 1) // self.CHUNK
-        self.pid = 0
+        items = [(fd, name) for fd, names in jobs for name in names]
+        chunks = (n + cls.CHUNK - 1) // cls.CHUNK
+        parent = os.getpid()
         try:
             # Anonymous and shared with the child: three columns, then a state byte per chunk.
-            self.shared = mmap.mmap(-1, 24 * n + self.chunks)
-            self.pid = os.fork()
+            shared = mmap.mmap(-1, 24 * n + chunks)
+            pid = os.fork()
         except (OSError, ValueError):
-            self.pid = -1
-            return
-        if self.pid == 0:
+            return cls(None, items, 0, 0, -1)
+        helper = cls(shared, items, 0, 24 * n, pid)
+        if pid == 0:
             code = 1
             try:
-                self._work(range(self.chunks))
+                detach_stdio()
+                helper.work(parent=parent)
                 code = 0
             finally:
                 os._exit(code)  # the child leaves without any clean-up
+        return helper
 
-    def _work(self, order: range) -> None:
-        state = 24 * self.n
+    def work(self, reverse: bool = False, parent: int | None = None) -> None:
+        """Take free chunks from the front (or the back) until meeting the other process; a
+        child given its parent's pid stops when the parent is gone."""
+        order = range(self.chunks - 1, -1, -1) if reverse else range(self.chunks)
         for c in order:
-            if self.shared[state + c] != self.FREE:
-                return  # the other process got here: it has the rest
-            self.shared[state + c] = self.TAKEN
-            lo, hi = c * self.CHUNK, min(self.n, (c + 1) * self.CHUNK)
-            for k, column in enumerate(_lstat_items(self.items[lo:hi])):
-                self.shared[(k * self.n + lo) * 8: (k * self.n + hi) * 8] = column.tobytes()
-            self.shared[state + c] = self.DONE
+            if not self._take(c) or (parent is not None and os.getppid() != parent):
+                return
+
+    def _take(self, c: int) -> bool:
+        at = self.states_at + c
+        if self.shared[at] != self.FREE:
+            return False  # the other process got here: it has the rest
+        self.shared[at] = self.TAKEN
+        lo, hi = c * self.CHUNK, min(self.n, (c + 1) * self.CHUNK)
+        for k, column in enumerate(_lstat_items(self.items[lo:hi])):
+            start = self.columns_at + (k * self.n + lo) * 8
+            self.shared[start: start + (hi - lo) * 8] = column.tobytes()
+        self.shared[at] = self.DONE
+        return True
 
     def columns(self) -> tuple[array, array, array]:
         if self.pid < 0:  # no child: do it all here
             return _lstat_items(self.items)
-        self._work(range(self.chunks - 1, -1, -1))
+        self.work(reverse=True)
         try:
             os.waitpid(self.pid, 0)
         except OSError:
             pass
-        state = 24 * self.n
         for c in range(self.chunks):  # anything a failed child left undone
-            if self.shared[state + c] != self.DONE:
-                self.shared[state + c] = self.FREE
-                self._work(range(c, c + 1))
-        return tuple(array("q", self.shared[k * 8 * self.n: (k + 1) * 8 * self.n]) for k in range(3))  # type: ignore[return-value]
+            if self.shared[self.states_at + c] != self.DONE:
+                self.shared[self.states_at + c] = self.FREE
+                self._take(c)
+        at, n = self.columns_at, self.n
+        return tuple(array("q", self.shared[at + k * 8 * n: at + (k + 1) * 8 * n]) for k in range(3))  # type: ignore[return-value]
+
+
+def detach_stdio() -> None:
+    """In a helper child: let go of the terminal and pipes, so that a reader of the run's
+    output sees its end when the run ends, whatever the child is still doing."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def _lstat_items(items: list[tuple[int, str]]) -> tuple[array, array, array]:
