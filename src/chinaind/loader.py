@@ -215,7 +215,7 @@ def _load(data_dir: Path, use_cache: bool, share: float | None) -> tuple[LoadRes
                 _settle(index, data_dir, old)
             return None
         try:
-            return refreshed(data_dir, folders, index, old, suspects)
+            return refreshed(data_dir, folders, index, old, suspects, served)
         except Damaged:
             discard(index)
             return refreshed(data_dir, folders, index, CacheData(), set())

@@ -18,13 +18,15 @@ from .refresh import Fresh, Plan, racy_entries, save, store_records, store_texts
 from .store import RecordStore, facet_of
 
 
-def refreshed(data_dir: Path, folders: list[Any], index: Path | None, old: Any, suspects: set[int]) -> LoadResult:
+def refreshed(data_dir: Path, folders: list[Any], index: Path | None, old: Any, suspects: set[int],
+              served: LoadResult | None = None) -> LoadResult:
     """Validate the files the cache cannot vouch for (all of them without a cache), rebuild
-    the columns and, with an index path, save them."""
+    the columns and, with an index path, save them. `served` is the result already read from
+    the old cache, if any: a patch updates it instead of reading the cache again."""
     plan = Plan(old, folders, suspects)
     fresh = validate_changed(data_dir, plan.changed, loader.validate_entry)  # looked up now: tests spy on it
     if index is not None and fresh and _patchable(old, plan, fresh):
-        return _patched(data_dir, folders, index, old, plan, fresh)
+        return _patched(data_dir, folders, index, old, plan, fresh, served)
     before = plan.columns
     ids = plan.column(before.ids, lambda s: fresh[s].record["id"] if fresh[s].record is not None else None)
     facets = plan.column(before.facets, lambda s: fresh[s].facet)
@@ -135,8 +137,8 @@ def _patchable(old: Any, plan: Plan, fresh: dict[int, Fresh]) -> bool:
 
 
 def _patched(data_dir: Path, folders: list[Any], index: Path, old: Any, plan: Plan,
-             fresh: dict[int, Fresh]) -> LoadResult:
-    result = _load_fresh(data_dir, index, old)
+             fresh: dict[int, Fresh], served: LoadResult | None) -> LoadResult:
+    result = served if served is not None else _load_fresh(data_dir, index, old)
     ids = plan.columns.ids
     for slot, f in fresh.items():
         result.records.put(ids[slot], f.record)  # type: ignore[arg-type]
