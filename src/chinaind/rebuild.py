@@ -28,7 +28,7 @@ def refreshed(data_dir: Path, folders: list[Any], index: Path | None, old: Any, 
     if index is not None and fresh and _patchable(old, plan, fresh):
         return _patched(data_dir, folders, index, old, plan, fresh, served)
     before = plan.columns
-    ids = plan.column(before.ids, lambda s: fresh[s].record["id"] if fresh[s].record is not None else None)
+    ids = plan.column(before.ids, lambda s: fresh[s].rid)
     facets = plan.column(before.facets, lambda s: fresh[s].facet)
     refs = plan.column(before.refs, lambda s: fresh[s].refs)
     problems = plan.problems(before.problems, fresh)
@@ -40,8 +40,8 @@ def refreshed(data_dir: Path, folders: list[Any], index: Path | None, old: Any, 
     duplicates = _first_uses(ids, result.slots)
     result.records.bulk(result.slots, lambda: facets)
     for slot, f in fresh.items():
-        if f.record is not None and result.slots.get(ids[slot]) == slot:
-            result.records.put(ids[slot], f.record)
+        if f.rid is not None and result.slots.get(ids[slot]) == slot:
+            result.records.put(ids[slot], f.stored())
     result.problems = _file_problems(data_dir, result, problems, duplicates, ids)
     result.texts, text_heap = store_texts(index, old, plan, fresh, ids, None)
     result.records.on_damage = _rereader(data_dir, index, result)
@@ -127,7 +127,7 @@ def _patchable(old: Any, plan: Plan, fresh: dict[int, Fresh]) -> bool:
     store = RecordStore(old.heap, plan.columns.locations)
     changed = {plan.rels[slot] for slot in fresh}
     for slot, f in fresh.items():
-        if f.record is None or f.raw or f.record["id"] != ids[slot]:
+        if f.rid is None or f.raw or f.rid != ids[slot]:
             return False
         store.add(ids[slot], slot=slot, facet=f.facet)
         before = store[ids[slot]]
@@ -141,7 +141,7 @@ def _patched(data_dir: Path, folders: list[Any], index: Path, old: Any, plan: Pl
     result = served if served is not None else _load_fresh(data_dir, index, old)
     ids = plan.columns.ids
     for slot, f in fresh.items():
-        result.records.put(ids[slot], f.record)  # type: ignore[arg-type]
+        result.records.put(ids[slot], f.stored())
     result.texts, text_heap = store_texts(index, old, plan, fresh, ids, result.slots)
     saved_at, heap, _ = store_records(index, old, plan, fresh)
     sections = {name: old.raw(name) for name in old.toc["sections"] if name != "racy"}

@@ -32,15 +32,31 @@ PARALLEL_MIN = 2000
 
 
 class Fresh:
-    """What validating one file gave: the record (or None), its problems as (line, col,
-    message), search text, facet, references, marshal bytes and the content's CRC32."""
+    """What validating one file gave: its record's id (None when invalid), the record itself
+    or its marshal bytes (decoded only if read: a first build never decodes them), problems
+    as (line, col, message), search text, facet, references and the content's CRC32."""
 
-    __slots__ = ("record", "raw", "text", "facet", "refs", "blob", "crc")
+    __slots__ = ("rid", "_record", "blob", "raw", "text", "facet", "refs", "crc")
 
-    def __init__(self, record: Record | None, raw: list[Any], text: Any, facet: Any, refs: Any,
-                 blob: bytes | None, crc: Any) -> None:
-        self.record, self.raw, self.text, self.facet, self.refs = record, raw, text, facet, refs
-        self.blob, self.crc = blob, crc
+    def __init__(self, rid: str | None, record: Record | None, blob: bytes | None, raw: list[Any],
+                 text: Any, facet: Any, refs: Any, crc: Any) -> None:
+        self.rid, self._record, self.blob, self.raw = rid, record, blob, raw
+        self.text, self.facet, self.refs, self.crc = text, facet, refs, crc
+
+    @property
+    def record(self) -> Record | None:
+        if self._record is None and self.blob is not None:
+            self._record = marshal.loads(self.blob)
+        return self._record
+
+    def stored(self) -> Any:
+        """The record as a RecordStore holds it: decoded, or its bytes until first read."""
+        return self._record if self._record is not None else self.blob
+
+    def encoded(self) -> bytes:
+        if self.blob is None:
+            self.blob = marshal.dumps(self._record)
+        return self.blob
 
 
 class Columns:
@@ -243,8 +259,7 @@ def validate_all(data_dir: Path, files: list[FileEntry], validate: Validator) ->
             parts = list(pool.map(_validate_chunk_encoded, chunks))
     except (OSError, ValueError, RuntimeError):  # no fork, no processes: do it here
         return dict(_validate_chunk((data_dir, files, validate)))
-    return {rel: Fresh(marshal.loads(blob) if blob is not None else None, *rest, blob, crc)
-            for part in parts for rel, (blob, *rest, crc) in part}
+    return {rel: Fresh(rid, None, *rest) for part in parts for rel, (rid, *rest) in part}
 
 
 def _validate_chunk(args: tuple[Path, list[FileEntry], Validator]) -> list[tuple[str, Fresh]]:
@@ -258,17 +273,23 @@ def _validate_chunk(args: tuple[Path, list[FileEntry], Validator]) -> list[tuple
         record, problems, crc = validate(data_dir, f)
         raw = [(p.line, p.col, p.message) for p in problems]
         if record is None:
-            out.append((f.rel, Fresh(None, raw, None, None, None, None, crc)))
+            out.append((f.rel, Fresh(None, None, None, raw, None, None, None, crc)))
         else:
-            out.append((f.rel, Fresh(record, raw, search_text(record), facet_of(record), refs_of(record), None, crc)))
+            out.append((f.rel, Fresh(record["id"], record, None, raw, search_text(record), facet_of(record),
+                                     refs_of(record), crc)))
     return out
 
 
 def _validate_chunk_encoded(args: tuple[Path, list[FileEntry], Validator]) -> list[tuple[str, tuple[Any, ...]]]:
-    """As _validate_chunk, with each record as its marshal bytes: the parent needs those bytes
-    for the heap anyway, and decoding them is cheaper than unpickling the record."""
-    return [(rel, (marshal.dumps(f.record) if f.record is not None else None, f.raw, f.text, f.facet, f.refs, f.crc))
+    """As _validate_chunk, with each record as its marshal bytes and its text as UTF-8: the
+    parent writes both to the heaps as they are, and never needs the record decoded."""
+    return [(rel, (f.rid, f.encoded() if f.rid is not None else None, f.raw,
+                   tuple(_utf8(t) for t in f.text) if f.text is not None else None, f.facet, f.refs, f.crc))
             for rel, f in _validate_chunk(args)]
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
 
 
 def store_records(index: Path, old: CacheData, plan: Plan, fresh: dict[int, Fresh]) -> tuple[Any, Any, Any]:
@@ -276,8 +297,7 @@ def store_records(index: Path, old: CacheData, plan: Plan, fresh: dict[int, Fres
     length) to save, locations this run reads kept records at): each locations is (offsets,
     lengths, crc32s) by slot, length 0 where a slot has no record."""
     kept = tuple(array("q", plan.column(list(c), lambda s: 0)) for c in plan.columns.locations)
-    new = [(slot, f.blob if f.blob is not None else marshal.dumps(f.record))
-           for slot, f in sorted(fresh.items()) if f.record is not None]
+    new = [(slot, f.encoded()) for slot, f in sorted(fresh.items()) if f.rid is not None]
     live = sum(kept[1]) + sum(len(b) for _, b in new)
     token = None
     if old and old.toc.get("heap") is not None:

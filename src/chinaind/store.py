@@ -77,9 +77,10 @@ class RecordStore(Mapping[str, Record]):
             return RECORD_TYPES[types[slots[rid]]]
         return self.facets[rid][0]
 
-    def put(self, rid: str, record: Record) -> None:
-        """Hold a record already decoded (one just validated) instead of its heap slot."""
-        self._entries[rid] = record
+    def put(self, rid: str, record: Record | bytes) -> None:
+        """Hold a record just validated instead of its heap slot: decoded, or as its marshal
+        bytes (decoded when first read)."""
+        self._entries[rid] = record  # type: ignore[assignment]
 
     @property
     def facets(self) -> dict[str, Facet]:
@@ -94,7 +95,7 @@ class RecordStore(Mapping[str, Record]):
         entry = self._entries[rid]
         if isinstance(entry, dict):
             return entry
-        record = self._decode(rid, entry)
+        record = marshal.loads(entry) if isinstance(entry, bytes) else self._decode(rid, entry)
         self._entries[rid] = record
         return record
 

@@ -233,8 +233,9 @@ def _char_alnum(raw: bytes) -> bool:
 _ASCII_ALNUM = [chr(b).isalnum() for b in range(128)]
 
 
-def _utf8(text: str) -> bytes:
-    return text.encode("utf-8", "surrogatepass")  # records may hold lone surrogates ("\ud800")
+def _utf8(text: str | bytes) -> bytes:
+    # Text may come already encoded (from a worker); records may hold lone surrogates.
+    return text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
 
 
 def _decode(raw: Any) -> str:
