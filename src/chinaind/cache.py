@@ -23,7 +23,8 @@ import os
 import struct
 import zlib
 from pathlib import Path
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 from . import SCHEMA_VERSION, __version__
 from .paths import cache_dir
@@ -260,6 +261,27 @@ def new_heap(index: Path, records: list[Any], suffix: str = ".heap") -> tuple[by
     except OSError:
         _unlink(tmp)
         return None, 0, 0
+
+
+@contextmanager
+def writing(index: Path) -> Iterator[None]:
+    """Hold the data dir's write lock: replacing a heap and writing the index that names it
+    happen together, so that concurrent runs cannot leave an index naming another's heap.
+    Without a usable lock file (an unwritable cache dir) writes fail anyway: go on."""
+    import fcntl
+
+    try:
+        index.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(index.with_suffix(".lock"), "a+b")
+    except OSError:
+        yield
+        return
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        except OSError:
+            pass
+        yield
 
 
 def discard(index: Path) -> None:

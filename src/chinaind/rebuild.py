@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import marshal
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
+from .cache import writing
 from .errors import Problem
 from .kinds import RECORD_TYPES
 from . import loader
 from .loader import LoadResult, _duplicate, _load_fresh, _rereader, ids_by_type, reference_problems, refs_of
-from .refresh import Fresh, Plan, racy_entries, save, store_records, store_texts, validate_changed
+from .refresh import Fresh, Plan, mapped_heap, racy_entries, save, store_records, store_texts, validate_changed
 from .store import RecordStore, facet_of
 
 
@@ -26,7 +28,14 @@ def refreshed(data_dir: Path, folders: list[Any], index: Path | None, old: Any, 
     plan = Plan(old, folders, suspects)
     fresh = validate_changed(data_dir, plan.changed, loader.validate_entry)  # looked up now: tests spy on it
     if index is not None and fresh and _patchable(old, plan, fresh):
-        return _patched(data_dir, folders, index, old, plan, fresh, served)
+        with writing(index):
+            return _patched(data_dir, folders, index, old, plan, fresh, served)
+    with writing(index) if index is not None else nullcontext():
+        return _rebuilt(data_dir, folders, index, old, plan, fresh)
+
+
+def _rebuilt(data_dir: Path, folders: list[Any], index: Path | None, old: Any, plan: Plan,
+             fresh: dict[int, Fresh]) -> LoadResult:
     before = plan.columns
     ids = plan.column(before.ids, lambda s: fresh[s].rid)
     facets = plan.column(before.facets, lambda s: fresh[s].facet)
@@ -35,12 +44,16 @@ def refreshed(data_dir: Path, folders: list[Any], index: Path | None, old: Any, 
     saved_at, heap, kept_at = (None, (None, 0), None)
     if index is not None:
         saved_at, heap, kept_at = store_records(index, old, plan, fresh)
-    result = LoadResult(RecordStore(old.heap, kept_at))
+    # Once written, records are read back from the heap: a first build need not hold them.
+    written = mapped_heap(index, heap) if index is not None else None
+    result = LoadResult(RecordStore(written, saved_at) if written is not None else RecordStore(old.heap, kept_at))
     result.rels = plan.rels
     duplicates = _first_uses(ids, result.slots)
     result.records.bulk(result.slots, lambda: facets)
     for slot, f in fresh.items():
-        if f.rid is not None and result.slots.get(ids[slot]) == slot:
+        if written is not None:
+            f.blob = f._record = None
+        elif f.rid is not None and result.slots.get(ids[slot]) == slot:
             result.records.put(ids[slot], f.stored())
     result.problems = _file_problems(data_dir, result, problems, duplicates, ids)
     result.texts, text_heap = store_texts(index, old, plan, fresh, ids, None)
@@ -59,9 +72,9 @@ def refreshed(data_dir: Path, folders: list[Any], index: Path | None, old: Any, 
     sections.update(result.texts.columns())
     if valid:
         sections.update(_tables(old, plan, fresh, ids, facets, result))
-    written = time.time_ns()
+    now = time.time_ns()
     save(index, data_dir, sections, heap, text_heap, valid,
-         racy_entries(plan, old.get("racy") if old else [], fresh, plan.changed, written))
+         racy_entries(plan, old.get("racy") if old else [], fresh, plan.changed, now))
     return result
 
 

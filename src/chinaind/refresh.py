@@ -17,8 +17,8 @@ from pathlib import Path
 from functools import cached_property
 from typing import Any, Callable
 
-from .cache import (HEAP_START, RACY_NS, CacheData, Damaged, _map, append_records, append_with, heap_file,
-                    new_heap, text_intact, write_cache)
+from .cache import (HEAP_MAGIC, HEAP_START, RACY_NS, CacheData, Damaged, _map, append_records, append_with,
+                    heap_file, new_heap, text_intact, write_cache)
 from .errors import Problem
 from .kinds import FOLDERS
 from .scan import FileEntry, Folder, entries
@@ -207,6 +207,18 @@ class Plan:
                                      for j, i in enumerate(self.source)], base)
 
 
+def mapped_heap(index: Path, heap: tuple[Any, int], suffix: str = ".heap") -> Any:
+    """The heap just written, mapped, if it is still the one named (another run may have
+    replaced it since); None otherwise."""
+    token, length = heap
+    if token is None:
+        return None
+    mapped = _map(heap_file(index, suffix))
+    if mapped is None or mapped[len(HEAP_MAGIC): HEAP_START] != token or len(mapped) < length:
+        return None
+    return mapped
+
+
 def store_texts(index: Path | None, old: CacheData, plan: Plan, fresh: dict[int, Fresh], ids: list[Any],
                 position: dict[str, int] | None) -> tuple[Any, tuple[Any, int, int] | None]:
     """The search text for this run, and (token, length, crc32) of the text heap holding it
@@ -234,7 +246,13 @@ def store_texts(index: Path | None, old: CacheData, plan: Plan, fresh: dict[int,
     texts = plan.texts(ids, fresh, HEAP_START)
     data = texts.segment_bytes()
     token, _, end = new_heap(index, [data], ".text")
-    return texts, ((token, end, zlib.crc32(data)) if token is not None else None)
+    if token is None:
+        return texts, None
+    mapped = mapped_heap(index, (token, end), ".text")
+    if mapped is not None:  # read from the file from now on: the built buffer can go
+        texts = TextIndex(ids, mapped, (texts.starts, texts.splits, texts.ends),
+                          (texts.seg_starts, texts.seg_slots), end, position)
+    return texts, (token, end, zlib.crc32(data))
 
 
 def validate_changed(data_dir: Path, changed: dict[int, FileEntry], validate: Validator) -> dict[int, Fresh]:
