@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from chinaind import cache, refresh
+from chinaind import cache, workers
 from chinaind.loader import load
 from chinaind.scan import files as scan
 
@@ -289,7 +289,7 @@ def test_parallel_first_build_matches_serial(kb_copy, monkeypatch):
     _age_tree(kb_copy)
     (kb_copy / "sectors" / "broken.yaml").write_text("id: broken\nname: [\n")
     serial = load(kb_copy, use_cache=False, skip_invalid=True)
-    monkeypatch.setattr(refresh, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
     parallel = load(kb_copy, skip_invalid=True)
     assert dict(parallel.records) == dict(serial.records)
     assert parallel.problems == serial.problems and len(serial.problems) == 1

@@ -16,7 +16,8 @@ from .errors import Problem
 from .kinds import RECORD_TYPES
 from . import loader
 from .loader import LoadResult, _duplicate, _load_fresh, _rereader, ids_by_type, reference_problems, refs_of
-from .refresh import Fresh, Plan, mapped_heap, racy_entries, save, store_records, store_texts, validate_changed
+from .refresh import Plan, mapped_heap, racy_entries, save, store_records, store_texts
+from .workers import Fresh, validate_changed
 from .store import RecordStore, facet_of
 
 
