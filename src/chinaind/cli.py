@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .cliapp import (AgencyOpt, FormatOpt, SectorOpt, SinceOpt, UntilOpt, _check_format, _emit, _isatty, _query,
+from .cliapp import (AgencyOpt, FormatOpt, SectorOpt, SinceOpt, UntilOpt, _check_format, _isatty, _query,
                      _kb, _quiet_stdout, _window, app, write_out)
 from .errors import UsageError
 

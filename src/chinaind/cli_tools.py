@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cliapp import AgencyOpt, FormatOpt, SectorOpt, SinceOpt, UntilOpt, _check_format, _emit, _kb, _query, _window, app
+from .cliapp import AgencyOpt, FormatOpt, SectorOpt, SinceOpt, UntilOpt, _check_format, _kb, _query, _window, app
 from .errors import UsageError
 
 KIND_HELP = "policy, company, technology, agency or sector."

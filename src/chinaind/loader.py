@@ -4,14 +4,13 @@ and checking the references between records. Returns plain records; never prints
 
 from __future__ import annotations
 
-import os
 import time
 import zlib
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .errors import InvalidKnowledgeBase, Problem
-from .kinds import FOLDERS, RECORD_TYPES, REFERENCES
+from .kinds import FOLDERS, REFERENCES
 from .scan import FileEntry, files, scan, stem_of
 
 Record = dict[str, Any]

@@ -11,7 +11,6 @@ import csv
 import json
 import os
 import re
-import sys
 from typing import IO, Any
 
 from .errors import UsageError
