@@ -117,3 +117,48 @@ def test_heap_is_compacted_when_mostly_dead(kb_copy, monkeypatch):
     shrank = [b for a, b in zip(sizes, sizes[1:]) if b < a]
     assert shrank and max(sizes) < 3 * sizes[0]
     assert load(kb_copy).records["lasers"]["description"].endswith(" 39")
+
+
+@pytest.fixture
+def parallel(monkeypatch):
+    """Validate on every core and spool a first build, as for a large base."""
+    from chinaind import rebuild, workers
+
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(rebuild, "PARALLEL_MIN", 1)
+
+
+def _with_trouble(kb: Path) -> None:
+    (kb / "sectors" / "broken.yaml").write_text("id: broken\nname: [\n")
+    (kb / "sectors" / "a-dup.yaml").write_text("id: lasers\nname: Another lasers\n")
+    for p in kb.rglob("*.yaml"):
+        _age(p, 100)
+
+
+def test_spooled_first_build_equals_fresh_reads(kb_copy, parallel):
+    _with_trouble(kb_copy)
+    truth = _snapshot(load(kb_copy, use_cache=False, skip_invalid=True))
+    assert _snapshot(load(kb_copy, skip_invalid=True)) == truth
+    assert _snapshot(load(kb_copy, skip_invalid=True)) == truth
+    leftovers = [p.name for p in cache.cache_file(kb_copy).parent.iterdir() if p.name.startswith(".tmp-")]
+    assert leftovers == []
+
+
+def test_a_spool_that_fails_midway_falls_back_to_memory(kb_copy, parallel, monkeypatch):
+    from chinaind import workers
+
+    _with_trouble(kb_copy)
+    truth = _snapshot(load(kb_copy, use_cache=False, skip_invalid=True))
+    real, calls = workers.Spool.put, []
+
+    def failing(self, blob, text):
+        calls.append(1)
+        if len(calls) == 7:
+            raise OSError(28, "No space left on device")
+        return real(self, blob, text)
+
+    monkeypatch.setattr(workers.Spool, "put", failing)
+    assert _snapshot(load(kb_copy, skip_invalid=True)) == truth
+    monkeypatch.setattr(workers.Spool, "put", real)
+    assert _snapshot(load(kb_copy, skip_invalid=True)) == truth
+    assert [p for p in cache.cache_file(kb_copy).parent.iterdir() if p.name.startswith(".tmp-")] == []

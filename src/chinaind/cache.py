@@ -272,7 +272,7 @@ def writing(index: Path) -> Iterator[None]:
 
     try:
         index.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(index.with_suffix(".lock"), "a+b")
+        fh = os.fdopen(os.open(index.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600), "r+b")
     except OSError:
         yield
         return

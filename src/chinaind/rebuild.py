@@ -17,7 +17,7 @@ from .kinds import RECORD_TYPES
 from . import loader
 from .loader import LoadResult, _duplicate, _load_fresh, _rereader, ids_by_type, reference_problems, refs_of
 from .refresh import Plan, mapped_heap, racy_entries, save, store_records, store_texts
-from .workers import Fresh, validate_changed
+from .workers import PARALLEL_MIN, Fresh, Spool, validate_changed
 from .store import RecordStore, facet_of
 
 
@@ -27,16 +27,23 @@ def refreshed(data_dir: Path, folders: list[Any], index: Path | None, old: Any, 
     the columns and, with an index path, save them. `served` is the result already read from
     the old cache, if any: a patch updates it instead of reading the cache again."""
     plan = Plan(old, folders, suspects)
-    fresh = validate_changed(data_dir, plan.changed, loader.validate_entry)  # looked up now: tests spy on it
-    if index is not None and fresh and _patchable(old, plan, fresh):
-        with writing(index):
-            return _patched(data_dir, folders, index, old, plan, fresh, served)
-    with writing(index) if index is not None else nullcontext():
-        return _rebuilt(data_dir, folders, index, old, plan, fresh)
+    # A first build of a large base writes the new heaps while validating (see Spool).
+    spool = Spool.open(index) if index is not None and not old and len(plan.changed) >= PARALLEL_MIN else None
+    try:
+        # validate_entry is looked up now: tests spy on it.
+        fresh = validate_changed(data_dir, plan.changed, loader.validate_entry, spool)
+        if index is not None and fresh and _patchable(old, plan, fresh):
+            with writing(index):
+                return _patched(data_dir, folders, index, old, plan, fresh, served)
+        with writing(index) if index is not None else nullcontext():
+            return _rebuilt(data_dir, folders, index, old, plan, fresh, spool)
+    finally:
+        if spool is not None:
+            spool.abandon()  # temp files left over by a failure (finished heaps are in place)
 
 
 def _rebuilt(data_dir: Path, folders: list[Any], index: Path | None, old: Any, plan: Plan,
-             fresh: dict[int, Fresh]) -> LoadResult:
+             fresh: dict[int, Fresh], spool: Spool | None) -> LoadResult:
     before = plan.columns
     ids = plan.column(before.ids, lambda s: fresh[s].rid)
     facets = plan.column(before.facets, lambda s: fresh[s].facet)
@@ -44,7 +51,7 @@ def _rebuilt(data_dir: Path, folders: list[Any], index: Path | None, old: Any, p
     problems = plan.problems(before.problems, fresh)
     saved_at, heap, kept_at = (None, (None, 0), None)
     if index is not None:
-        saved_at, heap, kept_at = store_records(index, old, plan, fresh)
+        saved_at, heap, kept_at = store_records(index, old, plan, fresh, spool)
     # Once written, records are read back from the heap: a first build need not hold them.
     written = mapped_heap(index, heap) if index is not None else None
     result = LoadResult(RecordStore(written, saved_at) if written is not None else RecordStore(old.heap, kept_at))
@@ -57,7 +64,7 @@ def _rebuilt(data_dir: Path, folders: list[Any], index: Path | None, old: Any, p
         elif f.rid is not None and result.slots.get(ids[slot]) == slot:
             result.records.put(ids[slot], f.stored())
     result.problems = _file_problems(data_dir, result, problems, duplicates, ids)
-    result.texts, text_heap = store_texts(index, old, plan, fresh, ids, None)
+    result.texts, text_heap = store_texts(index, old, plan, fresh, ids, None, spool)
     result.records.on_damage = _rereader(data_dir, index, result)
     valid = not result.problems
     rows = _cross_rows(data_dir, result, old, plan, fresh, ids, facets, refs)

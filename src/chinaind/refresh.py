@@ -21,7 +21,7 @@ from .cache import (HEAP_MAGIC, HEAP_START, RACY_NS, CacheData, Damaged, _map, a
                     heap_file, new_heap, text_intact, write_cache)
 from .kinds import FOLDERS
 from .scan import FileEntry, Folder, entries
-from .workers import Fresh
+from .workers import Fresh, Spool
 
 Record = dict[str, Any]
 TYPE_OF_FOLDER = {folder: rtype for rtype, folder in FOLDERS.items()}
@@ -188,7 +188,7 @@ def mapped_heap(index: Path, heap: tuple[Any, int], suffix: str = ".heap") -> An
 
 
 def store_texts(index: Path | None, old: CacheData, plan: Plan, fresh: dict[int, Fresh], ids: list[Any],
-                position: dict[str, int] | None) -> tuple[Any, tuple[Any, int, int] | None]:
+                position: dict[str, int] | None, spool: Spool | None = None) -> tuple[Any, tuple[Any, int, int] | None]:
     """The search text for this run, and (token, length, crc32) of the text heap holding it
     (None when there is no cache to write). When the files are the same, the changed records'
     text is appended to the heap; otherwise, or when the heap is mostly dead, a new one."""
@@ -196,6 +196,13 @@ def store_texts(index: Path | None, old: CacheData, plan: Plan, fresh: dict[int,
 
     if index is None:
         return plan.texts(ids, fresh, 0), None
+    finished = spool.finish(".text", fresh) if spool is not None and spool.usable else None
+    if finished is not None:  # a first build: every slot's text is in the spool
+        columns = tuple(array("q", (fresh[s].placed[1][k] for s in range(len(ids)))) for k in range(3))  # type: ignore[index]
+        # Mapped (the write lock keeps it in place); read whole if it cannot be mapped.
+        buffer = mapped_heap(index, finished, ".text") or heap_file(index, ".text").read_bytes()
+        texts = TextIndex(ids, buffer, columns, (columns[0], array("q", range(len(ids)))), finished[1], position)
+        return texts, (finished[0], finished[1], spool.text_crc)
     if old and plan.source is None:
         before = plan.columns.texts
         token, length, crc = old.toc["text"]
@@ -223,11 +230,19 @@ def store_texts(index: Path | None, old: CacheData, plan: Plan, fresh: dict[int,
     return texts, (token, end, zlib.crc32(data))
 
 
-def store_records(index: Path, old: CacheData, plan: Plan, fresh: dict[int, Fresh]) -> tuple[Any, Any, Any]:
+def store_records(index: Path, old: CacheData, plan: Plan, fresh: dict[int, Fresh],
+                  spool: Spool | None = None) -> tuple[Any, Any, Any]:
     """Put the new record versions in the heap. Returns (locations to save, (heap token,
     length) to save, locations this run reads kept records at): each locations is (offsets,
     lengths, crc32s) by slot, length 0 where a slot has no record."""
     kept = tuple(array("q", plan.column(list(c), lambda s: 0)) for c in plan.columns.locations)
+    finished = spool.finish(".heap", fresh) if spool is not None and spool.usable else None
+    if finished is not None:  # a first build: the heap was written as it went
+        saved = tuple(array("q", c) for c in kept)
+        for slot, f in fresh.items():
+            if f.placed is not None and f.placed[0] is not None:
+                saved[0][slot], saved[1][slot], saved[2][slot] = f.placed[0]
+        return saved, finished, kept
     new = [(slot, f.encoded()) for slot, f in sorted(fresh.items()) if f.rid is not None]
     live = sum(kept[1]) + sum(len(b) for _, b in new)
     token = None

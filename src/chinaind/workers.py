@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import marshal
 import os
+import tempfile
+import zlib
 from pathlib import Path
 from typing import Any, Callable
 
+from .cache import HEAP_MAGIC, HEAP_START, heap_file
 from .errors import Problem
 from .scan import FileEntry
 
@@ -24,12 +27,15 @@ class Fresh:
     or its marshal bytes (decoded only if read: a first build never decodes them), problems
     as (line, col, message), search text, facet, references and the content's CRC32."""
 
-    __slots__ = ("rid", "_record", "blob", "raw", "text", "facet", "refs", "crc")
+    __slots__ = ("rid", "_record", "blob", "raw", "text", "facet", "refs", "crc", "placed")
 
     def __init__(self, rid: str | None, record: Record | None, blob: bytes | None, raw: list[Any],
                  text: Any, facet: Any, refs: Any, crc: Any) -> None:
         self.rid, self._record, self.blob, self.raw = rid, record, blob, raw
         self.text, self.facet, self.refs, self.crc = text, facet, refs, crc
+        # Where a Spool put it: ((offset, length, crc32) in the new heap or None, (start,
+        # split, end) in the new text heap); blob and text are then not held.
+        self.placed: tuple[Any, Any] | None = None
 
     @property
     def record(self) -> Record | None:
@@ -43,18 +49,106 @@ class Fresh:
 
     def encoded(self) -> bytes:
         if self.blob is None:
+            if self._record is None:
+                raise RuntimeError("the record was spooled to a heap; read it from there")
             self.blob = marshal.dumps(self._record)
         return self.blob
 
 
-def validate_changed(data_dir: Path, changed: dict[int, FileEntry], validate: Validator) -> dict[int, Fresh]:
-    results = validate_all(data_dir, list(changed.values()), validate)
+class Spool:
+    """The new record and text heaps of a first build, written while the workers deliver: a
+    record's bytes and text go to disk as they arrive, so the build never holds the whole base.
+    Results must come in slot order (a first build validates every slot, in order)."""
+
+    def __init__(self, index: Path) -> None:
+        self.index = index
+        self.files: dict[str, tuple[str, Any, bytes]] = {}  # suffix -> (temp path, file, token)
+        self.at: dict[str, int] = {}
+        self.text_crc = 0
+        self.usable = True
+        for suffix in (".heap", ".text"):
+            fd, tmp = tempfile.mkstemp(dir=index.parent, prefix=".tmp-", suffix=suffix)
+            fh = os.fdopen(fd, "w+b")
+            token = os.urandom(HEAP_START - len(HEAP_MAGIC))
+            fh.write(HEAP_MAGIC + token)
+            self.files[suffix], self.at[suffix] = (tmp, fh, token), HEAP_START
+
+    @classmethod
+    def open(cls, index: Path) -> "Spool | None":
+        try:
+            index.parent.mkdir(parents=True, exist_ok=True)
+            return cls(index)
+        except OSError:
+            return None
+
+    def _write(self, suffix: str, data: bytes) -> int:
+        at = self.at[suffix]
+        self.files[suffix][1].write(data)
+        self.at[suffix] = at + len(data)
+        return at
+
+    def put(self, blob: bytes | None, text: tuple[bytes, bytes] | None) -> tuple[Any, Any]:
+        """Write one slot's record bytes (None for an invalid file) and text: its `placed`."""
+        record = (self._write(".heap", blob), len(blob), zlib.crc32(blob)) if blob is not None else None
+        names, body = text if text is not None else (b"", b"")
+        segment = body + b"\x00" + names + b"\x00"
+        self.text_crc = zlib.crc32(segment, self.text_crc)
+        start = self._write(".text", segment)
+        return record, (start, start + len(body), start + len(segment))
+
+    def take_back(self, fresh: Fresh, suffixes: tuple[str, ...] = (".heap", ".text")) -> None:
+        """Give a placed result its bytes and text again (when the spool is given up)."""
+        if fresh.placed is None:
+            return
+        record, (start, split, end) = fresh.placed
+        if record is not None and ".heap" in suffixes:
+            fresh.blob = self._read(".heap", record[0], record[1])
+        if ".text" in suffixes:
+            body, names = self._read(".text", start, split - start), self._read(".text", split + 1, end - split - 2)
+            fresh.text = (names, body) if fresh.rid is not None else None
+
+    def _read(self, suffix: str, at: int, length: int) -> bytes:
+        fh = self.files[suffix][1]
+        fh.flush()
+        return os.pread(fh.fileno(), length, at)
+
+    def finish(self, suffix: str, fresh: dict[int, Fresh]) -> tuple[bytes, int] | None:
+        """Move a heap into place: (token, length). When it cannot be, the results get their
+        part back from it and the spool is given up: None."""
+        tmp, fh, token = self.files[suffix]
+        try:
+            fh.flush()
+            os.replace(tmp, heap_file(self.index, suffix))
+            fh.close()
+            return token, self.at[suffix]
+        except OSError:
+            for f in fresh.values():
+                self.take_back(f, (suffix,))
+            self.abandon()
+            return None
+
+    def abandon(self) -> None:
+        """Give up: remove the heaps not yet moved into place."""
+        self.usable = False
+        for tmp, fh, _ in self.files.values():
+            if not fh.closed:
+                fh.close()
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+
+
+def validate_changed(data_dir: Path, changed: dict[int, FileEntry], validate: Validator,
+                     spool: Spool | None = None) -> dict[int, Fresh]:
+    results = validate_all(data_dir, list(changed.values()), validate, spool)
     return {slot: results[e.rel] for slot, e in changed.items()}
 
 
-def validate_all(data_dir: Path, files: list[FileEntry], validate: Validator) -> dict[str, Fresh]:
+def validate_all(data_dir: Path, files: list[FileEntry], validate: Validator,
+                 spool: Spool | None = None) -> dict[str, Fresh]:
     """rel -> Fresh for each file: on every core when there are many (a first build of a large
-    base), else in this process."""
+    base), else in this process. With a spool, results are written to it as they arrive."""
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8)
     if len(files) < PARALLEL_MIN or workers < 2:
         return dict(_validate_chunk((data_dir, files, validate)))
@@ -64,13 +158,31 @@ def validate_all(data_dir: Path, files: list[FileEntry], validate: Validator) ->
     # Small chunks, so that the workers finish together (a big last chunk leaves a core idle).
     size = max(200, len(files) // (workers * 32))
     chunks = [(data_dir, files[i: i + size], validate) for i in range(0, len(files), size)]
+    out: dict[str, Fresh] = {}
     try:
         context = multiprocessing.get_context("fork")  # workers inherit the imported modules
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            parts = list(pool.map(_validate_chunk_encoded, chunks))
+            for part in pool.map(_validate_chunk_encoded, chunks):  # in order, as they arrive
+                for rel, (rid, *rest) in part:
+                    out[rel] = _received(Fresh(rid, None, *rest), spool, out)
     except (OSError, ValueError, RuntimeError):  # no fork, no processes: do it here
+        if spool is not None:
+            spool.abandon()
         return dict(_validate_chunk((data_dir, files, validate)))
-    return {rel: Fresh(rid, None, *rest) for part in parts for rel, (rid, *rest) in part}
+    return out
+
+
+def _received(fresh: Fresh, spool: Spool | None, before: dict[str, Fresh]) -> Fresh:
+    if spool is None or not spool.usable:
+        return fresh
+    try:
+        fresh.placed = spool.put(fresh.blob, fresh.text)
+        fresh.blob = fresh.text = None
+    except OSError:  # a full disk, say: hold everything in memory after all
+        for earlier in before.values():
+            spool.take_back(earlier)
+        spool.abandon()
+    return fresh
 
 
 def _validate_chunk(args: tuple[Path, list[FileEntry], Validator]) -> list[tuple[str, Fresh]]:
