@@ -290,3 +290,16 @@ def test_date_window_by_bisection_equals_checking_every_policy(values, since, un
     lo, hi = _date_range(pool, when.get, since, until)
     cut = [rid for rid in pool[lo:hi] if dates.overlaps(when[rid], since, until)]
     assert cut == [rid for rid in pool if dates.overlaps(when[rid], since, until)]
+
+
+@SETTINGS
+@given(st.one_of(st.floats(), st.text(st.sampled_from("0123456789eE+-._infatyINFATY"), min_size=1, max_size=12),
+                 st.integers(300, 420).map(lambda n: "9" * n)))
+def test_non_finite_numbers_never_slip_past_the_prefilter(value):
+    """The validator skips its non-finite walk on files that cannot hold one; whatever a
+    number is written as, no NaN or infinity reaches a record."""
+    raw = (f"id: p\ntitle: T\nkind: plan\nsummary: s\ntargets:\n  - id: t\n    metric: m\n    value: {value}\n"
+           f"    unit: u\nsources:\n  - publication: p\n    issue_date: 2023\n    section: s\n").encode()
+    record, _ = validate_file(raw, "p.yaml", "policy", "p")
+    if record is not None:
+        json.dumps(record, allow_nan=False)

@@ -10,6 +10,7 @@ import difflib
 import functools
 import json
 import math
+import re
 import types
 from typing import Any, Union, get_args, get_origin
 
@@ -27,6 +28,15 @@ def _may_hold_booleans(raw: bytes) -> bool:
     """A file without the words true/false holds no booleans: no need to look for them."""
     lowered = raw.lower()
     return b"true" in lowered or b"false" in lowered
+
+
+# What a non-finite number can be written as: inf or nan (.inf, NaN, Infinity), an exponent
+# (1e999), or more digits than a float holds.
+_NON_FINITE_RE = re.compile(rb"inf|nan|\d[_\d]*[eE]|\d{300}", re.IGNORECASE)
+
+
+def _may_hold_non_finite(raw: bytes) -> bool:
+    return _NON_FINITE_RE.search(raw) is not None
 
 
 def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -56,7 +66,7 @@ def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple
     if problems:
         return None, _in_file_order(problems)
     record: dict[str, Any] = {"type": rtype, **obj.model_dump(mode="json")}
-    for loc in _non_finite_in(record):
+    for loc in (_non_finite_in(record) if _may_hold_non_finite(raw) else ()):
         shown = _short(_get(data, loc))
         problems.append(_at(display_path, marks, loc, f"{_where(loc)}: {shown} is not a finite number; write a plain number, like 12 or 3.5"))
     if problems:
