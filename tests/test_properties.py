@@ -61,6 +61,7 @@ def _check_problems(problems, raw: bytes, path: str) -> None:
 @example(b"\t- x\n")
 @example("a: b\u2028c".encode())
 @example(b"a: " + b"[" * 2000)
+@example(b"a: 1\nb: 2\na: 3\n")
 def test_read_record_never_raises(raw):
     data, marks, problems = read_record(raw, "x.yaml")
     assert (data is None) == bool(problems)
@@ -68,6 +69,8 @@ def test_read_record_never_raises(raw):
     if data is not None:
         assert isinstance(data, dict)
         assert all(isinstance(k, str) for k in data)
+    # Without marks (how valid files are read), the same data and the same located problems.
+    assert read_record(raw, "x.yaml", marks=False)[::2] == (data, problems)
 
 
 @SETTINGS

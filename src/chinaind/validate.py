@@ -41,7 +41,8 @@ def _may_hold_non_finite(raw: bytes) -> bool:
 
 def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple[dict[str, Any] | None, list[Problem]]:
     """Parse and validate one file; the record comes back as plain JSON-ready data."""
-    data, marks, problems = read_record(raw, display_path)
+    data, marks, problems = read_record(raw, display_path, marks=False)
+    marks = _LazyMarks(raw, display_path)  # read again, with positions, only to report a problem
     if data is None:
         return None, problems
     model = MODELS[rtype]
@@ -79,6 +80,32 @@ def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple
 
 def _in_file_order(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line, p.col))
+
+
+class _LazyMarks(dict):  # type: ignore[type-arg]
+    """A file's marks, found by reading it again the first time one is asked for."""
+
+    def __init__(self, raw: bytes, display_path: str) -> None:
+        super().__init__()
+        self._source: tuple[bytes, str] | None = (raw, display_path)
+
+    def _load(self) -> None:
+        if self._source is not None:
+            raw, display_path = self._source
+            self._source = None
+            self.update(read_record(raw, display_path)[1])
+
+    def __contains__(self, key: object) -> bool:
+        self._load()
+        return super().__contains__(key)
+
+    def __getitem__(self, key: Any) -> Any:
+        self._load()
+        return super().__getitem__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._load()
+        return super().get(key, default)
 
 
 def marks_of(raw: bytes, display_path: str) -> Marks:

@@ -185,9 +185,39 @@ def _tag(tag: str) -> str:
     return repr(short)
 
 
-def read_record(raw: bytes, display_path: str) -> tuple[dict[str, Any] | None, Marks, list[Problem]]:
+class _Unmarked(_Builder):
+    """The builder without marks, for the common case of a valid file (a third of its cost
+    was recording positions no one reads). A duplicate key needs the marks for its message:
+    it makes the caller build again with them."""
+
+    def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES or depth > MAX_DEPTH:
+            return super().build(node, path, depth)  # raises, with the position
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (_STR, _NULL, _BOOL):
+                    raise YamlProblem(*self.pos(key_node), "keys must be plain field names (no lists, mappings or tags as keys); write `name: value`")
+                if key_node.value in out:
+                    raise _NeedMarks()
+                out[key_node.value] = self.build(value_node, path, depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+            return [self.build(item, path, depth + 1) for item in node.value]
+        return super().build(node, path, depth)  # a tag or node it refuses: raises, located
+
+
+class _NeedMarks(Exception):
+    pass
+
+
+def read_record(raw: bytes, display_path: str, marks: bool = True) -> tuple[dict[str, Any] | None, Marks, list[Problem]]:
     """Parse one record file. Returns (data, marks, problems); data is None on any problem.
-    Never raises for any input: every failure is a located, one-line problem."""
+    Never raises for any input: every failure is a located, one-line problem. Without
+    `marks`, the marks come back empty unless a problem was found (cheaper for valid files)."""
 
     def fail(line: int, col: int, message: str) -> tuple[None, Marks, list[Problem]]:
         return None, {}, [Problem(display_path, line, col, one_line(" ".join(message.split())))]
@@ -229,12 +259,14 @@ def read_record(raw: bytes, display_path: str) -> tuple[dict[str, Any] | None, M
         return fail(1, 1, f"nesting too deep to parse; records are shallow (at most {MAX_DEPTH} levels)")
     if node is None:
         return fail(1, 1, "file is empty; write one record as a YAML mapping or delete the file")
-    builder = _Builder(lines)
+    builder = _Builder(lines) if marks else _Unmarked(lines)
     if not isinstance(node, yaml.MappingNode):
         kind = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
         return fail(*builder.pos(node), f"the top level is {kind}, not a mapping; write the record as `field: value` lines")
     try:
         data = builder.build(node, (), 0)
+    except _NeedMarks:
+        return read_record(raw, display_path, marks=True)
     except YamlProblem as exc:
         return fail(exc.line, exc.col, exc.message)
     except RecursionError:
