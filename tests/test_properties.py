@@ -12,6 +12,7 @@ import math
 import re
 from datetime import date
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -306,3 +307,23 @@ def test_non_finite_numbers_never_slip_past_the_prefilter(value):
     record, _ = validate_file(raw, "p.yaml", "policy", "p")
     if record is not None:
         json.dumps(record, allow_nan=False)
+
+
+@pytest.mark.parametrize("field", ["targets.value", "targets.baseline.value", "events.amount"])
+@pytest.mark.parametrize("text", ["nan", ".inf", "-Infinity", "1e999", "-1.5e400"])
+def test_every_number_field_refuses_non_finite_values(field, text):
+    """Each number field the models have, nested or not, reports a non-finite value."""
+    if field.startswith("events"):
+        source = "sources:\n  - publication: p\n    issue_date: 2023\n    section: s\n"
+        raw = (f"id: o\nname: O\nkind: firm\ncountry: CN\nevents:\n  - date: 2023\n    kind: other\n    summary: s\n"
+               f"    amount: {text}\n    {source.replace(chr(10) + '  ', chr(10) + '      ')}{source}").encode()
+        rtype = "company"
+    else:
+        baseline = f"    baseline:\n      value: {text}\n      year: 2020\n" if "baseline" in field else ""
+        value = "1" if "baseline" in field else text
+        raw = (f"id: o\ntitle: T\nkind: plan\nsummary: s\ntargets:\n  - id: t\n    metric: m\n    value: {value}\n"
+               f"    unit: u\n{baseline}sources:\n  - publication: p\n    issue_date: 2023\n    section: s\n").encode()
+        rtype = "policy"
+    record, problems = validate_file(raw, "o.yaml", rtype, "o")
+    assert record is None, record
+    assert [p.message.split(":", 1)[0] for p in problems] == [field.replace("s.", "s.0.", 1)], problems

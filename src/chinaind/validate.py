@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import difflib
 import functools
-import json
 import math
-import re
 import types
 from typing import Any, Union, get_args, get_origin
 
@@ -30,13 +28,6 @@ def _may_hold_booleans(raw: bytes) -> bool:
     return b"true" in lowered or b"false" in lowered
 
 
-# What a non-finite number can be written as: inf or nan (.inf, NaN, Infinity), an exponent
-# (1e999), or more digits than a float holds.
-_NON_FINITE_RE = re.compile(rb"inf|nan|\d[_\d]*[eE]|\d{300}", re.IGNORECASE)
-
-
-def _may_hold_non_finite(raw: bytes) -> bool:
-    return _NON_FINITE_RE.search(raw) is not None
 
 
 def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -67,7 +58,7 @@ def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple
     if problems:
         return None, _in_file_order(problems)
     record: dict[str, Any] = {"type": rtype, **obj.model_dump(mode="json")}
-    for loc in (_non_finite_in(record) if _may_hold_non_finite(raw) else ()):
+    for loc in _non_finite_numbers(model, record, ()):
         shown = _short(_get(data, loc))
         problems.append(_at(display_path, marks, loc, f"{_where(loc)}: {shown} is not a finite number; write a plain number, like 12 or 3.5"))
     if problems:
@@ -330,20 +321,24 @@ def _booleans_for_numbers(model: Any, data: Any, loc: Loc) -> list[Loc]:
     return found
 
 
-def _non_finite_in(record: dict[str, Any]) -> list[Loc]:
-    try:
-        json.dumps(record, allow_nan=False)  # the C encoder: fast, and exactly the property wanted
-        return []
-    except ValueError:
-        return _non_finite(record, ())
-
-
-def _non_finite(value: Any, loc: Loc) -> list[Loc]:
-    """Where a validated record holds NaN or an infinity (`nan`, `inf`, `1e999`), which JSON cannot carry."""
-    if isinstance(value, float):
-        return [] if math.isfinite(value) else [loc]
-    if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _non_finite(v, loc + (k,))]
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in _non_finite(v, loc + (i,))]
-    return []
+def _non_finite_numbers(model: Any, data: Any, loc: Loc) -> list[Loc]:
+    """Where a validated record holds NaN or an infinity (`nan`, `inf`, `1e999`), which JSON
+    cannot carry. Only number fields can: the walk visits those and the sub-records."""
+    found: list[Loc] = []
+    if not isinstance(data, dict):
+        return found
+    numbers, subs = _shape(model)
+    for key, value in data.items():
+        if key in numbers:
+            if isinstance(value, float) and not math.isfinite(value):
+                found.append(loc + (key,))
+            continue
+        sub = subs.get(key)
+        if sub is None:
+            continue
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                found.extend(_non_finite_numbers(sub, item, loc + (key, i)))
+        elif isinstance(value, dict):
+            found.extend(_non_finite_numbers(sub, value, loc + (key,)))
+    return found
