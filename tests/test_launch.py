@@ -44,6 +44,7 @@ def test_guess_data_dir(monkeypatch, argv, env, expected):
 
 def _prefetch_for(monkeypatch, data_dir: Path) -> None:
     monkeypatch.setattr(launch, "PREFETCH", None)
+    monkeypatch.setattr(launch, "SMALL_BYTES", 0)
     launch._prefetch(["--data-dir", str(data_dir), "search", "x"])
     assert launch.PREFETCH is not None
 
@@ -102,3 +103,9 @@ def test_the_helper_child_lets_go_of_stdout(kb_copy, tmp_path):
         out = proc.stdout.read()  # EOF only once every holder of the pipe has closed it
         assert proc.wait(timeout=60) == 0
     assert b"robot-plus" in out
+
+
+def test_a_small_knowledge_base_is_scanned_without_a_child(kb_copy, monkeypatch):
+    monkeypatch.setattr(launch, "PREFETCH", None)
+    launch._prefetch(["--data-dir", str(kb_copy), "search", "x"])
+    assert launch.PREFETCH is None

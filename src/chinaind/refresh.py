@@ -198,7 +198,7 @@ def store_texts(index: Path | None, old: CacheData, plan: Plan, fresh: dict[int,
         return plan.texts(ids, fresh, 0), None
     finished = spool.finish(".text", fresh) if spool is not None and spool.usable else None
     if finished is not None:  # a first build: every slot's text is in the spool
-        columns = tuple(array("q", (fresh[s].placed[1][k] for s in range(len(ids)))) for k in range(3))  # type: ignore[index]
+        columns = spool.rows[3:]  # type: ignore[union-attr]  # a row per slot, in slot order
         # Mapped (the write lock keeps it in place); read whole if it cannot be mapped.
         buffer = mapped_heap(index, finished, ".text") or heap_file(index, ".text").read_bytes()
         texts = TextIndex(ids, buffer, columns, (columns[0], array("q", range(len(ids)))), finished[1], position)
@@ -240,8 +240,8 @@ def store_records(index: Path, old: CacheData, plan: Plan, fresh: dict[int, Fres
     if finished is not None:  # a first build: the heap was written as it went
         saved = tuple(array("q", c) for c in kept)
         for slot, f in fresh.items():
-            if f.placed is not None and f.placed[0] is not None:
-                saved[0][slot], saved[1][slot], saved[2][slot] = f.placed[0]
+            if f.placed is not None:
+                saved[0][slot], saved[1][slot], saved[2][slot] = (c[f.placed] for c in spool.rows[:3])  # type: ignore[union-attr]
         return saved, finished, kept
     new = [(slot, f.encoded()) for slot, f in sorted(fresh.items()) if f.rid is not None]
     live = sum(kept[1]) + sum(len(b) for _, b in new)

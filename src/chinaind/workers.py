@@ -8,6 +8,7 @@ import marshal
 import os
 import tempfile
 import zlib
+from array import array
 from pathlib import Path
 from typing import Any, Callable
 
@@ -33,9 +34,8 @@ class Fresh:
                  text: Any, facet: Any, refs: Any, crc: Any) -> None:
         self.rid, self._record, self.blob, self.raw = rid, record, blob, raw
         self.text, self.facet, self.refs, self.crc = text, facet, refs, crc
-        # Where a Spool put it: ((offset, length, crc32) in the new heap or None, (start,
-        # split, end) in the new text heap); blob and text are then not held.
-        self.placed: tuple[Any, Any] | None = None
+        # Its row in the Spool that wrote it (see Spool.rows); blob and text are then not held.
+        self.placed: int | None = None
 
     @property
     def record(self) -> Record | None:
@@ -66,6 +66,9 @@ class Spool:
         self.at: dict[str, int] = {}
         self.text_crc = 0
         self.usable = True
+        # A row per result, in the order put: record offset, length, crc32 (length 0: no
+        # record) in the heap; start, end of text and end of names in the text heap.
+        self.rows = tuple(array("q") for _ in range(6))
         for suffix in (".heap", ".text"):
             fd, tmp = tempfile.mkstemp(dir=index.parent, prefix=".tmp-", suffix=suffix)
             fh = os.fdopen(fd, "w+b")
@@ -87,22 +90,24 @@ class Spool:
         self.at[suffix] = at + len(data)
         return at
 
-    def put(self, blob: bytes | None, text: tuple[bytes, bytes] | None) -> tuple[Any, Any]:
-        """Write one slot's record bytes (None for an invalid file) and text: its `placed`."""
-        record = (self._write(".heap", blob), len(blob), zlib.crc32(blob)) if blob is not None else None
+    def put(self, blob: bytes | None, text: tuple[bytes, bytes] | None) -> int:
+        """Write one slot's record bytes (None for an invalid file) and text: its row."""
+        record = (self._write(".heap", blob), len(blob), zlib.crc32(blob)) if blob is not None else (0, 0, 0)
         names, body = text if text is not None else (b"", b"")
         segment = body + b"\x00" + names + b"\x00"
         self.text_crc = zlib.crc32(segment, self.text_crc)
         start = self._write(".text", segment)
-        return record, (start, start + len(body), start + len(segment))
+        for column, value in zip(self.rows, (*record, start, start + len(body), start + len(segment))):
+            column.append(value)
+        return len(self.rows[0]) - 1
 
     def take_back(self, fresh: Fresh, suffixes: tuple[str, ...] = (".heap", ".text")) -> None:
         """Give a placed result its bytes and text again (when the spool is given up)."""
         if fresh.placed is None:
             return
-        record, (start, split, end) = fresh.placed
-        if record is not None and ".heap" in suffixes:
-            fresh.blob = self._read(".heap", record[0], record[1])
+        offset, length, _, start, split, end = (column[fresh.placed] for column in self.rows)
+        if length and ".heap" in suffixes:
+            fresh.blob = self._read(".heap", offset, length)
         if ".text" in suffixes:
             body, names = self._read(".text", start, split - start), self._read(".text", split + 1, end - split - 2)
             fresh.text = (names, body) if fresh.rid is not None else None
