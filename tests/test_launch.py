@@ -109,3 +109,28 @@ def test_a_small_knowledge_base_is_scanned_without_a_child(kb_copy, monkeypatch)
     monkeypatch.setattr(launch, "PREFETCH", None)
     launch._prefetch(["--data-dir", str(kb_copy), "search", "x"])
     assert launch.PREFETCH is None
+
+
+def _child_done(pending) -> None:
+    helper = pending.helper
+    deadline = time.time() + 30
+    while any(helper.shared[helper.states_at + c] != helper.DONE for c in range(helper.chunks)):
+        assert time.time() < deadline
+        time.sleep(0.01)
+
+
+def test_a_change_the_child_has_seen_is_known_before_the_scan_ends(kb_copy, monkeypatch):
+    before = scan.scan(kb_copy)
+    _prefetch_for(monkeypatch, kb_copy)
+    pending = scan.start(kb_copy)
+    _child_done(pending)
+    assert pending.differs_already(before) is False
+    assert pending.result() == before
+
+    path = kb_copy / "sectors" / "lasers.yaml"
+    path.write_text(path.read_text() + "description: Beams.\n")
+    _prefetch_for(monkeypatch, kb_copy)
+    pending = scan.start(kb_copy)
+    _child_done(pending)
+    assert pending.differs_already(before) is True
+    assert pending.result() != before

@@ -208,6 +208,10 @@ def _load(data_dir: Path, use_cache: bool, share: float | None) -> tuple[LoadRes
     scanning = pending or start(data_dir, share)
 
     def finish() -> LoadResult | None:
+        if served is not None and scanning.differs_already(old.get("scan")):
+            # A file changed: it must be validated, so import the validator (a tenth of a
+            # second) while the scan's child finishes, rather than after.
+            import chinaind.validate  # noqa: F401
         folders = scanning.result()
         if served is not None and old.get("scan") == folders:
             if racy and max(r[2] for r in racy) < time.time_ns() - _racy_ns():

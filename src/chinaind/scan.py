@@ -58,14 +58,27 @@ class PendingScan:
         self.root = data_dir.resolve()
         self.seen: set[tuple[int, int]] = set()
         self.out: list[Folder] = []
+        self.helper: Helper | None = None
         adopted = adopt(data_dir, self.seen)  # the listing a child started at launch, if any
         if adopted is not None:
-            self.listed, helper = adopted
+            self.listed, self.helper = adopted
             jobs = [(fd, names) for _, _, _, fd, names in self.listed]
-            self.waiting = lambda: _per_job(jobs, helper.columns())
+            self.waiting = lambda: _per_job(jobs, self.helper.columns())  # type: ignore[union-attr]
             return
         self.listed = top_listing(data_dir, self.root, self.seen)
         self.waiting = _lstat_all([(fd, names) for _, _, _, fd, names in self.listed], share)
+
+    def differs_already(self, before: list[Folder]) -> bool:
+        """Whether the part the child has done already differs from the scan `before` (so a
+        caller can get ready to validate while the rest is done). False when unsure."""
+        if self.helper is None:
+            return False
+        top = [(rtype, prefix, _SEP.join(names)) for rtype, _, prefix, _, names in self.listed]
+        if [folder[:3] for folder in before[: len(top)]] != top:
+            return True
+        sizes = b"".join(folder[3] for folder in before[: len(top)])
+        mtimes = b"".join(folder[4] for folder in before[: len(top)])
+        return self.helper.differs(sizes, mtimes)
 
     def result(self) -> list[Folder]:
         listed, columns = self.listed, self.waiting()
@@ -261,6 +274,18 @@ class Helper:
             self.shared[start: start + (hi - lo) * 8] = column.tobytes()
         self.shared[at] = self.DONE
         return True
+
+    def differs(self, sizes: bytes, mtimes: bytes) -> bool:
+        """Whether a chunk done so far has other sizes or mtimes than these packed columns."""
+        n, at = self.n, self.columns_at
+        for c in range(self.chunks):
+            if self.shared is None or self.shared[self.states_at + c] != self.DONE:
+                continue
+            lo, hi = c * self.CHUNK * 8, min(n, (c + 1) * self.CHUNK) * 8
+            if (self.shared[at + lo: at + hi] != sizes[lo:hi]
+                    or self.shared[at + 8 * n + lo: at + 8 * n + hi] != mtimes[lo:hi]):
+                return True
+        return False
 
     def columns(self) -> tuple[array, array, array]:
         if self.pid < 0:  # no child: do it all here
