@@ -35,7 +35,7 @@ import generate  # noqa: E402
 
 PY = sys.executable
 CHINAIND = str(Path(sys.executable).parent / "chinaind")
-RACY_S = 2.2  # chinaind does not cache a file modified within 2 s of the cache write
+RACY_S = 2.2  # a file modified within 2 s before the cache write is re-read until that window passes
 PEER_TIMEOUT = 60.0
 RUN_TIMEOUT = 900.0
 
