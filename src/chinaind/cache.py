@@ -96,9 +96,6 @@ class CacheData:
         except Damaged:
             return []
 
-    def has(self, name: str) -> bool:
-        return name in self.toc.get("sections", {})
-
     def raw(self, name: str) -> Any:
         """A section's bytes (a view into the mapping), checked against its CRC."""
         if name not in self._checked:
@@ -216,8 +213,10 @@ def append_with(index: Path, token: bytes | None, make: Callable[[int], bytes], 
     """Append make(offset it will lie at) to the heap named `token`, under a lock so that
     concurrent runs never interleave. Returns (offset, new length, the bytes between `before`
     and the offset, which other runs appended meanwhile), or None (see append_records)."""
-    import fcntl
-
+    try:
+        import fcntl
+    except ImportError:
+        return None  # no POSIX locks: always write a new heap, never append
     if token is None:
         return None
     try:
@@ -268,8 +267,11 @@ def writing(index: Path) -> Iterator[None]:
     """Hold the data dir's write lock: replacing a heap and writing the index that names it
     happen together, so that concurrent runs cannot leave an index naming another's heap.
     Without a usable lock file (an unwritable cache dir) writes fail anyway: go on."""
-    import fcntl
-
+    try:
+        import fcntl
+    except ImportError:  # no POSIX locks (Windows): writes still replace files atomically
+        yield
+        return
     try:
         index.parent.mkdir(parents=True, exist_ok=True)
         fh = os.fdopen(os.open(index.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600), "r+b")
