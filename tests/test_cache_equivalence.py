@@ -162,3 +162,16 @@ def test_a_spool_that_fails_midway_falls_back_to_memory(kb_copy, parallel, monke
     monkeypatch.setattr(workers.Spool, "put", real)
     assert _snapshot(load(kb_copy, skip_invalid=True)) == truth
     assert [p for p in cache.cache_file(kb_copy).parent.iterdir() if p.name.startswith(".tmp-")] == []
+
+
+def test_a_file_added_in_the_middle_keeps_search_in_path_order(kb_copy):
+    """Text of a new file is appended to the text heap, after every other; hits still come in
+    path order, as from a fresh read."""
+    for p in kb_copy.rglob("*.yaml"):
+        _age(p, 100)
+    load(kb_copy)
+    (kb_copy / "sectors" / "m-robots.yaml").write_text("id: m-robots\nname: Robot middle\n")
+    _age(kb_copy / "sectors" / "m-robots.yaml", 50)
+    truth = _snapshot(load(kb_copy, use_cache=False, skip_invalid=True))
+    assert _snapshot(load(kb_copy)) == truth
+    assert truth["robot"].index("m-robots") < truth["robot"].index("robotics")

@@ -190,8 +190,9 @@ def mapped_heap(index: Path, heap: tuple[Any, int], suffix: str = ".heap") -> An
 def store_texts(index: Path | None, old: CacheData, plan: Plan, fresh: dict[int, Fresh], ids: list[Any],
                 position: dict[str, int] | None, spool: Spool | None = None) -> tuple[Any, tuple[Any, int, int] | None]:
     """The search text for this run, and (token, length, crc32) of the text heap holding it
-    (None when there is no cache to write). When the files are the same, the changed records'
-    text is appended to the heap; otherwise, or when the heap is mostly dead, a new one."""
+    (None when there is no cache to write). The changed records' text is appended to the
+    heap, and the kept records' text stays where it lies; a first build, or a heap mostly
+    dead, gets a new one."""
     from .textindex import TextIndex
 
     if index is None:
@@ -203,13 +204,14 @@ def store_texts(index: Path | None, old: CacheData, plan: Plan, fresh: dict[int,
         buffer = mapped_heap(index, finished, ".text") or heap_file(index, ".text").read_bytes()
         texts = TextIndex(ids, buffer, columns, (columns[0], array("q", range(len(ids)))), finished[1], position)
         return texts, (finished[0], finished[1], spool.text_crc)
-    if old and plan.source is None:
+    if old:
         before = plan.columns.texts
         token, length, crc = old.toc["text"]
         made: dict[str, Any] = {}
 
         def make(at: int) -> bytes:
-            made["data"], made["slots"], made["segments"] = before.appended(ids, {s: f.text for s, f in fresh.items()}, at)
+            made["data"], made["slots"], made["segments"] = before.appended(
+                ids, {s: f.text for s, f in fresh.items()}, at, plan.source)
             return made["data"]  # type: ignore[no-any-return]
 
         found = append_with(index, token, make, before.live_bytes(), ".text", before=length)

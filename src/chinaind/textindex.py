@@ -92,8 +92,7 @@ class TextIndex:
                     out.append((rid, slot, at))
             after = seg_starts[k + 1] if k + 1 < len(seg_starts) else end
             at = buffer.find(raw, after, end)
-        if len(seg_starts) != len(self.starts):
-            out.sort(key=lambda hit: hit[1])  # appended segments: back to slot order
+        out.sort(key=lambda hit: hit[1])  # appended segments lie out of slot order
         return out
 
     def containing(self, needle: str) -> list[str] | None:
@@ -127,18 +126,22 @@ class TextIndex:
         """This index's own buffer (one built in memory), to start a text heap with."""
         return self.buffer.data
 
-    def appended(self, ids: list[str | None], changes: dict[int, tuple[str, str] | None],
-                 at: int) -> tuple[bytes, tuple[array, array, array], tuple[array, array]]:
+    def appended(self, ids: list[str | None], changes: dict[int, tuple[str, str] | None], at: int,
+                 source: list[int | None] | None = None) -> tuple[bytes, tuple[array, array, array], tuple[array, array]]:
         """The bytes to append at `at` for the changed slots, and the arrays after appending:
-        (per-slot starts, splits, ends), (segment starts, segment slots)."""
-        starts, splits, ends = array("q", self.starts), array("q", self.splits), array("q", self.ends)
-        seg_starts, seg_slots = array("q", self.seg_starts), array("q", self.seg_slots)
-        from bisect import bisect_left
+        (per-slot starts, splits, ends), (segment starts, segment slots). `source` maps new
+        slots to old ones when files came or went (None: the same slots)."""
+        if source is None:
+            starts, splits, ends = array("q", self.starts), array("q", self.splits), array("q", self.ends)
+            seg_starts, seg_slots = array("q", self.seg_starts), array("q", self.seg_slots)
+            from bisect import bisect_left
 
-        for slot in changes:  # the old segments die
-            k = bisect_left(seg_starts, starts[slot])
-            if k < len(seg_starts) and seg_starts[k] == starts[slot] and seg_slots[k] == slot:
-                seg_slots[k] = -1
+            for slot in changes:  # the old segments die
+                k = bisect_left(seg_starts, starts[slot])
+                if k < len(seg_starts) and seg_starts[k] == starts[slot] and seg_slots[k] == slot:
+                    seg_slots[k] = -1
+        else:
+            starts, splits, ends, seg_starts, seg_slots = self._moved(source)
         pieces: list[bytes] = []
         for slot in sorted(changes):
             t = changes[slot]
@@ -150,6 +153,20 @@ class TextIndex:
             ends[slot] = at
             pieces += (text, b"\x00", names, b"\x00")
         return b"".join(pieces), (starts, splits, ends), (seg_starts, seg_slots)
+
+    def _moved(self, source: list[int | None]) -> tuple[array, array, array, array, array]:
+        """The arrays with every kept old slot's segment given its new slot: text stays where
+        it lies; the segments of files gone or changed die."""
+        new_slot = array("q", [-1]) * len(self.starts)
+        for j, i in enumerate(source):
+            if i is not None:
+                new_slot[i] = j
+        columns = [array("q", (column[i] if i is not None else 0 for i in source))
+                   for column in (self.starts, self.splits, self.ends)]
+        old_starts = self.starts
+        seg_slots = array("q", (new_slot[s] if s >= 0 and old_starts[s] == start else -1
+                                for start, s in zip(self.seg_starts, self.seg_slots)))
+        return (*columns, array("q", self.seg_starts), seg_slots)  # type: ignore[return-value]
 
     def live_bytes(self) -> int:
         return sum(self.ends) - sum(self.starts)
