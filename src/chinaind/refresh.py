@@ -13,6 +13,8 @@ import os
 import time
 import zlib
 from array import array
+from bisect import insort
+from stat import S_IFMT, S_IFREG
 from pathlib import Path
 from functools import cached_property
 from typing import Any, Callable
@@ -20,7 +22,7 @@ from typing import Any, Callable
 from .cache import (HEAP_MAGIC, HEAP_START, RACY_NS, CacheData, Damaged, _map, append_records, append_with,
                     heap_file, new_heap, text_intact, write_cache)
 from .kinds import FOLDERS
-from .scan import FileEntry, Folder, entries
+from .scan import YAML_SUFFIXES, FileEntry, Folder, entries
 from .workers import Fresh, Spool
 
 Record = dict[str, Any]
@@ -111,6 +113,18 @@ def changed_slots(old: CacheData, folders: list[Folder], suspects: set[int]) -> 
     return changed
 
 
+def _stats(folder: Folder | None) -> dict[str, tuple[int, int, int]]:
+    """name -> (size, mtime, mode) of every entry of a scanned folder."""
+    if folder is None or not folder[2]:
+        return {}
+    columns = (memoryview(c).cast("q") for c in folder[3:])
+    return dict(zip(folder[2].split("\x00"), zip(*columns)))
+
+
+def _is_record(name: str, mode: int) -> bool:
+    return S_IFMT(mode) == S_IFREG and name.lower().endswith(YAML_SUFFIXES)
+
+
 def permutation(folders: list[Folder], rels: list[str]) -> bytes:
     """For each name of the scan, in scan order, its slot (or -1 when not a record file)."""
     slot = {rel: i for i, rel in enumerate(rels)}
@@ -134,19 +148,52 @@ class Plan:
             self.changed = self.same
             self.perm = old.raw("perm")
             return
-        new = entries(folders)
-        self.rels = [e.rel for e in new]
+        if not old:  # a first build: every file is new
+            new = entries(folders)
+            self.rels = [e.rel for e in new]
+            self.source, self.changed = [None] * len(new), dict(enumerate(new))
+        else:
+            self._diff(old, folders, suspects)
         self.perm = permutation(folders, self.rels)
-        before = entries(old.get("scan")) if old else []
-        at = {e.rel: i for i, e in enumerate(before)}
-        self.source, self.changed = [], {}
-        for j, e in enumerate(new):
-            i = at.get(e.rel)
-            if i is not None and before[i] == e and i not in suspects:
-                self.source.append(i)
-            else:
-                self.source.append(None)
-                self.changed[j] = e
+
+    def _diff(self, old: CacheData, folders: list[Folder], suspects: set[int]) -> None:
+        """Files came or went: compare folder by folder (most are as they were), and keep the
+        old path order for the rest rather than sorting every file again."""
+        before = {(f[0], f[1]): f for f in old.get("scan")}
+        fresh: dict[str, FileEntry] = {}
+        gone: set[str] = set()
+        for folder in folders:
+            was = before.pop((folder[0], folder[1]), None)
+            if was == folder:
+                continue
+            now, then = _stats(folder), _stats(was)
+            # Set operations in C: the names whose stat is new, and the names no longer there.
+            for name in {name for name, _ in now.items() - then.items()}:
+                size, mtime, mode = now[name]
+                if _is_record(name, mode):
+                    rel = folder[1] + name
+                    fresh[rel] = FileEntry(rel, folder[0], size, mtime)
+            gone.update(folder[1] + name for name in then.keys() - now.keys() if _is_record(name, then[name][2]))
+            gone.update(folder[1] + name for name in now.keys() & then.keys()
+                        if _is_record(name, then[name][2]) and not _is_record(name, now[name][2]))
+        for was in before.values():  # a folder that is no longer there
+            gone.update(was[1] + name for name, (_, _, mode) in _stats(was).items() if _is_record(name, mode))
+        old_rels = self.columns.rels
+        for i in suspects:  # content changed under an unchanged stat
+            rel = old_rels[i]
+            if rel not in gone and rel not in fresh:
+                st = os.stat(old.data_dir / rel)  # type: ignore[operator]
+                fresh[rel] = FileEntry(rel, TYPE_OF_FOLDER[rel.split("/", 1)[0]], st.st_size, st.st_mtime_ns)
+        at = dict(zip(old_rels, range(len(old_rels))))
+        self.rels = [rel for rel in old_rels if rel not in gone] if gone else list(old_rels)
+        added = sorted(rel for rel in fresh if rel not in at)
+        if len(added) < 64:  # a few new files: put them in place rather than sort everything
+            for rel in added:
+                insort(self.rels, rel)
+        else:
+            self.rels = sorted(self.rels + added)
+        self.source = [None if rel in fresh else at[rel] for rel in self.rels]
+        self.changed = {j: fresh[rel] for j, rel in enumerate(self.rels) if rel in fresh}
 
     def column(self, old: list[Any], fresh: Callable[[int], Any]) -> list[Any]:
         if self.source is None:
