@@ -327,3 +327,28 @@ def test_every_number_field_refuses_non_finite_values(field, text):
     record, problems = validate_file(raw, "o.yaml", rtype, "o")
     assert record is None, record
     assert [p.message.split(":", 1)[0] for p in problems] == [field.replace("s.", "s.0.", 1)], problems
+
+
+@SETTINGS
+@given(st.binary(min_size=0, max_size=40), st.lists(st.text(SEARCH_CHARS, max_size=20), min_size=1, max_size=5),
+       st.text(SEARCH_CHARS.filter(lambda c: c != "\x00"), min_size=1, max_size=3))
+def test_text_in_a_heap_is_found_only_in_records(header, texts, q):
+    """In the cache the text lies after a header of random bytes (the heap's token): a query
+    matching those bytes must find nothing there."""
+    from chinaind.textindex import TextIndex
+
+    ids = [f"r{i}" for i in range(len(texts))]
+    built = TextIndex.build(ids, [("", t) for t in texts], base=len(header))
+    heap = header + built.segment_bytes()
+    index = TextIndex(ids, heap, (built.starts, built.splits, built.ends), (built.seg_starts, built.seg_slots), len(heap))
+    assert index.containing(q) == [rid for rid, t in zip(ids, texts) if q in t]
+    assert [rid for rid, _, _ in index.spans(q)] == index.containing(q)
+
+
+def test_a_heap_token_holding_the_query_is_not_a_hit():
+    from chinaind.textindex import TextIndex
+
+    built = TextIndex.build(["r0"], [("", "xyz")], base=4)
+    heap = b"aaaa" + built.segment_bytes()
+    index = TextIndex(["r0"], heap, (built.starts, built.splits, built.ends), (built.seg_starts, built.seg_slots), len(heap))
+    assert index.containing("a") == [] and index.spans("a") == []

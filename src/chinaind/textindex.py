@@ -82,7 +82,10 @@ class TextIndex:
         """(id, slot, position of the first hit) of each live record whose text holds `raw`."""
         buffer, end, seg_starts, seg_slots = self.buffer, self.end, self.seg_starts, self.seg_slots
         ids, position, out = self.ids, self._position, []
-        at = buffer.find(raw, 0, end)
+        if not len(seg_starts):
+            return out
+        # From the first segment: a heap's header (magic and random token) is not text.
+        at = buffer.find(raw, seg_starts[0], end)
         while at != -1:
             k = bisect_right(seg_starts, at) - 1
             slot = seg_slots[k]
