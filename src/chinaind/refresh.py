@@ -173,9 +173,9 @@ class Plan:
                 if _is_record(name, mode):
                     rel = folder[1] + name
                     fresh[rel] = FileEntry(rel, folder[0], size, mtime)
+                elif name in then and _is_record(name, then[name][2]):
+                    gone.add(folder[1] + name)  # no longer a record file (a folder now, say)
             gone.update(folder[1] + name for name in then.keys() - now.keys() if _is_record(name, then[name][2]))
-            gone.update(folder[1] + name for name in now.keys() & then.keys()
-                        if _is_record(name, then[name][2]) and not _is_record(name, now[name][2]))
         for was in before.values():  # a folder that is no longer there
             gone.update(was[1] + name for name, (_, _, mode) in _stats(was).items() if _is_record(name, mode))
         old_rels = self.columns.rels
