@@ -178,3 +178,29 @@ def test_a_file_added_in_the_middle_keeps_search_in_path_order(kb_copy):
     truth = _snapshot(load(kb_copy, use_cache=False, skip_invalid=True))
     assert _snapshot(load(kb_copy)) == truth
     assert truth["robot"].index("m-robots") < truth["robot"].index("robotics")
+
+
+def test_ids_coming_and_going_in_a_valid_base(kb_copy):
+    """Adds and deletes in a valid base update the reference check and the tables in place:
+    a reference to a deleted record dangles, and stops dangling when it is back."""
+    for p in kb_copy.rglob("*.yaml"):
+        _age(p, 100)
+    load(kb_copy, skip_invalid=True)
+    lasers = kb_copy / "sectors" / "lasers.yaml"
+    saved = lasers.read_text()
+    steps = [
+        lambda: (kb_copy / "sectors" / "optics.yaml").write_text("id: optics\nname: Optics\n"),
+        lambda: lasers.unlink(),
+        lambda: lasers.write_text(saved),
+        lambda: (kb_copy / "sectors" / "optics.yaml").unlink(),
+    ]
+    for age, step in enumerate(steps):
+        step()
+        for p in kb_copy.rglob("*.yaml"):
+            if time.time() - p.stat().st_mtime < 50:
+                _age(p, 60 - age)
+        truth = _snapshot(load(kb_copy, use_cache=False, skip_invalid=True))
+        assert _snapshot(load(kb_copy, skip_invalid=True)) == truth, age
+        assert _snapshot(load(kb_copy, skip_invalid=True)) == truth, age
+        dangling = [p for p in truth["problems"] if "unknown sector 'lasers'" in p[3]]
+        assert bool(dangling) == (age == 1)

@@ -11,7 +11,9 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
+from . import increments
 from .cache import writing
+from .increments import MAX_CHANGED, touched_ids
 from .errors import Problem
 from .kinds import RECORD_TYPES
 from . import loader
@@ -67,19 +69,23 @@ def _rebuilt(data_dir: Path, folders: list[Any], index: Path | None, old: Any, p
     result.texts, text_heap = store_texts(index, old, plan, fresh, ids, None, spool)
     result.records.on_damage = _rereader(data_dir, index, result)
     valid = not result.problems
-    rows = _cross_rows(data_dir, result, old, plan, fresh, ids, facets, refs)
+    types = bytes(RECORD_TYPES.index(f[0]) if f else 255 for f in facets)
+    # A valid base staying valid: only what the changed ids touch needs checking again.
+    steady = bool(old) and bool(old.toc.get("valid")) and valid and len(fresh) <= MAX_CHANGED
+    touched = touched_ids(before.ids, old.raw("types"), ids, types) if steady else None
+    rows = _cross_rows(data_dir, result, old, plan, fresh, ids, facets, refs, touched)
     result.problems += [Problem(str(data_dir / rel), ln, col, msg) for rel, ln, col, msg in rows]
     if index is None or (not fresh and plan.source is None):
         return result
     sections = {"scan": marshal.dumps(folders), "perm": plan.perm, "rels": marshal.dumps(plan.rels),
                 "ids": marshal.dumps(ids), "facets": marshal.dumps(facets), "refs": marshal.dumps(refs),
                 "problems": marshal.dumps(problems), "cross": marshal.dumps(rows),
-                "types": bytes(RECORD_TYPES.index(f[0]) if f else 255 for f in facets),
+                "types": types,
                 "dates": marshal.dumps([f[1] if f else None for f in facets]),
                 "locations": marshal.dumps(tuple(a.tobytes() for a in saved_at))}
     sections.update(result.texts.columns())
     if valid:
-        sections.update(_tables(old, plan, fresh, ids, facets, result))
+        sections.update(_tables(old, plan, fresh, ids, facets, result, touched))
     now = time.time_ns()
     save(index, data_dir, sections, heap, text_heap, valid,
          racy_entries(plan, old.get("racy") if old else [], fresh, plan.changed, now))
@@ -109,11 +115,15 @@ def _file_problems(data_dir: Path, result: LoadResult, problems: dict[int, list[
 
 
 def _cross_rows(data_dir: Path, result: LoadResult, old: Any, plan: Any, fresh: dict[int, Any],
-                ids: list[Any], facets: list[Any], refs: list[Any]) -> list[tuple[str, int, int, str]]:
+                ids: list[Any], facets: list[Any], refs: list[Any], touched: set[str] | None) -> list[tuple[str, int, int, str]]:
     """Dangling references: recomputed for the changed files only when no id came or went and
-    no changed file points elsewhere; else for every record."""
+    no changed file points elsewhere; for what the changed ids touch in a valid base; else for
+    every record."""
     known = ids_by_type(result, facets)
     before = plan.columns
+    if touched is not None:
+        return increments.cross_rows(old.get("cross"), plan.rels, refs, result.slots, set(fresh), touched,
+                                     lambda live: reference_problems(data_dir, result, known, refs, live))
     if (old and plan.source is None and all(ids[s] == before.ids[s] and refs[s] == before.refs[s] for s in fresh)):
         changed = {plan.rels[s] for s in fresh}
         rows = [r for r in old.get("cross") if r[0] not in changed]
@@ -124,15 +134,21 @@ def _cross_rows(data_dir: Path, result: LoadResult, old: Any, plan: Any, fresh: 
 
 
 def _tables(old: Any, plan: Any, fresh: dict[int, Any], ids: list[Any], facets: list[Any],
-            result: LoadResult) -> dict[str, Any]:
+            result: LoadResult, touched: set[str] | None) -> dict[str, Any]:
     """The derived tables of a valid base: the old ones when no id, type, date or issuer
-    changed, else computed afresh."""
+    changed; the old ones updated for the records that moved; else computed afresh."""
     from .index import ids_by_agency, sorted_ids_by_type
 
     before = plan.columns
     if (old and old.toc.get("valid") and plan.source is None
             and all(ids[s] == before.ids[s] and facets[s] == before.facets[s] for s in fresh)):
         return {"by_type": old.raw("by_type"), "by_agency": old.raw("by_agency")}
+    if touched is not None:
+        moved = touched | {ids[s] for s in fresh if ids[s] is not None}
+        slots = result.slots
+        by_type, by_agency = increments.tables(old.get("by_type"), old.get("by_agency"), moved,
+                                               lambda rid: facets[slots[rid]] if rid in slots else None)
+        return {"by_type": marshal.dumps(by_type), "by_agency": marshal.dumps(by_agency)}
     by_id = result.records.facets
     by_type = sorted_ids_by_type(by_id)
     return {"by_type": marshal.dumps(by_type), "by_agency": marshal.dumps(ids_by_agency(by_id, by_type["policy"]))}
