@@ -10,7 +10,7 @@ import difflib
 import functools
 import math
 import types
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Iterator, Union, get_args, get_origin
 
 from pydantic import ValidationError
 
@@ -299,46 +299,31 @@ def _shape(model: Any) -> tuple[frozenset[str], dict[str, Any]]:
     return numbers, subs
 
 
-def _booleans_for_numbers(model: Any, data: Any, loc: Loc) -> list[Loc]:
-    """Where the data holds true/false for a field that only takes numbers."""
-    found: list[Loc] = []
+def _number_values(model: Any, data: Any, loc: Loc) -> Iterator[tuple[Loc, Any]]:
+    """(location, value) of every field that only takes numbers, in the data and its sub-records."""
     if not isinstance(data, dict):
-        return found
+        return
     numbers, subs = _shape(model)
     for key, value in data.items():
-        if value is True or value is False:
-            if key in numbers:
-                found.append(loc + (key,))
+        if key in numbers:
+            yield loc + (key,), value
             continue
         sub = subs.get(key)
         if sub is None:
             continue
         if isinstance(value, list):
             for i, item in enumerate(value):
-                found.extend(_booleans_for_numbers(sub, item, loc + (key, i)))
+                yield from _number_values(sub, item, loc + (key, i))
         else:
-            found.extend(_booleans_for_numbers(sub, value, loc + (key,)))
-    return found
+            yield from _number_values(sub, value, loc + (key,))
+
+
+def _booleans_for_numbers(model: Any, data: Any, loc: Loc) -> list[Loc]:
+    """Where the data holds true/false for a field that only takes numbers."""
+    return [at for at, value in _number_values(model, data, loc) if value is True or value is False]
 
 
 def _non_finite_numbers(model: Any, data: Any, loc: Loc) -> list[Loc]:
     """Where a validated record holds NaN or an infinity (`nan`, `inf`, `1e999`), which JSON
-    cannot carry. Only number fields can: the walk visits those and the sub-records."""
-    found: list[Loc] = []
-    if not isinstance(data, dict):
-        return found
-    numbers, subs = _shape(model)
-    for key, value in data.items():
-        if key in numbers:
-            if isinstance(value, float) and not math.isfinite(value):
-                found.append(loc + (key,))
-            continue
-        sub = subs.get(key)
-        if sub is None:
-            continue
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                found.extend(_non_finite_numbers(sub, item, loc + (key, i)))
-        elif isinstance(value, dict):
-            found.extend(_non_finite_numbers(sub, value, loc + (key,)))
-    return found
+    cannot carry. Only number fields can."""
+    return [at for at, value in _number_values(model, data, loc) if isinstance(value, float) and not math.isfinite(value)]
