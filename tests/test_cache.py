@@ -222,9 +222,6 @@ def test_racy_files_are_settled_once_old_enough(kb_copy, monkeypatch):
     load(kb_copy)
     assert len(cache.read_cache(cache.cache_file(kb_copy), kb_copy).get("racy")) == 20
     monkeypatch.setattr(cache, "RACY_NS", 0)
-    import chinaind.loader as loader
-
-    monkeypatch.setattr(loader, "_racy_ns", lambda: 0)
     load(kb_copy)
     assert cache.read_cache(cache.cache_file(kb_copy), kb_copy).get("racy") == []
 

@@ -181,6 +181,7 @@ def load_speculatively(data_dir: Path, *, use_cache: bool = True, skip_invalid: 
 def _load(data_dir: Path, use_cache: bool, share: float | None) -> tuple[LoadResult | None, Callable[[], LoadResult | None]]:
     """(the cache's result, or None when it cannot be served; a function finishing the load:
     None when the served result stands, else the loaded one)."""
+    from . import cache
     from .cache import CacheData, Damaged, cache_file, discard, read_cache
     from .rebuild import refreshed
     from .refresh import racy_mismatches
@@ -214,7 +215,7 @@ def _load(data_dir: Path, use_cache: bool, share: float | None) -> tuple[LoadRes
             import chinaind.validate  # noqa: F401
         folders = scanning.result()
         if served is not None and old.get("scan") == folders:
-            if racy and max(r[2] for r in racy) < time.time_ns() - _racy_ns():
+            if racy and max(r[2] for r in racy) < time.time_ns() - cache.RACY_NS:
                 _settle(index, data_dir, old)
             return None
         try:
@@ -257,12 +258,6 @@ class _Tables:
 
     def __getitem__(self, name: str) -> Any:
         return self._old.get(self._SECTIONS[name])
-
-
-def _racy_ns() -> int:
-    from .cache import RACY_NS
-
-    return RACY_NS
 
 
 def _settle(index: Path, data_dir: Path, old: Any) -> None:
