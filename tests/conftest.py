@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE_KB = Path(__file__).resolve().parent / "fixtures" / "kb"
 BUNDLED_KB = REPO / "data"
+# One record per file: the fixture's record count, for tests that check every record came through.
+FIXTURE_COUNT = sum(1 for p in FIXTURE_KB.glob("*/*.yaml"))
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from chinaind import cache, workers
+from conftest import FIXTURE_COUNT
 from chinaind.loader import load
 from chinaind.scan import files as scan
 
@@ -47,7 +48,7 @@ def test_first_load_builds_then_serves_from_cache(kb_copy, cache_dir, monkeypatc
     _age_tree(kb_copy)
     seen = _spy(monkeypatch)
     first = load(kb_copy)
-    assert len(seen) == 20
+    assert len(seen) == FIXTURE_COUNT
     assert cache.cache_file(kb_copy).parent == cache_dir
     seen.clear()
     second = load(kb_copy)
@@ -108,9 +109,9 @@ def test_reference_errors_survive_caching(kb_copy):
     load(kb_copy)
     (kb_copy / "companies" / "hust.yaml").unlink()
     result = load(kb_copy, skip_invalid=True)
-    assert [p.message for p in result.problems] == ["groups.0.partners.0: unknown company 'hust'; add companies/hust.yaml or fix the id"]
+    assert [p.message for p in result.problems] == ["groups.0.partners.0: unknown company 'hust'; add companies/hust.yaml (e.g. chinaind new company hust), or fix the id"]
     assert result.problems[0].path.endswith("technologies/fiber-laser.yaml")
-    assert (result.problems[0].line, result.problems[0].col) == (10, 16)
+    assert (result.problems[0].line, result.problems[0].col) == (16, 9)
 
 
 def test_cross_record_problems_are_cached_and_still_reported(kb_copy, monkeypatch):
@@ -142,7 +143,7 @@ def test_corrupt_cache_is_ignored_and_rebuilt(kb_copy, monkeypatch, damage):
         path.write_bytes(blob[:at] + bytes([blob[at] ^ 0xFF]) + blob[at + 1:])
     seen = _spy(monkeypatch)
     assert load(kb_copy).records == expected
-    assert len(seen) == 20
+    assert len(seen) == FIXTURE_COUNT
     seen.clear()
     load(kb_copy)
     assert seen == []  # rebuilt and written back
@@ -162,7 +163,7 @@ def test_damaged_record_bytes_are_reread_from_yaml(kb_copy, monkeypatch):
     assert len(seen) == 1 and not path.exists()
     seen.clear()
     load(kb_copy)
-    assert len(seen) == 20
+    assert len(seen) == FIXTURE_COUNT
 
 
 def test_records_are_decoded_only_when_used(kb_copy):
@@ -180,14 +181,14 @@ def test_cache_of_another_version_is_ignored(kb_copy, monkeypatch):
     monkeypatch.setattr(cache, "SCHEMA_VERSION", cache.SCHEMA_VERSION + 1)
     seen = _spy(monkeypatch)
     load(kb_copy)
-    assert len(seen) == 20
+    assert len(seen) == FIXTURE_COUNT
 
 
 def test_unwritable_cache_dir_falls_back_to_memory(kb_copy, monkeypatch, tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the cache dir should be")
     monkeypatch.setenv("CHINAIND_CACHE_DIR", str(blocker / "chinaind"))
-    assert len(load(kb_copy).records) == 20
+    assert len(load(kb_copy).records) == FIXTURE_COUNT
     assert blocker.read_text() == "a file where the cache dir should be"
 
 
@@ -220,7 +221,7 @@ def test_racy_files_are_settled_once_old_enough(kb_copy, monkeypatch):
     for p in kb_copy.rglob("*.yaml"):
         p.touch()
     load(kb_copy)
-    assert len(cache.read_cache(cache.cache_file(kb_copy), kb_copy).get("racy")) == 20
+    assert len(cache.read_cache(cache.cache_file(kb_copy), kb_copy).get("racy")) == FIXTURE_COUNT
     monkeypatch.setattr(cache, "RACY_NS", 0)
     load(kb_copy)
     assert cache.read_cache(cache.cache_file(kb_copy), kb_copy).get("racy") == []
@@ -246,12 +247,12 @@ def test_two_processes_building_at_once(kb_copy, tmp_path):
     procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
     outs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0, 0]
-    assert {o for o, _ in outs} == {"miit-month-item\nrobot-plus\ncic-notice-2022\nsac-guideline\nmade-in-china-2025\n"}
+    assert {o for o, _ in outs} == {"miit-month-item\nrobot-plus\ninferred-news\ncic-notice-2022\nsac-guideline\nfuture-roadmap\nmade-in-china-2025\n"}
     assert all(e == "" for _, e in outs)
     files = list((tmp_path / "cc").iterdir())
     assert [f.name for f in files if f.name.startswith(".tmp-")] == []
     index = next(f for f in files if f.suffix == ".cache")
-    assert len(cache.read_cache(index, kb_copy).rels()) == 20
+    assert len(cache.read_cache(index, kb_copy).rels()) == FIXTURE_COUNT
 
 
 def test_scan_ignores_non_records(kb_copy):
@@ -261,7 +262,7 @@ def test_scan_ignores_non_records(kb_copy):
     (kb_copy / "policies" / "robot-plus.yaml~").write_text("junk: [")
     (kb_copy / "policies" / ".hidden").mkdir()
     (kb_copy / "policies" / ".hidden" / "x.yaml").write_text("junk: [")
-    assert len(scan(kb_copy)) == 20
+    assert len(scan(kb_copy)) == FIXTURE_COUNT
 
 
 @pytest.mark.parametrize("query", ["robot", "reducer industrial", "机器人", "机器", "catl", "robto", "fibre lazer", "zzz", "a"])
@@ -314,7 +315,7 @@ def test_a_not_found_from_a_stale_cache_is_checked_again(run, kb_copy):
     assert run("--data-dir", str(kb_copy), "agency", "MIIT", "-f", "ids").exit_code == 0
     (kb_copy / "agencies" / "CAC.yaml").write_text(
         "id: CAC\nname: Cyberspace Administration of China\nkind: administration\n"
-        "sources:\n  - publication: Test Gazette\n    issue_date: 2023-03-01\n    section: Fixture\n")
+        "sources:\n  - source: test-gazette-2023-03-01\n    section: Fixture\n")
     _age(kb_copy / "agencies" / "CAC.yaml", 5)
     r = run("--data-dir", str(kb_copy), "agency", "CAC", "-f", "ids")
     assert (r.exit_code, r.stdout, r.stderr) == (0, "", "")
@@ -333,4 +334,4 @@ def test_forked_scan_equals_a_plain_one(kb_copy, monkeypatch):
     monkeypatch.setattr(scanning, "FORK_MIN", 1)
     for share in (0.0, 0.25, 0.5, 1.0):
         assert scanning.start(kb_copy, share).result() == plain
-    assert len(load(kb_copy).records) == 20 + 31
+    assert len(load(kb_copy).records) == FIXTURE_COUNT + 31

@@ -13,14 +13,15 @@ from conftest import FIXTURE_KB
 
 AGENCY_MIIT_2023_TSV = (
     "miit-month-item\t2023-01\tmeasures\tMIIT\tA MIIT item dated only to a month\n"
-    'robot-plus\t2023-01-19\tplan\tMIIT, NDRC\tImplementation Plan for "Robot +" Application Actions\n'
+    'robot-plus\t2023-01-19\tplan\tMIIT, NDRC (+15 not named)\tImplementation Plan for "Robot +" Application Actions\n'
     "cic-notice-2022\t2023-01-30\tnotice\tMIIT, SASAC\tNotice on the 2022 complete industrial chain directions\n"
 )
 
 
 def test_agency_tsv_is_default_off_a_terminal(fx):
     r = fx("agency", "MIIT", "--since", "2023-01")
-    assert (r.exit_code, r.stdout, r.stderr) == (0, AGENCY_MIIT_2023_TSV, "")
+    note = "chinaind: note: 1 policy without a date left out; --undated include shows them, --undated only lists them\n"
+    assert (r.exit_code, r.stdout, r.stderr) == (0, AGENCY_MIIT_2023_TSV, note)
 
 
 @pytest.mark.parametrize("name", ["MIIT", "miit", "工信部", "工业和信息化部", "Ministry of Industry and Information Technology",
@@ -32,7 +33,7 @@ def test_agency_resolves_every_name(fx, name):
 
 def test_exact_abbreviation_beats_fuzzy(fx):
     r = fx("agency", "SAC", "-f", "ids")
-    assert (r.exit_code, r.stdout) == (0, "sac-guideline\n")
+    assert (r.exit_code, r.stdout) == (0, "inferred-news\nsac-guideline\n")
 
 
 @pytest.mark.parametrize("name, closest", [("MITT", "MIIT"), ("SASA", "SASAC"), ("Ministry of Foreign Affairs", None)])
@@ -91,6 +92,7 @@ def test_search_robot_lists_kinds(fx):
         'policy\trobot-plus\t2023-01-19\tImplementation Plan for "Robot +" Application Actions\tsubstring\n'
         "technology\trv-reducer\t2023-01-30\tIndustrial robot rotate vector reducer\tsubstring\n"
         "sector\trobotics\t\tRobotics\tsubstring\n"
+        "policy\tfuture-roadmap\t\tRoadmap for future industries\tsubstring\n"
         "policy\tcic-notice-2022\t2023-01-30\tNotice on the 2022 complete industrial chain directions\tsubstring\n"
         "company\tqinchuan\t\tQinchuan Machine Tool\tsubstring\n"
     )
@@ -107,7 +109,7 @@ def test_search_finds(fx, query, first_id):
 
 def test_search_kind_and_limit(fx):
     r = fx("search", "robot", "--kind", "policy", "-f", "ids")
-    assert r.stdout == "robot-plus\ncic-notice-2022\n"
+    assert r.stdout == "robot-plus\nfuture-roadmap\ncic-notice-2022\n"
     r = fx("search", "robot", "--limit", "1", "-f", "ids")
     assert r.stdout == "robot-plus\n"
     r = fx("search", "robot", "--kind", "firm")
@@ -189,23 +191,35 @@ def test_company_relations(fx):
 
 def test_sector(fx):
     r = fx("sector", "机器人", "-f", "ids")
-    assert r.stdout == "robot-plus\ncic-notice-2022\nrv-reducer\nqinchuan\n"
+    assert r.stdout == "robot-plus\ncic-notice-2022\nfuture-roadmap\nrv-reducer\nqinchuan\n"
     r = fx("sector", "robots", "--since", "2023-01-25", "-f", "ids")
-    assert r.stdout == "cic-notice-2022\nrv-reducer\n"
+    assert (r.stdout, r.stderr) == ("cic-notice-2022\nrv-reducer\n", "chinaind: note: 1 record without a date left out; "
+                                    "--undated include shows them, --undated only lists them\n")
+    r = fx("sector", "robots", "--since", "2023-01-25", "--undated", "only", "-f", "ids")
+    assert (r.stdout, r.stderr) == ("future-roadmap\n", "")
 
 
 def test_targets_sorted_and_filtered(fx):
     r = fx("targets")
     assert r.stdout == (
+        "2023\tfuture-roadmap\tproductivity of key enterprises\tat least +20%\t\t\n"
         "2025\trobot-plus\tindustrial robot density\t492 robots per 10,000 manufacturing workers\t2020 level\t\n"
         "2025\trobot-plus\trobot applications promoted\tmore than 200 applications\t\t\n"
         "2025\tsac-guideline\tnew national technical standard innovation bases\tup to 20 bases\t\t\n"
+        "2025\tfuture-roadmap\trobot engineers\t26 engineers per 10,000 people\t\t\n"
+        "2025\tfuture-roadmap\tshare of provinces covered (part of doctors)\tat least 10 percent\t\t\n"
+        "2027\tfuture-roadmap\ta development landscape linking future and traditional industries\t\t\t\n"
     )
     assert fx("targets", "--agency", "SAC", "-f", "ids").stdout == "sac-guideline\n"
-    assert fx("targets", "--due-by", "2024").stdout == ""
-    assert fx("targets", "--sector", "robotics", "-f", "ids").stdout == "robot-plus\n"
-    t = json.loads(fx("targets", "-f", "json").stdout)[0]
-    assert t["policy"]["id"] == "robot-plus" and t["value"] == 492 and t["baseline"]["year"] == 2020
+    assert fx("targets", "--due-by", "2023", "-f", "ids").stdout == "future-roadmap\n"
+    r = fx("targets", "--due-by", "2022")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "", "")
+    assert fx("targets", "--sector", "robotics", "-f", "ids").stdout == "future-roadmap\nrobot-plus\n"
+    goals = json.loads(fx("targets", "-f", "json").stdout)
+    t = goals[1]
+    assert t["record"]["id"] == "robot-plus" and t["value"] == 492 and t["baseline"]["year"] == 2020
+    assert t["kind"] == "goal" and t["comparator"] is None  # the source gives none: never a silent "exactly"
+    assert goals[0]["change"] == {"factor": None, "percent": 20} and goals[0]["value"] is None
 
 
 @pytest.mark.parametrize("what, first", [("policies", "miit-month-item"), ("companies", "catl"), ("technologies", "etching-gas"),
@@ -217,7 +231,7 @@ def test_list(fx, what, first):
 
 def test_list_undated_policies_last_and_filters(fx):
     assert fx("list", "policies", "-f", "ids").stdout.splitlines()[-1] == "made-in-china-2025"
-    assert fx("list", "policies", "--agency", "SAC", "-f", "ids").stdout == "sac-guideline\n"
+    assert fx("list", "policies", "--agency", "SAC", "-f", "ids").stdout == "inferred-news\nsac-guideline\n"
     assert fx("list", "companies", "--sector", "lasers", "-f", "ids").stdout == "wuhan-raycus\n"
     r = fx("list", "companies", "--since", "2023")
     assert r.exit_code == 2
@@ -245,20 +259,20 @@ def test_every_format_round_trips(fx, fmt):
     r = fx("list", "policies", "-f", fmt)
     assert r.exit_code == 0 and "\x1b[" not in r.stdout
     if fmt == "json":
-        assert len(json.loads(r.stdout)) == 5
+        assert len(json.loads(r.stdout)) == 7
     elif fmt == "jsonl":
         assert [json.loads(line)["id"] for line in r.stdout.splitlines()][0] == "miit-month-item"
     elif fmt == "yaml":
         assert [d["id"] for d in yaml.safe_load(r.stdout)][-1] == "made-in-china-2025"
     elif fmt == "csv":
         rows = list(csv.reader(io.StringIO(r.stdout)))
-        assert rows[0] == ["ID", "DATE", "KIND", "ISSUERS", "TITLE"] and len(rows) == 6
+        assert rows[0] == ["ID", "DATE", "KIND", "ISSUERS", "TITLE"] and len(rows) == 8
     elif fmt == "table":
         lines = r.stdout.splitlines()
         assert lines[0].split() == ["ID", "DATE", "KIND", "ISSUERS", "TITLE"]
         assert all(len(line) < 200 for line in lines) and "─" not in r.stdout
     else:
-        assert len(r.stdout.splitlines()) == 5
+        assert len(r.stdout.splitlines()) == 7
 
 
 def test_format_from_environment(fx):
@@ -299,7 +313,7 @@ def test_usage_errors_one_line_exit_2(fx, args):
 def test_validate_fixture(run):
     r = run("validate", str(FIXTURE_KB))
     assert r.exit_code == 0
-    assert r.stdout == f"valid: 20 records in {FIXTURE_KB} (4 agency, 4 company, 5 policy, 4 sector, 3 technology)\n"
+    assert r.stdout == f"valid: 25 records in {FIXTURE_KB} (4 agency, 4 company, 1 person, 7 policy, 4 sector, 2 source, 3 technology)\n"
     assert json.loads(run("validate", str(FIXTURE_KB), "-f", "json").stdout) == []
 
 

@@ -159,10 +159,10 @@ def test_plain_scalars_stay_as_written(word):
 @given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=3))
 def test_numbers_read_decimal_never_octal(n, zeros):
     written = "0" * zeros + str(n)
-    raw = (f"id: p\ntitle: T\nkind: plan\nsummary: s\ntargets:\n  - id: t\n    metric: m\n    value: {written}\n"
-           f"    unit: u\nsources:\n  - publication: p\n    issue_date: 2023\n    section: s\n").encode()
+    raw = (f"id: p\ntitle: T\nkind: plan\nsummary: s\nfigures:\n  - id: t\n    kind: goal\n    what: m\n    value: {written}\n"
+           f"    unit: u\nsources:\n  - source: p\n    section: s\n").encode()
     record, problems = validate_file(raw, "p.yaml", "policy", "p")
-    assert problems == [] and record["targets"][0]["value"] == n
+    assert problems == [] and record["figures"][0]["value"] == n
 
 
 # --- every renderer ------------------------------------------------------------------------------
@@ -237,10 +237,10 @@ def test_terminal_tables_never_carry_raw_controls(records):
 def test_numbers_in_records_are_finite():
     """The validator keeps JSON valid: no NaN or infinity ever reaches a renderer."""
     for text in ("nan", "inf", "-inf", "1e999", "9" * 400):
-        raw = (f"id: p\ntitle: T\nkind: plan\nsummary: s\ntargets:\n  - id: t\n    metric: m\n    value: {text}\n"
-               f"    unit: u\nsources:\n  - publication: p\n    issue_date: 2023\n    section: s\n").encode()
+        raw = (f"id: p\ntitle: T\nkind: plan\nsummary: s\nfigures:\n  - id: t\n    kind: goal\n    what: m\n    value: {text}\n"
+               f"    unit: u\nsources:\n  - source: p\n    section: s\n").encode()
         record, problems = validate_file(raw, "p.yaml", "policy", "p")
-        assert record is None or all(isinstance(t["value"], int) or math.isfinite(t["value"]) for t in record["targets"])
+        assert record is None or all(isinstance(t["value"], int) or math.isfinite(t["value"]) for t in record["figures"])
         if record is not None:
             json.dumps(record, allow_nan=False)
         if record is None:
@@ -302,27 +302,30 @@ def test_date_window_by_bisection_equals_checking_every_policy(values, since, un
 def test_non_finite_numbers_never_slip_past_the_prefilter(value):
     """The validator skips its non-finite walk on files that cannot hold one; whatever a
     number is written as, no NaN or infinity reaches a record."""
-    raw = (f"id: p\ntitle: T\nkind: plan\nsummary: s\ntargets:\n  - id: t\n    metric: m\n    value: {value}\n"
-           f"    unit: u\nsources:\n  - publication: p\n    issue_date: 2023\n    section: s\n").encode()
+    raw = (f"id: p\ntitle: T\nkind: plan\nsummary: s\nfigures:\n  - id: t\n    kind: goal\n    what: m\n    value: {value}\n"
+           f"    unit: u\nsources:\n  - source: p\n    section: s\n").encode()
     record, _ = validate_file(raw, "p.yaml", "policy", "p")
     if record is not None:
         json.dumps(record, allow_nan=False)
 
 
-@pytest.mark.parametrize("field", ["targets.value", "targets.baseline.value", "events.amount"])
+@pytest.mark.parametrize("field", ["figures.value", "figures.baseline.value", "figures.per.value", "figures.change.percent", "events.amount"])
 @pytest.mark.parametrize("text", ["nan", ".inf", "-Infinity", "1e999", "-1.5e400"])
 def test_every_number_field_refuses_non_finite_values(field, text):
     """Each number field the models have, nested or not, reports a non-finite value."""
     if field.startswith("events"):
-        source = "sources:\n  - publication: p\n    issue_date: 2023\n    section: s\n"
-        raw = (f"id: o\nname: O\nkind: firm\ncountry: CN\nevents:\n  - date: 2023\n    kind: other\n    summary: s\n"
+        source = "sources:\n  - source: p\n    section: s\n"
+        raw = (f"id: o\nname: O\nkind: firm\ncountry: CN\nevents:\n  - dates: [{{role: occurred, date: 2023}}]\n    kind: other\n    summary: s\n"
                f"    amount: {text}\n    {source.replace(chr(10) + '  ', chr(10) + '      ')}{source}").encode()
         rtype = "company"
     else:
-        baseline = f"    baseline:\n      value: {text}\n      year: 2020\n" if "baseline" in field else ""
-        value = "1" if "baseline" in field else text
-        raw = (f"id: o\ntitle: T\nkind: plan\nsummary: s\ntargets:\n  - id: t\n    metric: m\n    value: {value}\n"
-               f"    unit: u\n{baseline}sources:\n  - publication: p\n    issue_date: 2023\n    section: s\n").encode()
+        nested = {"figures.baseline.value": f"    baseline:\n      value: {text}\n      year: 2020\n",
+                  "figures.per.value": f"    per:\n      value: {text}\n      unit: people\n",
+                  "figures.change.percent": f"    change:\n      percent: {text}\n"}
+        baseline = nested.get(field, "")
+        value = "1" if baseline else text
+        raw = (f"id: o\ntitle: T\nkind: plan\nsummary: s\nfigures:\n  - id: t\n    kind: goal\n    what: m\n    value: {value}\n"
+               f"    unit: u\n{baseline}sources:\n  - source: p\n    section: s\n").encode()
         rtype = "policy"
     record, problems = validate_file(raw, "o.yaml", rtype, "o")
     assert record is None, record

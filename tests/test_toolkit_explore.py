@@ -56,7 +56,7 @@ def test_related_default_depth_two_reaches_agencies_through_the_notice(fx):
 def test_related_from_an_agency_by_chinese_short_name(fx):
     ids = tsv(fx("related", "工信部", "-n", "2", "-f", "ids"))
     # its policies, then their technologies, firms, co-issuers and sectors
-    assert ids[:3] == ["cic-notice-2022", "miit-month-item", "robot-plus"]
+    assert ids[:4] == ["cic-notice-2022", "future-roadmap", "miit-month-item", "robot-plus"]
     assert {"rv-reducer", "fiber-laser", "etching-gas", "catl", "qinchuan", "NDRC", "SASAC"} <= set(ids)
     assert "sac-guideline" not in ids  # SAC's guideline shares nothing with MIIT within 2 steps
 
@@ -121,43 +121,61 @@ def test_chains_coverage_exact(fx):
 
 # --- timeline ----------------------------------------------------------------------------------
 TIMELINE = [
+    "2020\tstatistic\tfuture-roadmap\tinvestment in digital infrastructure under the predecessor plan: CNY 70 billion",
+    "2023\tgoal\tfuture-roadmap\tproductivity of key enterprises: at least +20%",
     "2023-01\tpolicy\tmiit-month-item\tA MIIT item dated only to a month",
     "2023-01-19\tpolicy\trobot-plus\tImplementation Plan for \"Robot +\" Application Actions",
+    "2023-01-29\tpolicy\tinferred-news\tSAC notice on measurement standards",
     "2023-01-30\tpolicy\tcic-notice-2022\tNotice on the 2022 complete industrial chain directions",
     "2023-02-09\tpolicy\tsac-guideline\tApplication Guideline for National Technical Standard Innovation Bases",
     "2023-02-10\tevent\tcatl\tCATL: A fixture event with [bold]markup[/] in it",
-    "2025\ttarget\trobot-plus\tindustrial robot density: 492 robots per 10,000 manufacturing workers",
-    "2025\ttarget\trobot-plus\trobot applications promoted: more than 200 applications",
-    "2025\ttarget\tsac-guideline\tnew national technical standard innovation bases: up to 20 bases",
+    "2025\tgoal\tfuture-roadmap\trobot engineers: 26 engineers per 10,000 people",
+    "2025\tgoal\tfuture-roadmap\tshare of provinces covered: at least 10 percent",
+    "2025\tgoal\trobot-plus\tindustrial robot density: 492 robots per 10,000 manufacturing workers",
+    "2025\tgoal\trobot-plus\trobot applications promoted: more than 200 applications",
+    "2025\tgoal\tsac-guideline\tnew national technical standard innovation bases: up to 20 bases",
+    "2027\tgoal\tfuture-roadmap\ta development landscape linking future and traditional industries",
 ]
+UNDATED_NOTE = "chinaind: note: {} items without a date left out; --undated include shows them, --undated only lists them\n"
 
 
 def test_timeline_exact(fx):
-    assert tsv(fx("timeline")) == TIMELINE
+    r = fx("timeline")
+    assert (tsv(r), r.stderr) == (TIMELINE, UNDATED_NOTE.format(3))
+
+
+def test_timeline_undated_include_and_only(fx):
+    r = fx("timeline", "--undated", "only")
+    assert (tsv(r), r.stderr) == ([
+        "\tpolicy\tfuture-roadmap\tRoadmap for future industries",
+        "\tpolicy\tmade-in-china-2025\tMade in China 2025",
+        "\ttally\tfuture-roadmap\thigh-level priorities: 12 (2 of 12 named)",
+    ], "")
+    assert tsv(fx("timeline", "--undated", "include"))[:len(TIMELINE)] == TIMELINE
 
 
 def test_timeline_filters(fx):
-    assert tsv(fx("timeline", "--since", "2023-02", "--until", "2023-02")) == TIMELINE[3:5]
-    assert tsv(fx("timeline", "--agency", "MIIT", "--until", "2023-01-25")) == TIMELINE[:2]
-    assert tsv(fx("timeline", "--sector", "机器人")) == [TIMELINE[1], TIMELINE[2], TIMELINE[5], TIMELINE[6]]
-    assert tsv(fx("timeline", "--agency", "SAC", "--since", "2024")) == [TIMELINE[7]]
+    assert tsv(fx("timeline", "--since", "2023-02", "--until", "2023-02")) == [TIMELINE[1], *TIMELINE[6:8]]
+    assert tsv(fx("timeline", "--agency", "MIIT", "--until", "2023-01-25")) == TIMELINE[:4]
+    assert tsv(fx("timeline", "--sector", "机器人")) == [*TIMELINE[:2], TIMELINE[3], TIMELINE[5], *TIMELINE[8:12], TIMELINE[13]]
+    assert tsv(fx("timeline", "--agency", "SAC", "--since", "2024")) == [TIMELINE[12]]
 
 
 def test_timeline_table_groups_by_month(fx):
     lines = fx("timeline", "-f", "table").stdout.splitlines()
     assert lines[0].split() == ["MONTH", "DATE", "TYPE", "ID", "WHAT"]
     months = [line.split()[0] for line in lines[1:] if line and not line.startswith(" ")]
-    assert months == ["2023-01", "2023-02", "2025"]
-    assert sum(1 for line in lines[1:] if not line.strip()) == 2  # one empty row between months
+    assert months == ["2020", "2023", "2023-01", "2023-02", "2025", "2027"]
+    assert sum(1 for line in lines[1:] if not line.strip()) == 5  # one empty row between months
     assert "[bold]markup[/]" in fx("timeline", "-f", "table").stdout  # no markup parsing
 
 
 def test_timeline_month_column_only_on_a_table(fx):
     assert fx("timeline", "-f", "csv").stdout.splitlines()[0] == "DATE,TYPE,ID,WHAT"
     rows = json.loads(fx("timeline", "-f", "json").stdout)
-    assert [r["type"] for r in rows] == ["policy"] * 4 + ["event"] + ["target"] * 3
+    assert [r["type"] for r in rows] == ["statistic", "goal"] + ["policy"] * 5 + ["event"] + ["goal"] * 6
     assert "month" not in rows[0]
-    assert rows[5]["target"]["id"] == "robot-density"
+    assert rows[10]["figure"]["id"] == "robot-density"
 
 
 def test_timeline_errors(fx):
@@ -168,11 +186,15 @@ def test_timeline_errors(fx):
 # --- stats -------------------------------------------------------------------------------------
 def test_stats_exact(fx):
     assert tsv(fx("stats")) == [
-        "kind\tpolicy\t5", "kind\tcompany\t4", "kind\ttechnology\t3", "kind\tagency\t4", "kind\tsector\t4",
-        "agency\tMIIT\t3", "agency\tNDRC\t1", "agency\tSAC\t1", "agency\tSASAC\t1",
-        "sector\trobotics\t4", "sector\tlasers\t3", "sector\tsemiconductors\t2", "sector\tstandards\t1",
-        "month\t2023-01\t3", "month\t2023-02\t1", "month\tundated\t1",
+        "kind\tpolicy\t7", "kind\tcompany\t4", "kind\ttechnology\t3", "kind\tagency\t4", "kind\tsector\t4",
+        "kind\tperson\t1", "kind\tsource\t2",
+        "agency\tMIIT\t4", "agency\tSAC\t2", "agency\tNDRC\t1", "agency\tSASAC\t1",
+        "sector\trobotics\t5", "sector\tlasers\t3", "sector\tsemiconductors\t2", "sector\tstandards\t1",
+        "month\t2023-01\t4", "month\t2023-02\t1", "month\tundated\t2",
     ]
+    r = fx("stats", "--since", "2023-02")
+    assert "month\t2023-02\t1" in tsv(r) and "month\t2023-01\t4" not in tsv(r)
+    assert r.stderr == "chinaind: note: 2 policies without a date left out; --undated include shows them, --undated only lists them\n"
 
 
 def test_stats_bad_format_exit_2(fx):

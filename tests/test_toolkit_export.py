@@ -15,9 +15,10 @@ from chinaind.export import fts_query, fts_text
 SQLITE_CLI = "/usr/bin/sqlite3"
 TABLES = ["records", "sectors", "agencies", "companies", "technologies", "policies", "aliases",
           "policy_agency", "policy_sector", "policy_technology", "policy_organisation", "policy_reference",
-          "chain_group", "chain_member", "company_sector", "technology_sector", "targets", "target_sector",
-          "events", "event_party", "sources"]
-HITS = {"机器": ["robot-plus", "robotics"], "机器人": ["robot-plus", "robotics"], "robot": ["robot-plus", "rv-reducer"],
+          "chain_group", "chain_member", "company_sector", "technology_sector", "figures", "figure_sector",
+          "figure_named", "events", "event_party", "people", "sources", "person_position", "policy_person", "dates",
+          "citations"]
+HITS = {"机器": ["robot-plus", "robotics"], "机器人": ["robot-plus", "robotics"], "robot": ["future-roadmap", "robot-plus", "rv-reducer"],
         "工信": ["MIIT"], "半导体": ["semiconductors"], "人应": [], "机": ["robot-plus", "robotics"]}
 
 
@@ -26,7 +27,7 @@ def db(fx, tmp_path: Path) -> Path:
     path = tmp_path / "kb.sqlite"
     result = fx("export", "sqlite", str(path))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == f"wrote {path} (20 records); open it with sqlite3, whose `about` table shows how to search it\n"
+    assert result.stdout == f"wrote {path} (25 records); open it with sqlite3, whose `about` table shows how to search it\n"
     return path
 
 
@@ -55,7 +56,7 @@ def test_fts_literal_queries_as_documented(db):
     con = sqlite3.connect(db)
     assert fts_ids(con, '"机器"') == ["robot-plus", "robotics"]
     assert fts_ids(con, '"机器 器人"') == ["robot-plus", "robotics"]
-    assert fts_ids(con, "robot") == ["robot-plus", "rv-reducer"]
+    assert fts_ids(con, "robot") == ["future-roadmap", "robot-plus", "rv-reducer"]
     example = dict(con.execute("SELECT key, value FROM about"))["example"]
     assert sorted(r[0] for r in con.execute(example)) == ["robot-plus", "robotics"]
     like = con.execute("SELECT id FROM record_search WHERE body LIKE '%机器%' ORDER BY id").fetchall()
@@ -71,7 +72,7 @@ def test_fts_with_the_sqlite3_cli(db):
     base = "SELECT r.id FROM search JOIN records r USING (id) WHERE search MATCH '{}' ORDER BY r.id"
     assert ask(base.format('"机器"')) == ["robot-plus", "robotics"]
     assert ask(base.format('"机器 器人"')) == ["robot-plus", "robotics"]
-    assert ask(base.format('"robot"')) == ["robot-plus", "rv-reducer"]
+    assert ask(base.format('"robot"')) == ["future-roadmap", "robot-plus", "rv-reducer"]
     assert ask("PRAGMA foreign_key_check") == []
     assert ask("PRAGMA integrity_check") == ["ok"]
 
@@ -89,13 +90,18 @@ def test_tables_keys_and_rows(db):
                        "WHERE technology_id = 'fiber-laser' ORDER BY role, position").fetchall() == [
         (1, "lead", 1, "wuhan-raycus"), (1, "partner", 1, "hust"), (1, "partner", 2, "catl")]
     assert con.execute("SELECT partners_total FROM chain_group WHERE technology_id = 'fiber-laser'").fetchone() == (18,)
-    assert con.execute("SELECT target_id, comparator, value, deadline FROM targets WHERE policy_id = 'robot-plus' "
-                       "ORDER BY position").fetchall() == [("robot-density", "exactly", 492, "2025"),
-                                                         ("applications", "more-than", 200, "2025")]
+    assert con.execute("SELECT figure_id, kind, comparator, value, deadline FROM figures WHERE record_id = 'robot-plus' "
+                       "ORDER BY position").fetchall() == [("robot-density", "goal", None, 492, "2025"),
+                                                         ("applications", "goal", "more-than", 200, "2025")]
+    assert con.execute("SELECT change_percent, comparator FROM figures WHERE figure_id = 'productivity'").fetchone() == (20, "at-least")
+    assert con.execute("SELECT per_value, per_unit FROM figures WHERE figure_id = 'doctors'").fetchone() == (10000, "people")
+    assert con.execute("SELECT role, date, year_inferred FROM dates WHERE record_id = 'inferred-news' ORDER BY position"
+                       ).fetchall() == [("issued", "2023-01-29", 1), ("effective", "2023-07-01", 0)]
+    assert con.execute("SELECT person_id, title, agency_id FROM person_position").fetchall() == [("li-ming", "Minister", "MIIT")]
     assert con.execute("SELECT date, amount, currency FROM events WHERE organisation_id = 'catl'").fetchone() == (
         "2023-02-10", 190000000, "USD")
-    assert con.execute("SELECT count(*) FROM sources").fetchone() == (17,)
-    assert con.execute("SELECT part FROM sources WHERE record_id = 'catl' ORDER BY part").fetchall() == [("",), ("events.1",)]
+    assert con.execute("SELECT count(*) FROM citations").fetchone() == (20,)
+    assert con.execute("SELECT part FROM citations WHERE record_id = 'catl' ORDER BY part").fetchall() == [("",), ("events.1",)]
     assert con.execute("SELECT date FROM policies WHERE id = 'miit-month-item'").fetchone() == ("2023-01",)
 
 
@@ -117,7 +123,7 @@ def test_bad_targets_exit_2(fx, tmp_path):
 
 def test_skip_invalid_export_keeps_foreign_keys(run, kb_copy, tmp_path):
     path = kb_copy / "policies" / "robot-plus.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("issuers: [MIIT, NDRC]", "issuers: [MIIT, NOPE]"),
+    path.write_text(path.read_text(encoding="utf-8").replace("  - MIIT\n  - NDRC\n", "  - MIIT\n  - NOPE\n"),
                     encoding="utf-8")
     db = tmp_path / "out.sqlite"
     result = run("--data-dir", str(kb_copy), "--skip-invalid", "export", "sqlite", str(db))
@@ -137,7 +143,7 @@ def test_csv_holds_the_same_tables(fx, db, tmp_path):
     out = tmp_path / "csv"
     result = fx("export", "csv", str(out))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == f"wrote 22 CSV files to {out}: 20 records\n"
+    assert result.stdout == f"wrote 28 CSV files to {out}: 25 records\n"
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.csv" for t in [*TABLES, "record_text"])
     con = sqlite3.connect(db)
     for table in [*TABLES, "record_text"]:
@@ -152,12 +158,15 @@ def test_csv_is_rfc4180(fx, tmp_path):
     out = tmp_path / "csv"
     fx("export", "csv", str(out))
     raw = (out / "policies.csv").read_bytes()
-    assert raw.count(b"\r\n") == 6 and b"\n" not in raw.replace(b"\r\n", b"")
+    assert raw.count(b"\r\n") == 8 and b"\n" not in raw.replace(b"\r\n", b"")
     assert b'"Implementation Plan for ""Robot +"" Application Actions"' in raw
     assert "《“机器人+”应用行动实施方案》" in raw.decode("utf-8")
-    sources = read_csv(out / "sources.csv")
-    assert sources[0] == ["record_id", "part", "position", "publication", "issue_date", "section", "url"]
-    assert ["catl", "events.1", "1", "Test Gazette", "2023-03-01", "Fixture", ""] in sources
+    citations = read_csv(out / "citations.csv")
+    assert citations[0] == ["record_id", "part", "position", "source_id", "section", "url"]
+    assert ["catl", "events.1", "1", "test-gazette-2023-03-01", "Fixture", ""] in citations
+    figures = read_csv(out / "figures.csv")
+    row = dict(zip(figures[0], next(r for r in figures if r[1] == "investment")))
+    assert (row["value"], row["currency"], row["period_start"], row["kind"]) == ("70000000000", "CNY", "2018", "statistic")
 
 
 def test_csv_refuses_to_overwrite(fx, tmp_path):

@@ -17,7 +17,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 # a backslash, HTML, a Mermaid entity, a backtick, Chinese and an escape character.
 NASTY_YAML = 'name: "CATL \\"Q\\" [x] {y}\\nline2 <b>&amp;</b> #quot; `t` \\\\ 宁德 \\e[31m"\n'
 NASTY_FIRST, NASTY_SECOND = 'CATL "Q" [x] {y}', "line2 <b>&amp;</b> #quot; `t` \\ 宁德 \\x1b[31m"
-EDGES = 25
+EDGES = 31  # the fixture's references, people's posts and authorship included
 
 
 @pytest.fixture
@@ -35,14 +35,16 @@ def graph(run, kb: Path, fmt: str, *extra: str) -> str:
 
 def test_json_nodes_and_edges(fx):
     data = json.loads(fx("graph", "-f", "json").stdout)
-    assert len(data["nodes"]) == 20 and len(data["edges"]) == EDGES
+    assert len(data["nodes"]) == 25 and len(data["edges"]) == EDGES
     kinds = {(e["source"], e["kind"], e["target"]) for e in data["edges"]}
     assert {("MIIT", "issued", "cic-notice-2022"), ("SASAC", "co-issued", "cic-notice-2022"),
             ("cic-notice-2022", "lists", "fiber-laser"), ("wuhan-raycus", "leads", "fiber-laser"),
             ("catl", "partners", "fiber-laser"), ("cic-notice-2022", "mentions", "catl"),
             ("qinchuan", "in_sector", "robotics")} <= kinds
     assert {e["kind"] for e in data["edges"]} == {"issued", "co-issued", "lists", "leads", "partners",
-                                                  "mentions", "in_sector"}
+                                                  "mentions", "in_sector", "names", "serves_in", "wrote"}
+    assert {("future-roadmap", "names", "li-ming"), ("li-ming", "serves_in", "MIIT"),
+            ("li-ming", "wrote", "test-web-page")} <= kinds
     robotics = next(n for n in data["nodes"] if n["id"] == "robotics")
     assert robotics == {"id": "robotics", "type": "sector", "label": "Robotics", "label_zh": "机器人", "date": None}
 
@@ -58,7 +60,7 @@ def test_gexf_parses_and_keeps_labels(run, nasty_kb):
     assert root.tag == f"{GEXF}gexf" and root.get("version") == "1.3"
     nodes = {n.get("id"): n for n in root.iter(f"{GEXF}node")}
     edges = list(root.iter(f"{GEXF}edge"))
-    assert len(nodes) == 20 and len(edges) == EDGES
+    assert len(nodes) == 25 and len(edges) == EDGES
     assert all(e.get("source") in nodes and e.get("target") in nodes for e in edges)
     # XML cannot carry ESC: it is written as a visible escape; the newline survives.
     assert nodes["catl"].get("label") == f"{NASTY_FIRST}\n{NASTY_SECOND}"
@@ -74,7 +76,7 @@ def test_dot_renders_with_graphviz(run, nasty_kb):
     svg = subprocess.run(["dot", "-Tsvg"], input=out.encode("utf-8"), capture_output=True, check=True).stdout
     root = ET.fromstring(svg)
     groups = [g for g in root.iter(f"{SVG}g") if g.get("class") in ("node", "edge")]
-    assert sum(g.get("class") == "node" for g in groups) == 20
+    assert sum(g.get("class") == "node" for g in groups) == 25
     assert sum(g.get("class") == "edge" for g in groups) == EDGES
     texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
     assert NASTY_FIRST in texts and NASTY_SECOND in texts  # two lines, every character literal
@@ -86,7 +88,7 @@ def test_dot_structure(fx):
     node_re = re.compile(r'^  "([^"\\]|\\.)+" \[label=".*", shape=\w+, tooltip=".*"\];$')
     edge_re = re.compile(r'^  "[\w-]+" -> "[\w-]+" \[label="[\w-]+"\];$')
     body = lines[3:-1]
-    assert sum(bool(node_re.match(x)) for x in body) == 20
+    assert sum(bool(node_re.match(x)) for x in body) == 25
     assert sum(bool(edge_re.match(x)) for x in body) == EDGES
     assert '  "MIIT" -> "cic-notice-2022" [label="issued"];' in lines
 
@@ -98,7 +100,7 @@ def test_mermaid_structure(run, nasty_kb):
     edge_re = re.compile(r"^  (r_\w+) -->\|([\w-]+)\| (r_\w+)$")
     nodes = {m.group(1): m.group(3) for x in lines if (m := node_re.match(x))}
     edges = [m.groups() for x in lines if (m := edge_re.match(x))]
-    assert len(nodes) == 20 and len(edges) == EDGES
+    assert len(nodes) == 25 and len(edges) == EDGES
     assert all(s in nodes and t in nodes for s, _, t in edges)
     others = [x for x in lines[1:] if not node_re.match(x) and not edge_re.match(x)]
     assert all(x.startswith(("  classDef ", "  class ")) for x in others)

@@ -15,11 +15,14 @@ from .kinds import FOLDERS, RECORD_TYPES
 
 SCHEMA_DIR = "schema"
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
-NEW_KINDS = ("policy", "company", "technology")
-VOCABULARIES = ("agency", "sector")
+NEW_KINDS = RECORD_TYPES
+# Sources and people come along: the vocabularies cite sources, and sources name their authors.
+VOCABULARIES = ("agency", "sector", "source", "person")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
-_DATE_FIELDS = {"date", "issue_date", "deadline"}
+_DATE_FIELDS = {"date", "issue_date", "deadline", "as_of", "start", "end", "since", "until"}
 _DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+# A date as a source states it (DateEntry.date) may lack its year: --MM or --MM-DD.
+_STATED_PATTERN = r"^(\d{4}(-\d{2}(-\d{2})?)?|--\d{2}(-\d{2})?)$"
 
 
 # --- JSON Schema -------------------------------------------------------------------------------
@@ -45,8 +48,9 @@ def _loosen(node: Any, field: str | None) -> None:
         return
     if node.get("type") == "string" and "enum" not in node and "const" not in node:
         if field in _DATE_FIELDS:
-            node.update({"type": ["string", "integer"], "pattern": _DATE_PATTERN,
-                         "description": "YYYY, YYYY-MM or YYYY-MM-DD"})
+            stated = field == "date"
+            node.update({"type": ["string", "integer"], "pattern": _STATED_PATTERN if stated else _DATE_PATTERN,
+                         "description": "YYYY, YYYY-MM or YYYY-MM-DD" + (", or --MM / --MM-DD without a year" if stated else "")})
         elif "pattern" not in node:
             node["type"] = ["string", "number"]
     for key, value in node.items():
@@ -111,53 +115,146 @@ def _choices(literal: Any) -> str:
     return ", ".join(get_args(literal))
 
 
-_SOURCE = """sources:
-  - publication: TODO name of the publication
-    issue_date: TODO  # YYYY-MM-DD
-    section: TODO section or page
-    # url: https://...
+_SOURCE = """sources:  # where the facts come from: a source record (chinaind new source ID) and its part
+  - source: TODO source id, e.g. merics-china-industries-2023-03-01
+    section: TODO section or item, e.g. Top 5, item 1
+#    url: https://...  # a deeper address than the source's own, where one exists
+"""
+_EDITORIAL = ("# editorial: [name_zh, aliases]  # fields you added from general knowledge, not from the source\n")
+_FIGURES = """# figures:  # goals, tallies and statistics; each has its own id within the record
+#   - id: robot-density
+#     kind: goal  # goal (aimed at), tally (how many a list holds), statistic (measured or spent)
+#     what: industrial robot density  # in your own words
+#     value: 492
+#     unit: robots
+#     per: {value: 10000, unit: manufacturing workers}  # a ratio: 492 per 10,000
+#     comparator: at-least  # only what the source says: exactly, at-least, more-than, up-to, about
+#     change: {factor: 2}  # relative to the baseline: {factor: 2} doubles, {percent: 20} adds 20 percent
+#     baseline: {year: 2020, approximate: true}  # value and unit too where the source gives them
+#     deadline: 2025
+#   - {id: landscape, kind: goal, what: a landscape linking future and traditional industries, deadline: 2027}
+#   - {id: investment, kind: statistic, what: investment under the 2018-2020 plan, value: 70000000000,
+#      currency: CNY, period: {start: 2018, end: 2020}}
+#   - {id: priorities, kind: tally, what: high-level priorities, value: 12, named: [innovation, industry]}
+#   - {id: top-firms, kind: goal, what: top firms by revenue in each province, value: 10, unit: percent,
+#      comparator: at-least, part_of: robot-density}  # a compound goal: part_of links it
 """
 
 
+def _policy(models: Any) -> str:
+    roles = ", ".join(r for r in get_args(models.DateEntry.model_fields["role"].annotation) if r != "occurred")
+    return ("title: TODO English title, as the source gives it\n"
+            "# title_descriptive: true  # the source gives no title: this one is your description\n"
+            "# title_zh: 中文标题  # verbatim\n"
+            f"kind: TODO  # one of: {_choices(models.PolicyKind)}\n"
+            "# draft: true\n"
+            "dates:  # only the dates the source gives; leave the list out when it gives none\n"
+            f"  - role: issued  # one of: {roles}\n"
+            "    date: TODO  # YYYY, YYYY-MM or YYYY-MM-DD; --MM or --MM-DD when the source gives no year\n"
+            "#    year_inferred: true  # the source gives no year; you inferred it (e.g. from the issue's date)\n"
+            "# period: {start: 2021, end: 2035}  # the span the document covers\n"
+            "issuers: []  # agency ids, the lead issuer first, e.g. [MIIT, NDRC]\n"
+            "# issuers_total: 7  # the source counts more than it names: \"the MIIT and six other agencies\"\n"
+            "sectors: []  # sector ids\n"
+            "technologies: []  # ids of the technologies it lists\n"
+            "organisations: []  # e.g. [{org: catl, role: example firm}]; in_commentary: true if only the comment names it\n"
+            "# people: [{person: jin-zhuanglong, role: author}]\n"
+            + _FIGURES +
+            "# terms: [{zh: 双循环, en: dual circulation}]  # Chinese terms the source quotes\n"
+            "# refers_to: [made-in-china-2025]  # predecessors and related policies\n"
+            "summary: TODO one or two sentences on what it does, in your own words\n"
+            "# analysis: the newsletter's comment, in your own words\n" + _EDITORIAL)
+
+
+def _company(models: Any) -> str:
+    return ("name: TODO English name\n"
+            "# name_zh: 中文名称\n"
+            "# aliases: [short name]\n"
+            f"# kind: firm  # one of: {_choices(models.OrgKind)}; leave out if the source does not say\n"
+            "# country: CN  # two capital letters; list it under editorial if the source does not say\n"
+            "sectors: []  # sector ids\n"
+            "# events:\n"
+            "#   - dates: [{role: occurred, date: 2023-02-09}]  # or reported, announced ...\n"
+            f"#     kind: ipo  # one of: {_choices(models.EventKind)}\n"
+            "#     summary: what happened, in your own words\n"
+            "#     amount: 190000000\n"
+            "#     currency: USD\n"
+            "#     sources: [{source: TODO, section: Corporate news}]\n"
+            + _FIGURES.replace("#   - id: robot-density", "#   - id: example", 1) + _EDITORIAL)
+
+
+def _technology(models: Any) -> str:
+    return ("name: TODO English name\n"
+            "# name_zh: 中文名称\n"
+            "# aliases: []\n"
+            "sectors: []  # sector ids\n"
+            "listed_in: []  # ids of the policies that list it\n"
+            "groups: []  # the organisations the source names, e.g.:\n"
+            "#  - leads: [wuhan-raycus]\n"
+            "#    partners: [hust, catl]\n"
+            "#    partners_total: 18  # when the source counts more partners than it names\n" + _EDITORIAL)
+
+
+def _agency(models: Any) -> str:
+    return ("name: TODO English name\n"
+            "# name_zh: 中华人民共和国工业和信息化部\n"
+            "# short_name_zh: 工信部\n"
+            "# aliases: [MIIT]\n"
+            f"kind: TODO  # one of: {_choices(models.AgencyKind)}\n"
+            "# parent: State-Council  # the agency it belongs to\n" + _EDITORIAL)
+
+
+def _sector(models: Any) -> str:
+    return ("name: TODO English name\n"
+            "# name_zh: 中文名称\n"
+            "# aliases: []\n"
+            "# parent: manufacturing\n"
+            "# description: what it covers\n"
+            "# editorial: [name_zh]\n"
+            "# sources: [{source: ..., section: ...}]  # a sector is editorial vocabulary unless it cites a source\n")
+
+
+def _person(models: Any) -> str:
+    return ("name: TODO name as the source writes it\n"
+            "# name_zh: 中文名\n"
+            "positions: []  # posts held, e.g.:\n"
+            "#  - title: Minister and party secretary\n"
+            "#    agency: MIIT  # or organisation: <company id>\n"
+            "#    since: 2022-07  # or as_of: 2023-03 when only known to hold it then\n"
+            "# description: ...\n" + _EDITORIAL)
+
+
+def _source(models: Any) -> str:
+    return ("publication: TODO e.g. MERICS China Industries\n"
+            "# title: the issue's or page's title\n"
+            f"kind: TODO  # one of: {_choices(models.SourceKind)}\n"
+            "# issue_date: 2023-03-01  # only when the source states it\n"
+            "urls: []  # its address first, then mirrors\n"
+            "# authors: [person ids]\n"
+            "# editors: [person ids]\n"
+            "# headlines:\n"
+            "#   - {section: Top 5, item 1, text: the headline}\n"
+            "# charts:\n"
+            "#   - {section: Top 5, item 1, title: ..., measure: USD billion, data_sources: [organisation ids]}\n")
+
+
+_BODIES = {"policy": _policy, "company": _company, "technology": _technology, "agency": _agency,
+           "sector": _sector, "person": _person, "source": _source}
+
+
 def skeleton(kind: str, rid: str) -> str:
-    """A record with every required field; each placeholder says TODO, and the dates and
-    kinds left as TODO make the record fail validation until it is filled in."""
+    """A record with every required field and every optional block as a commented example;
+    each placeholder says TODO, and `validate` reports every TODO left."""
     from . import models
 
+    if kind not in _BODIES:
+        raise UsageError(f"new: unknown kind {kind!r}; choose one of {', '.join(NEW_KINDS)}")
     head = (f"# yaml-language-server: $schema=../{SCHEMA_DIR}/{kind}.json\n"
-            f"# A new {kind} record. Replace every TODO, delete the optional lines you do not need,\n"
+            f"# A new {kind} record. Replace every TODO, uncomment the optional lines you need,\n"
             f"# then check it with: chinaind validate <knowledge base folder>\n"
             f"id: {rid}\n")
-    if kind == "policy":
-        body = ("title: TODO English title\n"
-                "# title_zh: 中文标题\n"
-                f"kind: TODO  # one of: {_choices(models.PolicyKind)}\n"
-                "date: TODO  # YYYY, YYYY-MM or YYYY-MM-DD\n"
-                "issuers: []  # agency ids, the lead issuer first, e.g. [MIIT, NDRC]\n"
-                "sectors: []  # sector ids\n"
-                "technologies: []  # ids of the technologies it lists\n"
-                "organisations: []  # e.g. [{org: catl, role: example firm}]\n"
-                "summary: TODO one or two sentences on what the policy does\n")
-    elif kind == "company":
-        body = ("name: TODO English name\n"
-                "# name_zh: 中文名称\n"
-                "aliases: []\n"
-                f"kind: TODO  # one of: {_choices(models.OrgKind)}\n"
-                "country: TODO  # two capital letters, e.g. CN\n"
-                "sectors: []  # sector ids\n")
-    elif kind == "technology":
-        body = ("name: TODO English name\n"
-                "# name_zh: 中文名称\n"
-                "aliases: []\n"
-                "sectors: []  # sector ids\n"
-                "listed_in: []  # ids of the policies that list it\n"
-                "groups: []  # the organisations the source names, e.g.:\n"
-                "#  - leads: [wuhan-raycus]\n"
-                "#    partners: [hust, catl]\n"
-                "#    partners_total: 18  # when the source counts more partners than it names\n")
-    else:
-        raise UsageError(f"new: unknown kind {kind!r}; choose one of {', '.join(NEW_KINDS)}")
-    return head + body + _SOURCE
+    body = _BODIES[kind](models)
+    return head + body + ("" if kind in ("sector", "source") else _SOURCE)
 
 
 def is_bundled(data_dir: Path) -> bool:

@@ -13,8 +13,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .cliapp import (AgencyOpt, FormatOpt, SectorOpt, SinceOpt, UntilOpt, _check_format, _isatty, _query,
-                     _kb, _quiet_stdout, _window, app, write_out)
+from .cliapp import (AgencyOpt, DateRoleOpt, FormatOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
+                     _date_window, _isatty, _query, _kb, _quiet_stdout, app, write_out)
 from .errors import UsageError
 
 __all__ = ["app", "main"]
@@ -77,6 +77,8 @@ def agency(
     with_: Annotated[Optional[list[str]], typer.Option("--with", "-w", metavar="AGENCY", help="Only documents co-issued with this agency too (repeatable).")] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    date_role: DateRoleOpt = None,
+    undated: UndatedOpt = "exclude",
     sector: SectorOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -84,8 +86,8 @@ def agency(
     from . import queries
 
     _check_format(fmt)
-    start, end = _window(since, until)
-    _query(ctx, lambda kb: queries.agency(kb, name, with_=with_ or [], since=start, until=end, sector=sector), fmt)
+    window = _date_window(since, until, date_role, undated)
+    _query(ctx, lambda kb: queries.agency(kb, name, with_=with_ or [], window=window, sector=sector), fmt)
 
 
 @app.command()
@@ -107,14 +109,16 @@ def sector(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Sector id, name or alias (robotics, EVs, 半导体).")],
     since: SinceOpt = None,
     until: UntilOpt = None,
+    date_role: DateRoleOpt = None,
+    undated: UndatedOpt = "exclude",
     fmt: FormatOpt = None,
 ) -> None:
     """Policies, technologies and organisations in a sector."""
     from . import queries
 
     _check_format(fmt)
-    s, u = _window(since, until)
-    _query(ctx, lambda kb: queries.sector(kb, name, since=s, until=u), fmt)
+    window = _date_window(since, until, date_role, undated)
+    _query(ctx, lambda kb: queries.sector(kb, name, window=window), fmt)
 
 
 @app.command()
@@ -122,22 +126,26 @@ def targets(
     ctx: typer.Context,
     agency: AgencyOpt = None,
     sector: SectorOpt = None,
-    due_by: Annotated[Optional[int], typer.Option("--due-by", metavar="YEAR", min=1900, max=2200, help="Only targets due in or before this year.")] = None,
+    due_by: Annotated[Optional[int], typer.Option("--due-by", metavar="YEAR", min=1900, max=2200, help="Only goals due in or before this year.")] = None,
+    undated: UndatedOpt = "exclude",
     fmt: FormatOpt = None,
 ) -> None:
-    """Quantitative targets, sorted by deadline."""
+    """Goals (numeric, relative or in words), sorted by deadline."""
     from . import queries
 
     _check_format(fmt)
-    _query(ctx, lambda kb: queries.targets(kb, agency_name=agency, sector_name=sector, due_by=due_by), fmt)
+    mode = _date_window(None, None, None, undated).undated
+    _query(ctx, lambda kb: queries.targets(kb, agency_name=agency, sector_name=sector, due_by=due_by, undated=mode), fmt)
 
 
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    what: Annotated[str, typer.Argument(metavar="WHAT", help="policies, companies, technologies, agencies or sectors.")],
+    what: Annotated[str, typer.Argument(metavar="WHAT", help="policies, companies, technologies, agencies, sectors, people or sources.")],
     since: SinceOpt = None,
     until: UntilOpt = None,
+    date_role: DateRoleOpt = None,
+    undated: UndatedOpt = "exclude",
     agency: AgencyOpt = None,
     sector: SectorOpt = None,
     fmt: FormatOpt = None,
@@ -149,8 +157,8 @@ def list_(
     key = what.strip().lower()
     if key not in queries.PLURALS:
         raise UsageError(f"list: unknown record type {what!r}; choose one of {', '.join(queries.PLURALS)}")
-    start, end = _window(since, until)
-    _query(ctx, lambda kb: queries.list_records(kb, key, since=start, until=end, agency_name=agency, sector_name=sector), fmt)
+    window = _date_window(since, until, date_role, undated)
+    _query(ctx, lambda kb: queries.list_records(kb, key, window=window, agency_name=agency, sector_name=sector), fmt)
 
 
 @app.command()

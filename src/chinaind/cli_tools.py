@@ -10,7 +10,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cliapp import AgencyOpt, FormatOpt, SectorOpt, SinceOpt, UntilOpt, _check_format, _kb, _query, _window, app
+from .cliapp import (AgencyOpt, DateRoleOpt, FormatOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
+                     _date_window, _kb, _query, app)
 from .errors import UsageError
 
 KIND_HELP = "policy, company, technology, agency or sector."
@@ -50,26 +51,34 @@ def timeline(
     ctx: typer.Context,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    undated: UndatedOpt = "exclude",
     agency: AgencyOpt = None,
     sector: SectorOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
-    """Every dated item in date order: policies, organisation events and targets falling due."""
+    """Every dated item in date order: policies, organisation events, statistics and goals falling due."""
     from . import timeline as lib
     from .render import choose_format
 
     chosen = choose_format(fmt, sys.stdout)
-    start, end = _window(since, until)
-    _query(ctx, lambda kb: lib.timeline(kb, since=start, until=end, agency=agency, sector=sector, by_month=chosen == "table"), chosen)
+    window = _date_window(since, until, None, undated)
+    _query(ctx, lambda kb: lib.timeline(kb, window=window, agency=agency, sector=sector, by_month=chosen == "table"), chosen)
 
 
 @app.command()
-def stats(ctx: typer.Context, fmt: FormatOpt = None) -> None:
-    """Counts by record kind, agency, sector and month."""
+def stats(
+    ctx: typer.Context,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    undated: UndatedOpt = "exclude",
+    fmt: FormatOpt = None,
+) -> None:
+    """Counts by record kind, agency, sector and month; --since/--until narrow the policies counted by agency and month."""
     from . import stats as lib
 
     _check_format(fmt)
-    _query(ctx, lambda kb: lib.stats(kb), fmt)
+    window = _date_window(since, until, None, undated)
+    _query(ctx, lambda kb: lib.stats(kb, window), fmt)
 
 
 @app.command("graph")
@@ -159,7 +168,7 @@ def schema(
 @app.command()
 def init(
     directory: Annotated[Path, typer.Argument(metavar="DIR", help="A new or empty folder.")],
-    empty: Annotated[bool, typer.Option("--empty", help="Only the vocabularies (agencies, sectors) and empty record folders.")] = False,
+    empty: Annotated[bool, typer.Option("--empty", help="Only the vocabularies (agencies, sectors), the sources they cite and their authors, and empty record folders.")] = False,
 ) -> None:
     """Start a knowledge base of your own: a copy of the bundled records, or an empty one."""
     from .authoring import init as run
@@ -193,3 +202,29 @@ def new(
                          "create your own with `chinaind init DIR`, then pass --data-dir DIR or set CHINAIND_DATA")
     for path in new_record(resolve_data_dir(chosen), chosen_kind, rid):
         sys.stdout.write(f"{path}\n")
+
+
+@app.command()
+def migrate(
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="The knowledge base folder to upgrade in place.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")] = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Upgrade a knowledge base in the first record format (one `date`, `targets`, sources written
+    out) to the current one, losing nothing. Lists each change; --dry-run writes nothing."""
+    from . import migrate as run
+    from .cliapp import _emit, _err
+    from .listing import Listing, col
+
+    _check_format(fmt)
+    plan = run.plan(directory)
+    rows = [{"file": c.rel, "change": change} for c in plan.changed for change in c.changes]
+    rows += [{"file": f"sources/{sid}.yaml", "change": "new source record"} for sid in plan.sources]
+    for problem in plan.problems:
+        _err(f"warning: {problem}")
+    verb = "would change" if dry_run else "changed"
+    title = f"{verb} {len(plan.changed)} files, {len(plan.sources)} new source records in {directory}"
+    if not dry_run and (plan.changed or plan.sources):
+        run.apply(directory, plan)
+    _emit(Listing(rows, [col("FILE", "file"), col("CHANGE", "change")], title=title,
+                  notes=[] if rows else ["already in the current format; nothing to do"]), fmt)

@@ -108,6 +108,13 @@ FormatOpt = Annotated[Optional[str], typer.Option(
 SinceOpt = Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="From this date on (YYYY, YYYY-MM or YYYY-MM-DD), inclusive.")]
 UntilOpt = Annotated[Optional[str], typer.Option("--until", metavar="DATE", help="Up to this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive of its whole span.")]
 SectorOpt = Annotated[Optional[str], typer.Option("--sector", "-s", metavar="SECTOR", help="Only records in this sector (id, name or alias).")]
+UndatedOpt = Annotated[str, typer.Option(
+    "--undated", metavar="MODE",
+    help="Records without the date filtered on: exclude (default; their number is reported), include, or only them.")]
+DateRoleOpt = Annotated[Optional[str], typer.Option(
+    "--date-role", metavar="ROLE",
+    help="Which date to filter on: issued, adopted, announced, published, reported, effective, occurred or period "
+         "(the period a document covers). Default: the issued date, else the first known one.")]
 AgencyOpt = Annotated[Optional[str], typer.Option("--agency", "-a", metavar="AGENCY", help="Only policies issued or co-issued by this agency.")]
 
 
@@ -198,6 +205,21 @@ def _window(since: Optional[str], until: Optional[str]) -> tuple[Any, Any]:
     return bounds[0], bounds[1]
 
 
+def _date_window(since: Optional[str], until: Optional[str], role: Optional[str] = None,
+                 undated: str = "exclude") -> Any:
+    """The date options as one Window; a bad value is a usage error naming the option."""
+    from .dating import ROLES, UNDATED_MODES, Window
+
+    start, end = _window(since, until)
+    mode = undated.strip().lower()
+    if mode not in UNDATED_MODES:
+        raise UsageError(f"--undated: unknown mode {undated!r}; choose one of {', '.join(UNDATED_MODES)}")
+    chosen = role.strip().lower() if role is not None else None
+    if chosen is not None and chosen not in ROLES:
+        raise UsageError(f"--date-role: unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    return Window(start, end, chosen, mode)
+
+
 def _emit(listing: Any, fmt: Optional[str]) -> None:
     from .render import choose_format, render
 
@@ -206,6 +228,9 @@ def _emit(listing: Any, fmt: Optional[str]) -> None:
     if chosen != "table" and listing.notes and _isatty(sys.stderr):
         for note in listing.notes:
             _err(note)
+    if chosen != "table" or not _isatty(sys.stdout):
+        for warning in listing.warnings:
+            _err(f"chinaind: note: {warning}")
 
 
 def write_out(write: Any) -> None:

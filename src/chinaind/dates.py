@@ -44,11 +44,47 @@ def check(text: str) -> str:
     return text.strip()
 
 
+_YEARLESS_RE = re.compile(r"^--(\d{2})(?:-(\d{2}))?$")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+
+def is_yearless(text: str | None) -> bool:
+    """A date the source gives without a year: --MM or --MM-DD (ISO 8601's form)."""
+    return bool(text) and text.startswith("--")  # type: ignore[union-attr]
+
+
+def check_stated(text: str) -> str:
+    """Validate a date as a source states it: a partial date, or --MM / --MM-DD without a year."""
+    value = text.strip() if isinstance(text, str) else text
+    m = _YEARLESS_RE.match(value) if isinstance(value, str) else None
+    if m is None:
+        if isinstance(value, str) and value.startswith("--"):
+            raise ValueError(f"{text!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD, or --MM / --MM-DD "
+                             "when the source gives no year")
+        return check(text)
+    month = int(m.group(1))
+    if not 1 <= month <= 12:
+        raise ValueError(f"{text!r} has no month {month}; months run 01-12")
+    if m.group(2) is not None and not 1 <= int(m.group(2)) <= _days_in_month(2000, month):
+        raise ValueError(f"{text!r} is not a day of month {month:02d}")
+    return value
+
+
+def describe(text: str) -> str:
+    """A date for people: year-less dates in words ("January 29, year not stated")."""
+    m = _YEARLESS_RE.match(text or "")
+    if not m:
+        return text
+    month = _MONTHS[int(m.group(1)) - 1]
+    return f"{month} {int(m.group(2))}, year not stated" if m.group(2) else f"{month}, year not stated"
+
+
 def overlaps(value: str | None, since: date | None, until: date | None) -> bool:
     """True when the span of `value` overlaps [since, until]; undated values never match a bound."""
     if since is None and until is None:
         return True
-    if not value:
+    if not value or is_yearless(value):
         return False
     start, end = parse_span(value)
     if since is not None and end < since:
@@ -59,4 +95,4 @@ def overlaps(value: str | None, since: date | None, until: date | None) -> bool:
 
 
 def year_of(value: str | None) -> int | None:
-    return int(value[:4]) if value else None
+    return int(value[:4]) if value and not is_yearless(value) else None

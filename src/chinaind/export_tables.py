@@ -9,35 +9,28 @@ point at any kind of record (aliases, sources) reference it. Link rows whose tar
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
+from .export_figures import date_table, figure_tables, people_tables
+from .tabular import Check, Table
 from .index import KnowledgeBase
 from .kinds import FOLDERS, RECORD_TYPES
 from .text import display_name
 
 Record = dict[str, Any]
-Check = Callable[[str, str], bool]  # (record type, id) -> is it in the knowledge base
-
-
-@dataclass
-class Table:
-    name: str
-    columns: list[tuple[str, str]]  # (name, SQL type and constraints)
-    primary_key: tuple[str, ...]
-    foreign_keys: list[tuple[str, str]] = field(default_factory=list)  # (column, "table(column)")
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-
-    @property
-    def header(self) -> list[str]:
-        return [c for c, _ in self.columns]
+__all__ = ["Table", "build_tables"]
 
 
 _KIND_COLUMNS: dict[str, list[tuple[str, str]]] = {
-    "policy": [("id", "TEXT NOT NULL"), ("title", "TEXT NOT NULL"), ("title_zh", "TEXT"), ("kind", "TEXT NOT NULL"),
-               ("date", "TEXT"), ("issuers_total", "INTEGER"), ("summary", "TEXT NOT NULL"), ("analysis", "TEXT")],
-    "company": [("id", "TEXT NOT NULL"), ("name", "TEXT NOT NULL"), ("name_zh", "TEXT"), ("kind", "TEXT NOT NULL"),
-                ("country", "TEXT NOT NULL"), ("parent", "TEXT"), ("description", "TEXT")],
+    "policy": [("id", "TEXT NOT NULL"), ("title", "TEXT NOT NULL"), ("title_descriptive", "INTEGER NOT NULL"),
+               ("title_zh", "TEXT"), ("kind", "TEXT NOT NULL"), ("draft", "INTEGER NOT NULL"), ("date", "TEXT"),
+               ("period_start", "TEXT"), ("period_end", "TEXT"), ("issuers_total", "INTEGER"),
+               ("summary", "TEXT NOT NULL"), ("analysis", "TEXT")],
+    "company": [("id", "TEXT NOT NULL"), ("name", "TEXT NOT NULL"), ("name_zh", "TEXT"), ("kind", "TEXT"),
+                ("country", "TEXT"), ("parent", "TEXT"), ("description", "TEXT")],
+    "person": [("id", "TEXT NOT NULL"), ("name", "TEXT NOT NULL"), ("name_zh", "TEXT"), ("description", "TEXT")],
+    "source": [("id", "TEXT NOT NULL"), ("publication", "TEXT NOT NULL"), ("title", "TEXT"), ("kind", "TEXT NOT NULL"),
+               ("issue_date", "TEXT"), ("url", "TEXT"), ("description", "TEXT")],
     "technology": [("id", "TEXT NOT NULL"), ("name", "TEXT NOT NULL"), ("name_zh", "TEXT"), ("programme", "TEXT"),
                    ("list_position", "INTEGER"), ("description", "TEXT")],
     "agency": [("id", "TEXT NOT NULL"), ("name", "TEXT NOT NULL"), ("name_zh", "TEXT"), ("short_name_zh", "TEXT"),
@@ -59,14 +52,14 @@ def build_tables(kb: KnowledgeBase) -> list[Table]:
                                 ("date", "TEXT")], ("id",))
     records.rows = [(r["id"], r["type"], display_name(r), r.get("date")) for t in RECORD_TYPES for r in kb.of_type(t)]
     tables = [records]
-    for rtype in ("sector", "agency", "company", "technology", "policy"):
+    for rtype in ("sector", "agency", "company", "technology", "policy", "person", "source"):
         cols = _KIND_COLUMNS[rtype]
         fks = [("id", "records(id)")]
         if rtype in _PARENT_OF:
             fks.append(("parent", f"{_PARENT_OF[rtype]}(id)"))
         table = Table(FOLDERS[rtype], cols, ("id",), fks)
         for r in kb.of_type(rtype):
-            row = [r.get(c) for c, _ in cols]
+            row = [_column(r, c) for c, _ in cols]
             if rtype in _PARENT_OF and r.get("parent") and not ok(rtype, r["parent"]):
                 row[[c for c, _ in cols].index("parent")] = None
             table.rows.append(tuple(row))
@@ -78,10 +71,23 @@ def build_tables(kb: KnowledgeBase) -> list[Table]:
     tables.extend(_policy_links(kb, ok))
     tables.extend(_chain_tables(kb, ok))
     tables.extend(_sector_links(kb, ok))
-    tables.extend(_target_tables(kb, ok))
+    tables.extend(figure_tables(kb, ok))
     tables.extend(_event_tables(kb, ok))
-    tables.append(_sources(kb))
+    tables.extend(people_tables(kb, ok))
+    tables.append(date_table(kb))
+    tables.append(_citations(kb, ok))
     return tables
+
+
+def _column(record: Record, name: str) -> Any:
+    """A record's value for a table column: plain fields, flags as 0/1, period bounds, first url."""
+    if name in ("title_descriptive", "draft"):
+        return int(bool(record.get(name)))
+    if name.startswith("period_"):
+        return (record.get("period") or {}).get(name.removeprefix("period_"))
+    if name == "url":
+        return (record.get("urls") or [None])[0]
+    return record.get(name)
 
 
 def _all(kb: KnowledgeBase) -> Iterator[tuple[str, Record]]:
@@ -158,31 +164,9 @@ def _sector_links(kb: KnowledgeBase, ok: Check) -> list[Table]:
     return out
 
 
-def _target_tables(kb: KnowledgeBase, ok: Check) -> list[Table]:
-    targets = Table("targets", [
-        ("policy_id", "TEXT NOT NULL"), ("target_id", "TEXT NOT NULL"), ("position", "INTEGER NOT NULL"),
-        ("metric", "TEXT NOT NULL"), ("comparator", "TEXT NOT NULL"), ("value", "NUMERIC NOT NULL"),
-        ("unit", "TEXT NOT NULL"), ("deadline", "TEXT"), ("baseline_year", "INTEGER"), ("baseline_value", "NUMERIC"),
-        ("baseline_note", "TEXT"), ("scope", "TEXT"), ("note", "TEXT")],
-        ("policy_id", "target_id"), [("policy_id", "policies(id)")])
-    sectors = Table("target_sector", [("policy_id", "TEXT NOT NULL"), ("target_id", "TEXT NOT NULL"),
-                                      ("sector_id", "TEXT NOT NULL"), ("position", "INTEGER NOT NULL")],
-                    ("policy_id", "target_id", "sector_id"),
-                    [("policy_id, target_id", "targets(policy_id, target_id)"), ("sector_id", "sectors(id)")])
-    for p in kb.of_type("policy"):
-        for n, t in enumerate(p.get("targets") or [], start=1):
-            b = t.get("baseline") or {}
-            targets.rows.append((p["id"], t["id"], n, t["metric"], t.get("comparator") or "exactly", t["value"],
-                                 t["unit"], t.get("deadline"), b.get("year"), b.get("value"), b.get("note"),
-                                 t.get("scope"), t.get("note")))
-            sectors.rows += [(p["id"], t["id"], s, i + 1) for i, s in enumerate(dict.fromkeys(t.get("sectors") or []))
-                             if ok("sector", s)]
-    return [targets, sectors]
-
-
 def _event_tables(kb: KnowledgeBase, ok: Check) -> list[Table]:
     events = Table("events", [
-        ("organisation_id", "TEXT NOT NULL"), ("event_no", "INTEGER NOT NULL"), ("date", "TEXT NOT NULL"),
+        ("organisation_id", "TEXT NOT NULL"), ("event_no", "INTEGER NOT NULL"), ("date", "TEXT"),
         ("kind", "TEXT NOT NULL"), ("summary", "TEXT NOT NULL"), ("amount", "NUMERIC"), ("currency", "TEXT"),
         ("share_percent", "NUMERIC"), ("venue", "TEXT")],
         ("organisation_id", "event_no"), [("organisation_id", "companies(id)")])
@@ -193,23 +177,22 @@ def _event_tables(kb: KnowledgeBase, ok: Check) -> list[Table]:
                     [("organisation_id, event_no", "events(organisation_id, event_no)"), ("party_id", "records(id)")])
     for org in kb.of_type("company"):
         for n, e in enumerate(org.get("events") or [], start=1):
-            events.rows.append((org["id"], n, e["date"], e["kind"], e["summary"], e.get("amount"), e.get("currency"),
+            events.rows.append((org["id"], n, e.get("date"), e["kind"], e["summary"], e.get("amount"), e.get("currency"),
                                 e.get("share_percent"), e.get("venue")))
             for key, rtype in (("agencies", "agency"), ("organisations", "company")):
                 parties.rows += [(org["id"], n, i, rtype) for i in dict.fromkeys(e.get(key) or []) if ok(rtype, i)]
     return [events, parties]
 
 
-def _sources(kb: KnowledgeBase) -> Table:
-    """Every source block: of a record (`part` empty) or of one of its events ("events.1")."""
-    table = Table("sources", [("record_id", "TEXT NOT NULL"), ("part", "TEXT NOT NULL"), ("position", "INTEGER NOT NULL"),
-                              ("publication", "TEXT NOT NULL"), ("issue_date", "TEXT NOT NULL"),
-                              ("section", "TEXT NOT NULL"), ("url", "TEXT")],
-                  ("record_id", "part", "position"), [("record_id", "records(id)")])
+def _citations(kb: KnowledgeBase, ok: Check) -> Table:
+    """Every citation: of a record (`part` empty) or of one of its events ("events.1")."""
+    table = Table("citations", [("record_id", "TEXT NOT NULL"), ("part", "TEXT NOT NULL"), ("position", "INTEGER NOT NULL"),
+                                ("source_id", "TEXT NOT NULL"), ("section", "TEXT NOT NULL"), ("url", "TEXT")],
+                  ("record_id", "part", "position"), [("record_id", "records(id)"), ("source_id", "sources(id)")])
     for _, r in _all(kb):
         blocks = [("", r.get("sources") or [])]
         blocks += [(f"events.{n}", e.get("sources") or []) for n, e in enumerate(r.get("events") or [], start=1)]
         for part, sources in blocks:
-            table.rows += [(r["id"], part, n, s["publication"], s["issue_date"], s["section"], s.get("url"))
-                           for n, s in enumerate(sources, start=1)]
+            table.rows += [(r["id"], part, n, s["source"], s["section"], s.get("url"))
+                           for n, s in enumerate(sources, start=1) if ok("source", s["source"])]
     return table

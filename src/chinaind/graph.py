@@ -29,6 +29,10 @@ EDGE_KINDS: dict[str, tuple[str, str]] = {
     "mentions": ("mentions", "mentioned_in"),     # policy -> organisation
     "in_sector": ("in_sector", "sector_of"),      # policy/technology/organisation -> sector
     "refers_to": ("refers_to", "referred_to_by"),  # policy -> policy
+    "names": ("names", "named_in"),               # policy -> person (author, official quoted ...)
+    "serves_in": ("serves_in", "has_official"),   # person -> agency or organisation (a post held)
+    "wrote": ("wrote", "written_by"),             # person -> source (author)
+    "edited": ("edited", "edited_by"),            # person -> source (editor)
 }
 _TYPE_RANK = {t: n for n, t in enumerate(RECORD_TYPES)}
 
@@ -127,6 +131,23 @@ def _references(kb: KnowledgeBase) -> Iterator[tuple[str, str, str]]:
     for c in kb.of_type("company"):
         for sector in c.get("sectors") or []:
             yield c["id"], sector, "in_sector"
+    yield from _people_references(kb)
+
+
+def _people_references(kb: KnowledgeBase) -> Iterator[tuple[str, str, str]]:
+    for p in kb.of_type("policy"):
+        for m in p.get("people") or []:
+            yield p["id"], m["person"], "names"
+    for person in kb.of_type("person"):
+        for post in person.get("positions") or []:
+            for where in (post.get("agency"), post.get("organisation")):
+                if where:
+                    yield person["id"], where, "serves_in"
+    for src in kb.of_type("source"):
+        for author in src.get("authors") or []:
+            yield author, src["id"], "wrote"
+        for editor in src.get("editors") or []:
+            yield editor, src["id"], "edited"
 
 
 def walk(graph: Graph, start: str, depth: int) -> list[Reached]:

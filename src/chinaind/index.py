@@ -13,9 +13,13 @@ from . import dates
 from .errors import NotFoundError
 from .kinds import RECORD_TYPES
 from .store import Facet, LazyRecords, facet_of
+from .dating import Window, in_window, span_of
 from .text import names_of, norm
 
 Record = dict[str, Any]
+
+# The record types that carry figures.
+FIGURE_TYPES = ("policy", "company", "technology", "source")
 
 # How a technology relates to an organisation in a chain group.
 LEAD, PARTNER = "lead", "partner"
@@ -36,6 +40,14 @@ def ids_by_agency(facets: Mapping[str, Facet], policy_ids: list[str]) -> dict[st
         for agency in dict.fromkeys(facets[rid][2]):
             out.setdefault(agency, []).append(rid)
     return out
+
+
+class PolicyResult(LazyRecords):
+    """Policies found, decoded as read, and the ids a date filter left out for lack of a date."""
+
+    def __init__(self, ids: list[str], records: Mapping[str, Record], undated: list[str]) -> None:
+        super().__init__(ids, records)
+        self.undated = undated
 
 
 class KnowledgeBase:
@@ -189,31 +201,45 @@ class KnowledgeBase:
 
     # --- queries ------------------------------------------------------------------------
     def policies(self, *, agencies: Iterable[str] = (), sector: str | None = None,
-                 since: date | None = None, until: date | None = None) -> Sequence[Record]:
-        """Policies issued or co-issued by every one of `agencies`, in a sector, dated within.
-        Agencies and dates are checked on the facets; records are decoded only when a sector
-        filter needs them, or when the caller reads them."""
+                 window: Window = Window()) -> "PolicyResult":
+        """Policies issued or co-issued by every one of `agencies`, in a sector, within the date
+        window. Agencies and primary dates are checked on the facets; records are decoded only
+        when a sector filter or another date role needs them, or when the caller reads them."""
         wanted = list(agencies)
         pool = self.policy_ids_by_agency.get(wanted[0], []) if wanted else self.ids_by_type["policy"]
         date_of = getattr(self.records, "date_of", None) or (lambda rid: self.facets[rid][1])
-        lo, hi = _date_range(pool, date_of, since, until)
-        found = []
+        lo, hi = 0, len(pool)
+        if window.role is None and window.undated == "exclude" and window.bounded:
+            lo, hi = _date_range(pool, date_of, window.since, window.until)
+        found, undated = [], []
         for rid in pool[lo:hi]:
-            if not dates.overlaps(date_of(rid), since, until):
-                continue
             if wanted[1:] and any(a not in self.facets[rid][2] for a in wanted[1:]):
                 continue
             if sector and sector not in (self.records[rid].get("sectors") or []):
                 continue
-            found.append(rid)
-        return LazyRecords(found, self.records)
+            if window.role is None:
+                value = date_of(rid)
+                span = dates.parse_span(value) if value and not dates.is_yearless(value) else None
+            else:
+                span = span_of(self.records[rid], window.role)
+            verdict = in_window(span, window)
+            if verdict is None:
+                (undated if window.undated == "exclude" and window.filters else found).append(rid)
+            elif verdict:
+                found.append(rid)
+        if hi < len(pool):
+            # The bisection cut off the undated tail; count those matching the other filters.
+            undated += [rid for rid in pool[hi:] if not date_of(rid)
+                       and not (wanted[1:] and any(a not in self.facets[rid][2] for a in wanted[1:]))
+                       and not (sector and sector not in (self.records[rid].get("sectors") or []))]
+        return PolicyResult(found, self.records, undated)
 
     def in_sector(self, sector: str, rtype: str) -> list[Record]:
         return [r for r in self.of_type(rtype) if sector in (r.get("sectors") or [])]
 
-    def targets(self) -> list[tuple[Record, Record]]:
-        """(policy, target) pairs for every target in the knowledge base."""
-        return [(p, t) for p in self.of_type("policy") for t in p.get("targets") or []]
+    def figures(self) -> list[tuple[Record, Record]]:
+        """(record, figure) pairs for every figure in the knowledge base, policies first."""
+        return [(r, f) for t in FIGURE_TYPES for r in self.of_type(t) for f in r.get("figures") or []]
 
 
 def _date_range(pool: list[str], date_of: Any, since: date | None, until: date | None) -> tuple[int, int]:

@@ -5,7 +5,7 @@ Kept apart from models.py so that a cached load never imports Pydantic.
 
 from __future__ import annotations
 
-RECORD_TYPES = ("policy", "company", "technology", "agency", "sector")
+RECORD_TYPES = ("policy", "company", "technology", "agency", "sector", "person", "source")
 
 # Folder under the data directory holding each record type.
 FOLDERS: dict[str, str] = {
@@ -14,7 +14,12 @@ FOLDERS: dict[str, str] = {
     "technology": "technologies",
     "agency": "agencies",
     "sector": "sectors",
+    "person": "people",
+    "source": "sources",
 }
+
+# A reference that may name a record of any type.
+ANY = "any"
 
 # Where each record type points at other records: a path into the record ("*" = every
 # item of a list) and the record type the id there must name.
@@ -25,21 +30,44 @@ REFERENCES: dict[str, list[tuple[tuple[str, ...], str]]] = {
         (("sectors", "*"), "sector"),
         (("technologies", "*"), "technology"),
         (("organisations", "*", "org"), "company"),
-        (("targets", "*", "sectors", "*"), "sector"),
+        (("people", "*", "person"), "person"),
+        (("figures", "*", "sectors", "*"), "sector"),
+        (("figures", "*", "named_ids", "*"), ANY),
         (("refers_to", "*"), "policy"),
+        (("sources", "*", "source"), "source"),
     ],
     "company": [
         (("sectors", "*"), "sector"),
         (("parent",), "company"),
         (("events", "*", "agencies", "*"), "agency"),
         (("events", "*", "organisations", "*"), "company"),
+        (("events", "*", "people", "*"), "person"),
+        (("events", "*", "sources", "*", "source"), "source"),
+        (("figures", "*", "sectors", "*"), "sector"),
+        (("figures", "*", "named_ids", "*"), ANY),
+        (("sources", "*", "source"), "source"),
     ],
     "technology": [
         (("sectors", "*"), "sector"),
         (("listed_in", "*"), "policy"),
         (("groups", "*", "leads", "*"), "company"),
         (("groups", "*", "partners", "*"), "company"),
+        (("figures", "*", "sectors", "*"), "sector"),
+        (("figures", "*", "named_ids", "*"), ANY),
+        (("sources", "*", "source"), "source"),
     ],
-    "agency": [(("parent",), "agency")],
-    "sector": [(("parent",), "sector")],
+    "agency": [(("parent",), "agency"), (("sources", "*", "source"), "source")],
+    "sector": [(("parent",), "sector"), (("sources", "*", "source"), "source")],
+    "person": [
+        (("positions", "*", "agency"), "agency"),
+        (("positions", "*", "organisation"), "company"),
+        (("sources", "*", "source"), "source"),
+    ],
+    "source": [
+        (("authors", "*"), "person"),
+        (("editors", "*"), "person"),
+        (("charts", "*", "data_sources", "*"), "company"),
+        (("figures", "*", "sectors", "*"), "sector"),
+        (("figures", "*", "named_ids", "*"), ANY),
+    ],
 }

@@ -17,13 +17,17 @@ class Column(NamedTuple):
 
 class Listing:
     def __init__(self, records: list[Record], columns: list[Column], *, rows: list[Record] | None = None,
-                 title: str | None = None, notes: list[str] | None = None, detail: bool = False) -> None:
+                 title: str | None = None, notes: list[str] | None = None, detail: bool = False,
+                 warnings: list[str] | None = None) -> None:
         self.records = records  # what json, jsonl and yaml print
         self.columns = columns
         self.rows = rows  # tabular rows when they differ from the records
         self.title = title  # shown above a terminal table only
         self.notes = notes or []  # shown under a terminal table only
         self.detail = detail  # on a terminal, one field/value table per record
+        # What the user must hear whatever the format (records a filter left out for lack of a
+        # date): under a terminal table, else one line each on stderr.
+        self.warnings = warnings or []
 
     @property
     def table_rows(self) -> list[Record]:

@@ -4,13 +4,15 @@ and checking the references between records. Returns plain records; never prints
 
 from __future__ import annotations
 
+import re
+
 import time
 import zlib
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .errors import InvalidKnowledgeBase, Problem
-from .kinds import FOLDERS, REFERENCES
+from .kinds import ANY, FOLDERS, REFERENCES
 from .scan import FileEntry, files, scan, stem_of
 
 Record = dict[str, Any]
@@ -71,6 +73,7 @@ def ids_by_type(result: LoadResult, facets: list[Any]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {t: set() for t in FOLDERS}
     for rid, slot in result.slots.items():
         out[facets[slot][0]].add(rid)
+    out[ANY] = set(result.slots)
     return out
 
 
@@ -119,6 +122,9 @@ def _values_at(node: Any, path: tuple[str, ...], loc: tuple[object, ...]) -> Ite
         yield from _values_at(node[head], rest, loc + (head,))
 
 
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+
+
 def _dangling(data_dir: Path, rel: str, loc: tuple[object, ...], value: str, target: str,
               known: set[str]) -> tuple[str, int, int, str]:
     import difflib
@@ -131,13 +137,19 @@ def _dangling(data_dir: Path, rel: str, loc: tuple[object, ...], value: str, tar
         line, col = locate(marks_of((data_dir / rel).read_bytes(), display), loc)
     except OSError:
         line, col = 1, 1
-    close = difflib.get_close_matches(value, list(known), n=3, cutoff=0.5)
-    if not close:
-        lowered = {k.lower(): k for k in known}
-        close = [lowered[value.lower()]] if value.lower() in lowered else []
-    hint = f"; closest: {', '.join(close)}" if close else f"; add {FOLDERS[target]}/{value}.yaml or fix the id"
+    # Only truly close ids are offered (a typo, a case slip): MOFCOM is not MOF.
+    lowered = {k.lower(): k for k in known}
+    close = [lowered[value.lower()]] if value.lower() in lowered else []
+    close += [c for c in difflib.get_close_matches(value, list(known), n=3, cutoff=0.8) if c not in close]
+    if target == ANY:
+        hint = "; add a record with this id, or fix the id"
+    else:
+        example = f" (e.g. chinaind new {target} {value})" if _ID_RE.match(value) else ""
+        hint = f"; add {FOLDERS[target]}/{value}.yaml{example}, or fix the id"
+    if close:
+        hint += f"; closest: {', '.join(close)}"
     where = ".".join(str(p) for p in loc)
-    return rel, line, col, f"{where}: unknown {target} {value!r}{hint}"
+    return rel, line, col, f"{where}: unknown {'record' if target == ANY else target} {value!r}{hint}"
 
 
 def load(data_dir: Path, *, use_cache: bool = True, skip_invalid: bool = False) -> LoadResult:

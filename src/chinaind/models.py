@@ -1,53 +1,75 @@
 """Pydantic models of the records. One YAML file holds one record; the file name is its id.
 
-Records reference each other by id; those references are checked by `refs.py` once every
-record is loaded, because a single model cannot see the others.
+Records reference each other by id; those references are checked once every record is
+loaded (loader.py, with the paths in kinds.py), because a single model cannot see the others.
+The shared parts (dates, figures, citations) are in model_parts.py.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, computed_field, model_validator
 
 from . import dates
-
-Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")]
-# Free text: stripped, non-empty. Control characters are allowed (data is printed escaped).
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-PartialDate = Annotated[str, AfterValidator(dates.check)]
-Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+from .model_parts import (PRIMARY_ROLES, Citation, Citations, DateEntry, Figure, Id, Mention, Part, Period,
+                          PersonMention, Position, Term, Text, Url)
+from .model_parts import PartialDate  # noqa: F401  (re-exported for older imports)
 
 PolicyKind = Literal[
-    "plan", "notice", "list", "guideline", "article", "approval", "measures",
-    "strategy", "programme", "announcement", "instructions", "other",
+    "plan", "notice", "list", "guideline", "article", "approval", "measures", "strategy",
+    "programme", "activity", "announcement", "instructions", "law", "regulation", "communique",
+    "proposal", "initiative", "standard", "other",
 ]
 OrgKind = Literal["firm", "soe", "university", "research-institute", "industry-group", "other"]
 AgencyKind = Literal[
-    "ministry", "commission", "administration", "state-council-body", "regulator",
-    "journal", "party-body", "local-government", "other",
+    "state-council", "ministry", "commission", "administration", "state-council-body", "regulator",
+    "journal", "party-central-committee", "party-body", "legislature", "local-government", "other",
 ]
 EventKind = Literal[
     "approval", "launch", "ipo", "order-cancellation", "hiring", "development", "other",
 ]
-Comparator = Literal["exactly", "at-least", "more-than", "up-to", "about"]
+SourceKind = Literal["newsletter-issue", "web-page", "article", "report", "other"]
+
+# Fields a record may mark as added by its editors from general knowledge (not from a source).
+NOT_EDITORIAL = frozenset({"id", "editorial", "sources"})
 
 
-class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Record(Part):
+    @model_validator(mode="after")
+    def _editorial_fields_exist(self) -> "Record":
+        for name in getattr(self, "editorial", None) or ():
+            if name in NOT_EDITORIAL or name not in type(self).model_fields:
+                known = ", ".join(f for f in type(self).model_fields if f not in NOT_EDITORIAL)
+                raise ValueError(f"editorial names {name!r}, which is not a field of this record; "
+                                 f"name fields such as: {known}")
+            if getattr(self, name) in (None, [], "", False):
+                raise ValueError(f"editorial names {name!r}, which has no value here; remove it from editorial")
+        return self
 
 
-class Source(Record):
-    """Where a fact comes from."""
-
-    publication: Text
-    issue_date: PartialDate
-    section: Text
-    url: Url | None = None
+# Field names of the record, marking values the editors added (official Chinese names,
+# aliases, sector tags, a country): shown as editorial, never attributed to a source.
+Editorial = list[Annotated[str, StringConstraints(pattern=r"^[a-z_]+$")]]
 
 
-# Every sourced record ends with its sources, so dumps read top-down: facts, then provenance.
-Sources = Annotated[list[Source], Field(min_length=1)]
+def primary_date(entries: list[DateEntry]) -> str | None:
+    """The date a record stands at: issued (or occurred), else the first with a year."""
+    dated = [e for e in entries if not dates.is_yearless(e.date)]
+    for e in dated:
+        if e.role in PRIMARY_ROLES:
+            return e.date
+    return dated[0].date if dated else None
+
+
+class Dated(Record):
+    dates: list[DateEntry] = []
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def date(self) -> str | None:
+        """Derived: the issued (or occurred) date, else the first dated one; what queries filter on."""
+        return primary_date(self.dates)
 
 
 class Agency(Record):
@@ -58,91 +80,79 @@ class Agency(Record):
     aliases: list[Text] = []
     kind: AgencyKind
     parent: Id | None = None
-    sources: Sources
+    description: Text | None = None
+    editorial: Editorial = []
+    sources: Citations
 
 
 class Sector(Record):
+    """Vocabulary: a sector tag. Editorial unless it cites a source."""
+
     id: Id
     name: Text
     name_zh: Text | None = None
     aliases: list[Text] = []
     parent: Id | None = None
     description: Text | None = None
+    editorial: Editorial = []
+    sources: list[Citation] = []
 
 
-class Mention(Record):
-    """An organisation named in a policy item, and why."""
-
-    org: Id
-    role: Text
-
-
-class Baseline(Record):
-    year: int | None = None
-    value: int | float | None = None
-    note: Text | None = None
-
-
-class Target(Record):
-    id: Id
-    metric: Text
-    value: int | float
-    unit: Text
-    comparator: Comparator = "exactly"
-    baseline: Baseline | None = None
-    deadline: PartialDate | None = None
-    scope: Text | None = None
-    sectors: list[Id] = []
-    note: Text | None = None
-
-    @model_validator(mode="after")
-    def _deadline_after_baseline(self) -> "Target":
-        if self.baseline and self.baseline.year is not None and self.deadline:
-            if dates.year_of(self.deadline) < self.baseline.year:  # type: ignore[operator]
-                raise ValueError(
-                    f"deadline {self.deadline} is before the baseline year {self.baseline.year}"
-                )
-        return self
-
-
-class Policy(Record):
+class Policy(Dated):
     id: Id
     title: Text
+    # The source gives no title: this one is the editors' description of the document.
+    title_descriptive: bool = False
     title_zh: Text | None = None
     kind: PolicyKind
-    date: PartialDate | None = None
+    draft: bool = False
+    period: Period | None = None
     issuers: list[Id] = []
     issuers_total: int | None = Field(default=None, ge=1)
     republished_by: list[Id] = []
     sectors: list[Id] = []
     technologies: list[Id] = []
     organisations: list[Mention] = []
-    targets: list[Target] = []
+    people: list[PersonMention] = []
+    figures: list[Figure] = []
+    terms: list[Term] = []
     refers_to: list[Id] = []
     summary: Text
     analysis: Text | None = None
-    sources: Sources
+    editorial: Editorial = []
+    sources: Citations
 
     @model_validator(mode="after")
-    def _total_covers_named(self) -> "Policy":
+    def _counts_and_links(self) -> "Policy":
         if self.issuers_total is not None and self.issuers_total < len(self.issuers):
-            raise ValueError(
-                f"issuers_total is {self.issuers_total} but {len(self.issuers)} issuers are named"
-            )
+            raise ValueError(f"issuers_total is {self.issuers_total} but {len(self.issuers)} issuers are named")
+        _check_figures(self.figures)
         return self
 
 
-class Event(Record):
-    date: PartialDate
+def _check_figures(figures: list[Figure]) -> None:
+    ids = [f.id for f in figures]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise ValueError(f"figures: id {twice[0]!r} is used twice; give each figure its own id")
+    for f in figures:
+        if f.part_of is not None and (f.part_of not in ids or f.part_of == f.id):
+            raise ValueError(f"figures: {f.id!r} is part_of {f.part_of!r}, which is not another figure of "
+                             f"this record; use one of: {', '.join(i for i in ids if i != f.id) or 'none'}")
+
+
+class Event(Dated):
     kind: EventKind
     summary: Text
     amount: int | float | None = None
-    currency: Text | None = None
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
     share_percent: float | None = Field(default=None, ge=0, le=100)
+    share_comparator: Literal["exactly", "at-least", "more-than", "up-to", "about"] | None = None
     venue: Text | None = None
     agencies: list[Id] = []
     organisations: list[Id] = []
-    sources: Sources
+    people: list[Id] = []
+    sources: Citations
 
 
 class Organisation(Record):
@@ -150,16 +160,23 @@ class Organisation(Record):
     name: Text
     name_zh: Text | None = None
     aliases: list[Text] = []
-    kind: OrgKind
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    kind: OrgKind | None = None  # absent when the source does not say what it is
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
     sectors: list[Id] = []
     parent: Id | None = None
     events: list[Event] = []
+    figures: list[Figure] = []
     description: Text | None = None
-    sources: Sources
+    editorial: Editorial = []
+    sources: Citations
+
+    @model_validator(mode="after")
+    def _figures(self) -> "Organisation":
+        _check_figures(self.figures)
+        return self
 
 
-class ChainGroup(Record):
+class ChainGroup(Part):
     leads: list[Id] = Field(min_length=1)
     partners: list[Id] = []
     partners_total: int | None = Field(default=None, ge=0)
@@ -184,8 +201,61 @@ class Technology(Record):
     listed_in: list[Id] = []
     list_position: int | None = Field(default=None, ge=1)
     groups: list[ChainGroup] = []
+    figures: list[Figure] = []
     description: Text | None = None
-    sources: Sources
+    editorial: Editorial = []
+    sources: Citations
+
+    @model_validator(mode="after")
+    def _figures(self) -> "Technology":
+        _check_figures(self.figures)
+        return self
+
+
+class Person(Record):
+    id: Id
+    name: Text
+    name_zh: Text | None = None
+    aliases: list[Text] = []
+    positions: list[Position] = []
+    description: Text | None = None
+    editorial: Editorial = []
+    sources: Citations
+
+
+class Headline(Part):
+    section: Text
+    text: Text
+
+
+class Chart(Part):
+    section: Text
+    title: Text
+    measure: Text | None = None  # what it shows and in which unit ("sales volume, USD billion")
+    data_sources: list[Id] = []  # organisations whose data it shows
+
+
+class Source(Record):
+    """A source document: a newsletter issue or a web page. Records cite it by id and section."""
+
+    id: Id
+    publication: Text
+    title: Text | None = None
+    kind: SourceKind
+    issue_date: PartialDate | None = None  # absent when the document does not state it
+    urls: list[Url] = []  # the first is the address; others are mirrors
+    authors: list[Id] = []  # person ids
+    editors: list[Id] = []  # person ids
+    headlines: list[Headline] = []
+    charts: list[Chart] = []
+    figures: list[Figure] = []
+    description: Text | None = None
+    editorial: Editorial = []
+
+    @model_validator(mode="after")
+    def _figures(self) -> "Source":
+        _check_figures(self.figures)
+        return self
 
 
 MODELS: dict[str, type[Record]] = {
@@ -194,6 +264,6 @@ MODELS: dict[str, type[Record]] = {
     "technology": Technology,
     "agency": Agency,
     "sector": Sector,
+    "person": Person,
+    "source": Source,
 }
-
-

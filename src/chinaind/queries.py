@@ -7,6 +7,8 @@ from typing import Any, Iterable
 
 from . import dates
 from .errors import NotFoundError, UsageError
+from .dating import Window, role_date, span_of, split, undated_note
+from .figures import baseline_text, figure_text
 from .index import KnowledgeBase
 from .listing import Column, Listing, cell, col
 from .text import display_name
@@ -14,7 +16,7 @@ from .text import display_name
 Record = dict[str, Any]
 
 PLURALS = {"policies": "policy", "companies": "company", "technologies": "technology",
-           "agencies": "agency", "sectors": "sector"}
+           "agencies": "agency", "sectors": "sector", "people": "person", "sources": "source"}
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
@@ -25,10 +27,17 @@ def _names(kb: KnowledgeBase, ids: Iterable[str]) -> str:
     return ", ".join(kb.name_of(i) for i in ids)
 
 
-def columns_for(rtype: str, kb: KnowledgeBase) -> list[Column]:
+def columns_for(rtype: str, kb: KnowledgeBase, role: str | None = None) -> list[Column]:
     if rtype == "policy":
-        return [col("ID", "id"), col("DATE", "date"), col("KIND", "kind"),
-                col("ISSUERS", "issuers", wide=True), col("TITLE", "title", wide=True)]
+        when = Column("DATE", lambda r: role_date(r, role)) if role else col("DATE", "date")
+        return [col("ID", "id"), when, col("KIND", "kind"),
+                Column("ISSUERS", issuers_text, wide=True), col("TITLE", "title", wide=True)]
+    if rtype == "person":
+        return [col("ID", "id"), col("NAME", "name", wide=True), col("NAME_ZH", "name_zh"),
+                Column("POSITIONS", lambda r: "; ".join(p["title"] for p in r.get("positions") or []), wide=True)]
+    if rtype == "source":
+        return [col("ID", "id"), col("DATE", "issue_date"), col("PUBLICATION", "publication", wide=True),
+                col("TITLE", "title", wide=True), Column("URL", lambda r: (r.get("urls") or [""])[0])]
     if rtype == "company":
         return [col("ID", "id"), col("NAME", "name", wide=True), col("KIND", "kind"),
                 col("COUNTRY", "country"), col("SECTORS", "sectors", wide=True)]
@@ -44,6 +53,14 @@ def columns_for(rtype: str, kb: KnowledgeBase) -> list[Column]:
 
 MIXED_COLUMNS = [col("TYPE", "type"), col("ID", "id"), col("DATE", "date"),
                  Column("NAME", display_name, wide=True)]
+
+
+def issuers_text(policy: Record) -> str:
+    """'MIIT, NDRC (+11 not named)' when the source counts more issuers than it names."""
+    named = policy.get("issuers") or []
+    total = policy.get("issuers_total")
+    more = f" (+{total - len(named)} not named)" if total and total > len(named) else ""
+    return ", ".join(named) + more
 
 
 def _leads(tech: Record) -> list[str]:
@@ -126,29 +143,41 @@ def chain_members(kb: KnowledgeBase, tech: Record) -> list[Record]:
 
 
 # --- agency, sector, company ------------------------------------------------------------------
-def agency(kb: KnowledgeBase, name: str, *, with_: list[str], since: date | None,
-           until: date | None, sector: str | None) -> Listing:
+def agency(kb: KnowledgeBase, name: str, *, with_: list[str], window: Window, sector: str | None) -> Listing:
     main = kb.resolve("agency", name)
     others = [kb.resolve("agency", w)["id"] for w in with_]
     sector_id = kb.resolve("sector", sector)["id"] if sector else None
-    found = kb.policies(agencies=[main["id"], *others], sector=sector_id, since=since, until=until)
+    found = kb.policies(agencies=[main["id"], *others], sector=sector_id, window=window)
     zh = f" ({main['name_zh']})" if main.get("name_zh") else ""
-    title = f"{main['id']}: {main['name']}{zh}, {plural(len(found), 'policy', 'policies')}"
-    return Listing(found, columns_for("policy", kb), title=title)
+    title = f"{main['id']}: {main['name']}{zh}, {plural(len(found), 'policy', 'policies')}{_dated_by(window)}"
+    return Listing(found, columns_for("policy", kb, window.role), title=title,
+                   warnings=undated_note(len(found.undated), "policy", "policies", _what_date(window)))
 
 
-def sector(kb: KnowledgeBase, name: str, *, since: date | None, until: date | None) -> Listing:
+def _dated_by(window: Window) -> str:
+    return f" ({window.describe()})" if window.role else ""
+
+
+def _what_date(window: Window) -> str:
+    return "period" if window.role == "period" else f"{window.role} date" if window.role else "date"
+
+
+def sector(kb: KnowledgeBase, name: str, *, window: Window) -> Listing:
+    """Policies, technologies (dated by the policy listing them) and, unless a date filter is
+    given, organisations in a sector. Undated policies and technologies a filter leaves out are
+    counted; organisations have no date and are simply not part of a dated question."""
     sec = kb.resolve("sector", name)
     sid = sec["id"]
-    rows: list[Record] = list(kb.policies(sector=sid, since=since, until=until))
-    for tech in kb.in_sector(sid, "technology"):
-        when = tech_date(kb, tech)
-        if dates.overlaps(when, since, until):
-            rows.append({**tech, "date": when})
-    if since is None and until is None:
+    policies = kb.policies(sector=sid, window=window)
+    rows: list[Record] = list(policies)
+    techs = split([{**t, "date": tech_date(kb, t)} for t in kb.in_sector(sid, "technology")],
+                  lambda t: span_of(t, None), window._replace(role=None))
+    rows += techs.kept
+    if not window.filters:
         rows.extend(kb.in_sector(sid, "company"))
-    title = f"{sec['name']} [{sid}]: {plural(len(rows), 'record')}"
-    return Listing(rows, MIXED_COLUMNS, title=title)
+    title = f"{sec['name']} [{sid}]: {plural(len(rows), 'record')}{_dated_by(window)}"
+    left_out = len(policies.undated) + techs.undated_left_out
+    return Listing(rows, MIXED_COLUMNS, title=title, warnings=undated_note(left_out, "record", "records", _what_date(window)))
 
 
 def company(kb: KnowledgeBase, name: str) -> Listing:
@@ -157,9 +186,9 @@ def company(kb: KnowledgeBase, name: str) -> Listing:
               "name": tech["name"], "detail": f"group {n}"} for tech, n, role in kb.chain_roles.get(org["id"], [])]
     mentions = [{"relation": "mentioned in", "id": p["id"], "date": p.get("date"), "name": display_name(p),
                  "detail": role} for p, role in kb.mentions.get(org["id"], [])]
-    events = [{"relation": f"event: {e['kind']}", "id": None, "date": e["date"], "name": e["summary"],
+    events = [{"relation": f"event: {e['kind']}", "id": None, "date": e.get("date"), "name": e["summary"],
                "detail": _event_detail(kb, e)} for e in org.get("events") or []]
-    named = [{"relation": f"named in event: {e['kind']}", "id": other["id"], "date": e["date"],
+    named = [{"relation": f"named in event: {e['kind']}", "id": other["id"], "date": e.get("date"),
               "name": f"{other['name']}: {e['summary']}", "detail": _event_detail(kb, e)}
              for other, e in kb.event_mentions.get(org["id"], [])]
     events += named
@@ -178,7 +207,11 @@ def _event_detail(kb: KnowledgeBase, event: Record) -> str:
         shown = f"{int(amount):,}" if float(amount).is_integer() else f"{amount:,}"
         parts.append(f"{event.get('currency') or ''} {shown}".strip())
     if event.get("share_percent") is not None:
-        parts.append(f"{cell(event['share_percent'])}%")
+        words = {"up-to": "up to ", "at-least": "at least ", "more-than": "more than ", "about": "about "}
+        parts.append(f"{words.get(event.get('share_comparator') or '', '')}{cell(event['share_percent'])}%")
+    dated = [e for e in event.get("dates") or [] if e["role"] != "occurred" or e.get("year_inferred")]
+    parts.extend(f"{e['role']} {dates.describe(e['date'])}{' (year inferred)' if e.get('year_inferred') else ''}"
+                 for e in dated)
     if event.get("venue"):
         parts.append(event["venue"])
     parts.extend(kb.name_of(i) for i in (event.get("agencies") or []) + (event.get("organisations") or []))
@@ -186,55 +219,55 @@ def _event_detail(kb: KnowledgeBase, event: Record) -> str:
 
 
 # --- targets -------------------------------------------------------------------------------
-def targets(kb: KnowledgeBase, *, agency_name: str | None, sector_name: str | None, due_by: int | None) -> Listing:
+def targets(kb: KnowledgeBase, *, agency_name: str | None, sector_name: str | None, due_by: int | None,
+            undated: str = "exclude") -> Listing:
+    """Goals (figures of kind goal) of every record, by deadline. `due_by` leaves out goals
+    without a deadline; they are counted, or shown with --undated include/only."""
     agency_id = kb.resolve("agency", agency_name)["id"] if agency_name else None
     sector_id = kb.resolve("sector", sector_name)["id"] if sector_name else None
-    rows = []
-    for policy, t in kb.targets():
-        if agency_id and agency_id not in (policy.get("issuers") or []):
+    rows, left_out = [], 0
+    for rec, f in kb.figures():
+        if f["kind"] != "goal":
             continue
-        if sector_id and sector_id not in (t.get("sectors") or []) + (policy.get("sectors") or []):
+        if agency_id and agency_id not in (rec.get("issuers") or []):
             continue
-        year = dates.year_of(t.get("deadline"))
-        if due_by is not None and (year is None or year > due_by):
+        if sector_id and sector_id not in (f.get("sectors") or []) + (rec.get("sectors") or []):
             continue
-        rows.append({**t, "policy": {"id": policy["id"], "title": display_name(policy),
-                                     "date": policy.get("date"), "issuers": policy.get("issuers") or []}})
-    rows.sort(key=lambda r: (r.get("deadline") or "9999", r["policy"].get("date") or "9999", r["policy"]["id"]))
-    columns = [col("DEADLINE", "deadline"), Column("POLICY", lambda r: r["policy"]["id"]),
-               col("METRIC", "metric", wide=True), Column("TARGET", target_text, wide=True),
+        year = dates.year_of(f.get("deadline"))
+        if year is None and (due_by is not None or undated == "only"):
+            if undated == "exclude":
+                left_out += 1
+                continue
+        elif undated == "only" or (due_by is not None and year > due_by):
+            continue
+        rows.append({**f, "record": {"id": rec["id"], "type": rec["type"], "title": display_name(rec),
+                                     "date": rec.get("date"), "issuers": rec.get("issuers") or []}})
+    rows.sort(key=lambda r: (r.get("deadline") or "9999", r["record"].get("date") or "9999", r["record"]["id"]))
+    columns = [col("DEADLINE", "deadline"), Column("RECORD", lambda r: r["record"]["id"]),
+               Column("WHAT", _goal_what, wide=True), Column("TARGET", figure_text, wide=True),
                Column("BASELINE", baseline_text), col("SCOPE", "scope", wide=True)]
-    table_rows = [{**r, "id": r["policy"]["id"]} for r in rows]
-    return Listing(rows, columns, rows=table_rows, title=plural(len(rows), "target"))
+    table_rows = [{**r, "id": r["record"]["id"]} for r in rows]
+    return Listing(rows, columns, rows=table_rows, title=plural(len(rows), "goal"),
+                   warnings=undated_note(left_out, "goal", "goals", "deadline"))
 
 
-_COMPARATOR_WORDS = {"exactly": "", "at-least": "at least ", "more-than": "more than ",
-                     "up-to": "up to ", "about": "about "}
-
-
-def baseline_text(t: Record) -> str:
-    b = t.get("baseline") or {}
-    value = cell(b.get("value"))
-    year = cell(b.get("year"))
-    return f"{value} in {year}" if value and year else value or (f"{year} level" if year else "")
-
-
-def target_text(t: Record) -> str:
-    return f"{_COMPARATOR_WORDS.get(t.get('comparator') or 'exactly', '')}{cell(t['value'])} {t['unit']}"
+def _goal_what(f: Record) -> str:
+    return f"{f['what']} (part of {f['part_of']})" if f.get("part_of") else f["what"]
 
 
 # --- list, show ----------------------------------------------------------------------------
-def list_records(kb: KnowledgeBase, what: str, *, since: date | None, until: date | None,
+def list_records(kb: KnowledgeBase, what: str, *, window: Window,
                  agency_name: str | None, sector_name: str | None) -> Listing:
     rtype = PLURALS[what]
     agency_id = kb.resolve("agency", agency_name)["id"] if agency_name else None
     sector_id = kb.resolve("sector", sector_name)["id"] if sector_name else None
     if rtype == "policy":
-        found = kb.policies(agencies=[agency_id] if agency_id else [], sector=sector_id, since=since, until=until)
-    else:
-        if agency_id or since or until:
-            raise UsageError(f"list {what}: --agency, --since and --until apply to policies only")
-        found = [r for r in kb.of_type(rtype) if not sector_id or sector_id in (r.get("sectors") or [])]
+        found = kb.policies(agencies=[agency_id] if agency_id else [], sector=sector_id, window=window)
+        return Listing(found, columns_for(rtype, kb, window.role), title=plural(len(found), rtype, what) + _dated_by(window),
+                       warnings=undated_note(len(found.undated), "policy", "policies", _what_date(window)))
+    if agency_id or window.filters or window.role:
+        raise UsageError(f"list {what}: --agency, --since, --until, --date-role and --undated apply to policies only")
+    found = [r for r in kb.of_type(rtype) if not sector_id or sector_id in (r.get("sectors") or [])]
     return Listing(found, columns_for(rtype, kb), title=plural(len(found), rtype, what))
 
 

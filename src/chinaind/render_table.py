@@ -31,6 +31,8 @@ def render_table(listing: Listing, stream: IO[str], *, terminal: bool) -> None:
     if terminal:
         for note in listing.notes:
             console.print(Text(visible(note), style="dim"))
+        for warning in listing.warnings:
+            console.print(Text(visible(warning), style="bold"))
 
 
 def _console(stream: IO[str], terminal: bool) -> Console:

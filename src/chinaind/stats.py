@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from .dating import Window, undated_note
 from .index import KnowledgeBase
 from .kinds import RECORD_TYPES
 from .listing import Listing, col
@@ -24,8 +25,8 @@ def _by_count(counts: Counter[str]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def facets(kb: KnowledgeBase) -> dict[str, list[tuple[str, int]]]:
-    policies = kb.of_type("policy")
+def facets(kb: KnowledgeBase, policies: Any = None) -> dict[str, list[tuple[str, int]]]:
+    policies = kb.of_type("policy") if policies is None else list(policies)
     kinds = [(t, len(kb.of_type(t))) for t in RECORD_TYPES]
     agencies = Counter(a for p in policies for a in dict.fromkeys(p.get("issuers") or []))
     sectors = Counter(s for t in RECORD_TYPES for r in kb.of_type(t) for s in dict.fromkeys(r.get("sectors") or []))
@@ -35,9 +36,11 @@ def facets(kb: KnowledgeBase) -> dict[str, list[tuple[str, int]]]:
     return {"kind": kinds, "agency": _by_count(agencies), "sector": _by_count(sectors), "month": month_rows}
 
 
-def stats(kb: KnowledgeBase) -> Listing:
+def stats(kb: KnowledgeBase, window: Window = Window()) -> Listing:
+    """With a date window, the agency and month facets count the policies inside it."""
+    policies = kb.policies(window=window) if window.filters else None
     rows: list[Record] = []
-    for facet, counts in facets(kb).items():
+    for facet, counts in facets(kb, policies).items():
         for value, count in counts:
             row: Record = {"facet": facet, "value": value, "count": count}
             if facet in ("agency", "sector") and (rec := kb.get(value)):
@@ -45,4 +48,5 @@ def stats(kb: KnowledgeBase) -> Listing:
             rows.append(row)
     columns = [col("FACET", "facet"), col("VALUE", "value"), col("COUNT", "count")]
     notes = ["agency: policies issued or co-issued; sector: records of every type; month: policies"]
-    return Listing(rows, columns, title=f"{len(kb.records)} records", notes=notes)
+    warnings = undated_note(len(policies.undated), "policy", "policies") if policies is not None else []
+    return Listing(rows, columns, title=f"{len(kb.records)} records", notes=notes, warnings=warnings)

@@ -49,7 +49,7 @@ def strings_in(value: Any) -> Iterable[str]:
         yield value
     elif isinstance(value, dict):
         for key, item in value.items():
-            if key not in ("sources", "type", "url"):
+            if key not in ("sources", "type", "url", "urls"):
                 yield from strings_in(item)
     elif isinstance(value, list):
         for item in value:

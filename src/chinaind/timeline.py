@@ -8,30 +8,29 @@ from itertools import groupby
 from typing import Any, Iterator
 
 from . import dates
-from .index import KnowledgeBase
+from .dating import Window, split, undated_note
+from .figures import figure_date, summary_line
+from .index import FIGURE_TYPES, KnowledgeBase
 from .listing import Listing, col
 
 Record = dict[str, Any]
 # Within one date: the document first, then what happened, then what falls due.
-_TYPE_RANK = {"policy": 0, "event": 1, "target": 2}
+_TYPE_RANK = {"policy": 0, "event": 1, "statistic": 2, "tally": 3, "goal": 4}
 
 
 def items(kb: KnowledgeBase, *, agency: str | None = None, sector: str | None = None) -> Iterator[Record]:
-    """Dated items, filtered by agency and sector ids (already resolved)."""
+    """Every item, dated or not (date None), filtered by agency and sector ids (resolved)."""
     for p in kb.of_type("policy"):
         if agency and agency not in (p.get("issuers") or []):
             continue
-        in_sector = not sector or sector in (p.get("sectors") or [])
-        if p.get("date") and in_sector:
-            yield {"date": p["date"], "type": "policy", "id": p["id"], "what": p["title"],
+        if not sector or sector in (p.get("sectors") or []):
+            yield {"date": p.get("date"), "type": "policy", "id": p["id"], "what": p["title"],
                    "kind": p["kind"], "issuers": p.get("issuers") or []}
-        for n, t in enumerate(p.get("targets") or []):
-            if not t.get("deadline"):
+    for rtype in FIGURE_TYPES:
+        for rec in kb.of_type(rtype):
+            if agency and agency not in (rec.get("issuers") or []):
                 continue
-            if sector and sector not in (t.get("sectors") or []) and not in_sector:
-                continue
-            yield {"date": t["deadline"], "type": "target", "id": p["id"], "what": _target_what(t),
-                   "position": n, "target": t}
+            yield from _figure_items(rec, sector)
     for org in kb.of_type("company"):
         if sector and sector not in (org.get("sectors") or []):
             continue
@@ -39,19 +38,24 @@ def items(kb: KnowledgeBase, *, agency: str | None = None, sector: str | None = 
             if agency and agency not in (e.get("agencies") or []):
                 continue
             event = {k: v for k, v in e.items() if k != "sources"}
-            yield {"date": e["date"], "type": "event", "id": org["id"], "what": f"{org['name']}: {e['summary']}",
+            yield {"date": e.get("date"), "type": "event", "id": org["id"], "what": f"{org['name']}: {e['summary']}",
                    "position": n, "event": event}
 
 
-def _target_what(t: Record) -> str:
-    from .queries import target_text
-
-    return f"{t['metric']}: {target_text(t)}"
+def _figure_items(rec: Record, sector: str | None) -> Iterator[Record]:
+    in_sector = not sector or sector in (rec.get("sectors") or [])
+    for n, f in enumerate(rec.get("figures") or []):
+        if sector and sector not in (f.get("sectors") or []) and not in_sector:
+            continue
+        # A goal stands at its deadline; a tally or statistic at its as-of date or period.
+        kind = "goal" if f["kind"] == "goal" else f["kind"]
+        yield {"date": figure_date(f), "type": kind, "id": rec["id"], "what": summary_line(f),
+               "position": n, "figure": f}
 
 
 def _order(item: Record) -> tuple[str, int, str, int]:
-    # Partial dates sort as text: "2025" before "2025-01" before "2025-01-19".
-    return (item["date"], _TYPE_RANK[item["type"]], item["id"], item.get("position", 0))
+    # Partial dates sort as text: "2025" before "2025-01" before "2025-01-19"; undated last.
+    return (item["date"] or "9999~", _TYPE_RANK[item["type"]], item["id"], item.get("position", 0))
 
 
 def month_of(value: str) -> str:
@@ -59,30 +63,32 @@ def month_of(value: str) -> str:
     return value[:7]
 
 
-def timeline(kb: KnowledgeBase, *, since: date | None = None, until: date | None = None,
-             agency: str | None = None, sector: str | None = None, by_month: bool = False) -> Listing:
+def timeline(kb: KnowledgeBase, *, window: Window = Window(), agency: str | None = None,
+             sector: str | None = None, by_month: bool = False) -> Listing:
     """`by_month` (for a terminal table) adds a MONTH column shown once per month, with an
-    empty row between months; the records and the other formats are unchanged."""
+    empty row between months; the records and the other formats are unchanged. A timeline is
+    a dated question: items without a date are left out (and counted) unless --undated says."""
     agency_id = kb.resolve("agency", agency)["id"] if agency else None
     sector_id = kb.resolve("sector", sector)["id"] if sector else None
-    found = sorted((i for i in items(kb, agency=agency_id, sector=sector_id)
-                    if dates.overlaps(i["date"], since, until)), key=_order)
+    # Even unbounded, a timeline filters on dates: undated items have no place on it.
+    always = window if window.bounded else window._replace(since=dates.parse_span("0001")[0])
+    picked = split(items(kb, agency=agency_id, sector=sector_id), _span, always)
+    found = sorted(picked.kept, key=_order)
     columns = [col("DATE", "date"), col("TYPE", "type"), col("ID", "id"), col("WHAT", "what", wide=True)]
-    notes = []
-    undated = [p for p in kb.of_type("policy") if not p.get("date")
-               and (not agency_id or agency_id in (p.get("issuers") or []))
-               and (not sector_id or sector_id in (p.get("sectors") or []))]
-    if undated:
-        noun = "policy" if len(undated) == 1 else "policies"
-        notes.append(f"{len(undated)} undated {noun} not shown: {', '.join(p['id'] for p in undated)}")
-    months = list(dict.fromkeys(month_of(i["date"]) for i in found))
-    title = f"{len(found)} dated items" + (f", {months[0]} to {months[-1]}" if months else "")
+    warnings = undated_note(picked.undated_left_out, "item", "items")
+    months = list(dict.fromkeys(month_of(i["date"]) for i in found if i["date"]))
+    title = f"{len(found)} items" + (f", {months[0]} to {months[-1]}" if months else "")
     if not by_month:
-        return Listing(found, columns, title=title, notes=notes)
+        return Listing(found, columns, title=title, warnings=warnings)
     rows: list[Record] = []
     # Sorted by date text, so each month (a prefix of the date) is one contiguous run.
-    for month, group in groupby(found, key=lambda i: month_of(i["date"])):
+    for month, group in groupby(found, key=lambda i: month_of(i["date"] or "undated")):
         if rows:
             rows.append({})  # an empty row separates months on screen; it has no id
         rows.extend({**i, "month": month if n == 0 else ""} for n, i in enumerate(group))
-    return Listing(found, [col("MONTH", "month"), *columns], rows=rows, title=title, notes=notes)
+    return Listing(found, [col("MONTH", "month"), *columns], rows=rows, title=title, warnings=warnings)
+
+
+def _span(item: Record) -> Any:
+    value = item["date"]
+    return dates.parse_span(value) if value and not dates.is_yearless(value) else None

@@ -40,12 +40,18 @@ def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple
     # Pydantic would quietly read `true` as 1 where a number is wanted: report it instead.
     problems = [_at(display_path, marks, loc, f"{_where(loc)}: expected a number, got {str(_get(data, loc)).lower()}; write digits, like 12")
                 for loc in (_booleans_for_numbers(model, data, ()) if _may_hold_booleans(raw) else ())]
+    # A skeleton's placeholders left in place (`new` writes TODO wherever a value is wanted).
+    todo = list(_placeholders(data, ())) if b"TODO" in raw else []
+    problems += [_at(display_path, marks, loc, f"{_where(loc)}: still the placeholder TODO; write the value, or delete the line")
+                 for loc in todo]
     try:
         obj = model.model_validate(data)
     except ValidationError as exc:
         union_at: dict[Loc, int] = {}
         for err in exc.errors():
             loc, union = _clean_loc(model, tuple(err["loc"]))
+            if loc in todo:
+                continue  # the placeholder problem says it better
             problem = _problem(display_path, marks, err, loc, model)
             if union and loc in union_at:
                 # One problem for a value no member of `int | float` accepts: the widest (last) one.
@@ -67,6 +73,19 @@ def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple
         line, col = marks.get(("id",), (1, 1))
         return None, [Problem(display_path, line, col, _one_line(f"id {record['id']!r} does not match the file name {stem!r}; rename the file or change the id"))]
     return record, []
+
+
+def _placeholders(data: Any, loc: Loc) -> Iterator[Loc]:
+    """Where a string value holds the word TODO."""
+    if isinstance(data, str):
+        if "TODO" in data.split() or data.startswith("TODO"):
+            yield loc
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _placeholders(value, loc + (key,))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _placeholders(value, loc + (i,))
 
 
 def _in_file_order(problems: list[Problem]) -> list[Problem]:

@@ -23,7 +23,9 @@ PROBLEM_RE = re.compile(r"^(?P<path>.+):(?P<line>[1-9][0-9]*):(?P<col>[1-9][0-9]
 # bidirectional overrides and isolates.
 RAW_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
-SOURCES = "sources:\n  - publication: Test Gazette\n    issue_date: 2023-03-01\n    section: Fixture\n"
+# A citation of the source record SOURCE_RECORD (sources/test-gazette-2023-03-01.yaml), which a case citing it must hold.
+SOURCES = "sources:\n  - source: test-gazette-2023-03-01\n    section: Fixture\n"
+SOURCE_RECORD = "id: test-gazette-2023-03-01\npublication: Test Gazette\nkind: newsletter-issue\nissue_date: 2023-03-01\n"
 SECTOR = "id: {id}\nname: {name}\n"
 HUGE_BYTES = 50 * 1024 * 1024
 

@@ -128,14 +128,14 @@ def test_yaml11_values_are_kept_as_written(run, tmp_path):
     plan, agency = json.loads(r.stdout)
     # Text fields keep the author's text: never a boolean, a date or a number.
     assert plan["title"] == "2025" and plan["title_zh"] == "on" and plan["summary"] == "y"
-    assert plan["date"] == "2023-01-19"
+    assert plan["dates"][0]["date"] == "2023-01-19" and plan["date"] == "2023-01-19"
     assert agency["id"] == "NO" and agency["name"] == "NO" and agency["short_name_zh"] == "yes"
-    target = plan["targets"][0]
-    assert target["metric"] == "off" and target["unit"] == "1e3" and target["scope"] == "12:30"
+    target = plan["figures"][0]
+    assert target["what"] == "off" and target["unit"] == "1e3" and target["scope"] == "12:30"
     assert target["deadline"] == "2025"
     # Number fields read decimal: `010` is ten, never octal eight.
     assert plan["issuers_total"] == 10 and target["value"] == 10
-    assert target["baseline"] == {"year": 2020, "value": 0.5, "note": None}
+    assert target["baseline"] == {"year": 2020, "value": 0.5, "unit": None, "approximate": False, "note": None}
 
 
 @pytest.mark.parametrize("name", ["huge-file", "billion-laughs", "alias-string-bomb", "deep-nesting-flow", "deep-nesting-block"])
