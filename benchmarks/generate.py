@@ -264,6 +264,22 @@ def _fts_body(value: Any) -> Iterator[str]:
             yield from _fts_body(v)
 
 
+def current_format(rec: Record, cited: dict[str, dict[str, Any]]) -> Record:
+    """A generated record in chinaind's current format (dates with roles, goals, citations of
+    one source record per publication), as `chinaind migrate` would write it."""
+    from chinaind.migrate import upgrade_record
+
+    def strip(sources: list[Record]) -> list[Record]:
+        return [{k: v for k, v in s.items() if k != "issue_date"} for s in sources]
+
+    body = {k: v for k, v in rec.items() if k != "type" and not (k == "date" and v is None)}
+    if "sources" in body:
+        body["sources"] = strip(body["sources"])
+    if body.get("events"):
+        body["events"] = [{**e, "sources": strip(e["sources"])} for e in body["events"]]
+    return upgrade_record(rec["type"], body, cited)[0]
+
+
 def write(n: int, out: Path, seed: int = 4) -> dict[str, Any]:
     """Write the knowledge base to out/kb and the peers to out/peers; return a summary."""
     t0 = time.perf_counter()
@@ -275,11 +291,16 @@ def write(n: int, out: Path, seed: int = 4) -> dict[str, Any]:
         (kb / folder).mkdir(parents=True)
     peers.mkdir(parents=True)
     records = list(build(n, seed))
+    cited: dict[str, dict[str, Any]] = {}
     for rec in records:
-        body = {k: v for k, v in rec.items() if k != "type"}
+        body = current_format(rec, cited)
         path = f"{kb}/{FOLDER[rec['type']]}/{rec['id']}.yaml"
         with open(path, "w", encoding="utf-8") as fh:
             fh.write("\n".join(emit(body)) + "\n")
+    (kb / "sources").mkdir(exist_ok=True)
+    for sid, info in cited.items():
+        with open(kb / "sources" / f"{sid}.yaml", "w", encoding="utf-8") as fh:
+            fh.write("\n".join(emit({"id": sid, "publication": info["publication"], "kind": "web-page"})) + "\n")
     t_yaml = time.perf_counter() - t0
     with open(peers / "records.json", "w", encoding="utf-8") as fh:
         json.dump(records, fh, ensure_ascii=False)

@@ -56,8 +56,6 @@ def test_loads_without_problems(kb):
 
 def test_every_type_is_present(records):
     for rtype in FOLDERS:
-        if rtype == "person":
-            continue  # TODO(#11): the seed's people (Jin Zhuanglong, the authors) come with the re-modelled seed
         assert of_type(records, rtype), f"no {rtype} records"
 
 
@@ -74,8 +72,15 @@ def test_robot_plus_plan(records):
     assert plan["issuers"] == ["MIIT", "NDRC", "MOF", "MEE", "MOA", "SAMR"]
     assert plan["issuers_total"] == 17
     assert "robotics-14th-five-year-plan" in plan["refers_to"]
-    orgs = {m["org"] for m in plan["organisations"]}
-    assert {"tinavi-medical-technologies", "ecovacs-robotics", "keenon-robotics"} <= orgs
+    orgs = {m["org"]: m for m in plan["organisations"]}
+    for firm in ("tinavi-medical-technologies", "ecovacs-robotics", "keenon-robotics"):
+        # Named only in the MERICS comment, not by the plan itself.
+        assert orgs[firm]["in_commentary"] is True, firm
+    # The chart's data sources belong to the source record's chart, not to the plan.
+    assert not {"international-federation-of-robotics", "chinese-institute-of-electronics"} & set(orgs)
+    areas = target(plan, "key-application-areas")
+    assert (areas["kind"], areas["value"]) == ("tally", 10)
+    assert {"manufacturing", "energy", "education"} <= set(areas["named"])
 
 
 def test_robot_density_target(records):
@@ -83,6 +88,8 @@ def test_robot_density_target(records):
     assert density["value"] == 492
     assert density["deadline"] == "2025"
     assert density["baseline"]["year"] == 2020
+    # "Double ... from 2020 levels": a relative goal, factor 2 over the 2020 baseline.
+    assert density["change"] == {"factor": 2, "percent": None}
     # The source says "double the 2020 level" without giving the 2020 value: none is computed.
     assert density["baseline"]["value"] is None
     # The source states no comparator ("double ... to reach 492"): none is recorded, never a silent "exactly".
@@ -95,6 +102,8 @@ def test_robot_plus_more_than_targets(records):
     assert target(plan, "application-technology-breakthroughs")["comparator"] == "more-than"
     assert target(plan, "robotic-applications-promoted")["value"] == 200
     assert target(plan, "robotic-applications-promoted")["comparator"] == "more-than"
+    # The advanced use cases are the plan's focus, not a condition on every one of the 200.
+    assert "advanced" not in target(plan, "robotic-applications-promoted")["what"]
 
 
 # ------------------------------------------------------------------ Top 5, item 2: Qiushi
@@ -108,6 +117,21 @@ def test_qiushi_article(records):
     assert article["republished_by"] == ["MIIT"]
     assert article["title_zh"] == "加快推进新型工业化"
     assert records["QIUSHI"]["kind"] == "journal"
+    assert article["people"] == [{"person": "jin-zhuanglong", "role": "author"}]
+    # The source calls Qiushi "the CCP's" journal, not the Central Committee's: no parent is recorded.
+    assert records["QIUSHI"]["parent"] is None
+    assert "Communist Party" in records["QIUSHI"]["description"]
+
+
+def test_jin_zhuanglong(records):
+    jin = records["jin-zhuanglong"]
+    assert jin["type"] == "person"
+    assert {p["agency"] for p in jin["positions"]} == {"MIIT"}
+    titles = " / ".join(p["title"] for p in jin["positions"]).lower()
+    assert "party secretary" in titles and "head" in titles
+    # "Half a year into his new job": no start date is given, so none is recorded.
+    assert all(p["since"] is None for p in jin["positions"])
+    assert any(s["section"] == "Top 5, item 2" for s in jin["sources"])
 
 
 # ------------------------------------------------------------------ Top 5, item 3: complete industrial chain
@@ -172,7 +196,15 @@ def test_carbon_fiber_groups(records):
     leads = [set(g["leads"]) for g in carbon["groups"]]
     assert {"avic-manufacturing-technology-institute", "weihai-tuozhan-fiber"} in leads
     assert {"zhongfu-shenyang-carbon-fiber"} in leads
-    assert "carbon fibre" in carbon["aliases"]
+    assert "high-end carbon fibre and aviation prepreg" in carbon["aliases"]
+    # Aliases name the whole listed item, never one part of it.
+    assert "carbon fibre" not in carbon["aliases"] and "prepreg" not in carbon["aliases"]
+
+
+def test_aliases_name_whole_items(records):
+    assert "scanning oscillator" not in records["additive-manufacturing-equipment-with-scanning-oscillator"]["aliases"]
+    assert "GaN" not in records["gallium-nitride-microwave-millimeter-wave-devices"]["aliases"]
+    assert "ball screw" not in records["cnc-machine-tool-spindle-ball-screw-linear-guide"]["aliases"]
 
 
 def test_other_technologies_have_no_groups(records):
@@ -185,23 +217,56 @@ def test_other_technologies_have_no_groups(records):
 def test_cic_outline_2016(records):
     outline = records["complete-industrial-chain-outline-2016"]
     assert outline["date"] == "2016"
-    assert target(outline, "initial-focus-areas")["value"] == 16
+    # The source says the programme was "first outlined" in 2016; it names no document.
+    assert outline["title_descriptive"] is True
+    assert outline["kind"] == "programme"
+    assert outline["dates"][0]["role"] == "announced"
+    areas = target(outline, "initial-focus-areas")
+    assert (areas["kind"], areas["value"]) == ("tally", 16)
+    assert "graphene" in areas["named"]
     assert "graphene" in outline["summary"]
+    listed = target(records[CIC_NOTICE], "listed-technologies")
+    assert (listed["kind"], listed["value"]) == ("tally", 16)
+    assert set(listed["named_ids"]) == set(records[CIC_NOTICE]["technologies"])
 
 
 # ------------------------------------------------------------------ Top 5, item 4: Industrial Internet
+
+
+LISTS = ("industrial-internet-pilot-list-2022", "industrial-internet-software-products-list",
+         "industrial-internet-app-solutions-list")
 
 
 def test_industrial_internet_lists(records):
     ann = records["industrial-internet-pilot-list-2022"]
     assert ann["date"] == "2023-02-23"
     assert ann["issuers"] == ["MIIT"]
+    assert ann["title_zh"] == "关于 2022 年工业互联网试点示范名单的公示"
     pilots = target(ann, "pilot-projects")
-    assert (pilots["value"], pilots["comparator"]) == (200, "about")
-    assert target(ann, "software-products")["value"] == 68
-    assert target(ann, "app-solutions")["value"] == 191
-    roles = {m["org"]: m["role"] for m in ann["organisations"]}
-    assert "pilot example" in roles["zhongtian-iron-and-steel-group"]
+    assert (pilots["kind"], pilots["value"], pilots["comparator"]) == ("tally", 200, "about")
+    lists = target(ann, "industrial-internet-lists")
+    assert (lists["kind"], lists["value"]) == ("tally", 3)
+    assert set(lists["named_ids"]) == set(LISTS)
+    software = records["industrial-internet-software-products-list"]
+    apps = records["industrial-internet-app-solutions-list"]
+    assert (target(software, "software-products")["kind"], target(software, "software-products")["value"]) == ("tally", 68)
+    assert target(software, "software-products")["comparator"] is None
+    assert (target(apps, "app-solutions")["kind"], target(apps, "app-solutions")["value"]) == ("tally", 191)
+    for rid in LISTS:
+        assert records[rid]["issuers"] == ["MIIT"], rid
+        assert set(LISTS) - {rid} <= set(records[rid]["refers_to"]), rid
+    # The newsletter dates (and gives a Chinese title for) only the pilot list announcement.
+    for rec in (software, apps):
+        assert (rec["date"], rec["dates"], rec["title_zh"]) == (None, [], None), rec["id"]
+        assert rec["kind"] == "list"
+    roles = {m["org"]: m for m in ann["organisations"]}
+    assert "pilot example" in roles["zhongtian-iron-and-steel-group"]["role"]
+    assert roles["zhongtian-iron-and-steel-group"]["in_commentary"] is False
+    assert roles["abb"]["in_commentary"] is True and roles["sap"]["in_commentary"] is True
+    assert [m["org"] for m in apps["organisations"]] == ["tianjin-gongyan"]
+    # "Tianjin Gongyan's app": the source does not say what kind of organisation it is.
+    assert records["tianjin-gongyan"]["kind"] is None
+    # ABB's and SAP's countries are the editors' (the source says only "foreign suppliers").
     assert records["abb"]["country"] == "CH"
     assert records["sap"]["country"] == "DE"
 
@@ -222,8 +287,17 @@ def test_sac_guideline(records):
     assert (new_bases["value"], new_bases["comparator"], new_bases["deadline"]) == (20, "up-to", "2025")
     strategy = target(records["national-standardization-development-strategy"], "national-tsibs")
     assert (strategy["value"], strategy["deadline"]) == (100, "2025")
+    # "Double to 100": relative as well as absolute; the starting number is not given.
+    assert strategy["change"] == {"factor": 2, "percent": None}
+    assert strategy["baseline"]["value"] is None
+    emerging = target(guideline, "emerging-priority-areas")
+    assert (emerging["kind"], emerging["value"], len(emerging["named"])) == ("tally", 12, 11)
+    key_areas = target(guideline, "socioeconomic-priority-areas")
+    assert (key_areas["kind"], key_areas["value"], len(key_areas["named"])) == ("tally", 6, 6)
     first_call = records["tsib-first-call-2017"]
     assert first_call["date"] == "2017"
+    assert first_call["title_descriptive"] is True
+    assert first_call["kind"] == "other"  # the source says only "its first call"
     assert target(first_call, "national-tsibs")["value"] == 50
 
 
@@ -251,15 +325,31 @@ def test_policy_news(records):
     for rid, (date, issuers) in expected.items():
         rec = records[rid]
         assert (rec["date"], rec["issuers"]) == (date, issuers), rid
+        # The newsletter gives "January 29" without a year: the year is the editors' inference.
+        assert all(d["year_inferred"] for d in rec["dates"]), rid
         assert rec["title_zh"] is None, rid
         assert any(s["section"] == "Noteworthy, Policy news" for s in rec["sources"]), rid
     nev = target(records["miit-nev-public-fleet-pilot-2023"], "nev-share-public-fleets")
     assert (nev["value"], nev["unit"], nev["deadline"]) == (80, "percent", "2025")
+    drugs = target(records["nmpa-covid-antiviral-approvals-2023"], "drugs-approved")
+    assert (drugs["kind"], drugs["value"]) == ("tally", 2)
+    assert any("VV116" in d for d in drugs["named"])
+    # "metal resources" is not a sector the text names: no non-ferrous metals tag.
+    assert "non-ferrous-metals" not in records["ndrc-industrial-equipment-recycling-measures-2023"]["sectors"]
+
+
+def test_evs_and_nevs_are_separate_sectors(records):
+    assert "NEVs" in records["new-energy-vehicles"]["aliases"]
+    assert "NEVs" not in records["electric-vehicles"]["aliases"]
+    assert "new-energy-vehicles" in records["miit-nev-public-fleet-pilot-2023"]["sectors"]
+    assert "new-energy-vehicles" in records["byd"]["sectors"]  # "NEV maker BYD"
+    assert "electric-vehicles" in records["qiushi-jin-zhuanglong-new-type-of-industrialization-2023"]["sectors"]
 
 
 def test_hesai_ipo(records):
     (ipo,) = [e for e in records["hesai-group"]["events"] if e["kind"] == "ipo"]
     assert ipo["date"] == "2023-02-09"
+    assert ipo["dates"][0]["year_inferred"] is True
     assert ipo["amount"] == 190_000_000
     assert ipo["currency"] == "USD"
     assert ipo["venue"] == "Nasdaq"
@@ -270,6 +360,9 @@ def test_ymtc_order_cancellation(records):
     assert event["kind"] == "order-cancellation"
     assert event["date"] == "2023-02-10"
     assert event["share_percent"] == 70
+    assert event["share_comparator"] == "up-to"  # "up to 70 percent"
+    # "YMTC reportedly cancels": the date is that of the report, its year inferred.
+    assert [(d["role"], d["year_inferred"]) for d in event["dates"]] == [("reported", True)]
     assert event["organisations"] == ["naura-technology"]
 
 
@@ -278,15 +371,99 @@ def test_other_corporate_events(records):
     assert (xpeng["date"], xpeng["kind"], xpeng["agencies"]) == ("2023-01-31", "approval", ["CAAC"])
     (base_station,) = records["china-telecom-research-arm"]["events"]
     assert (base_station["date"], base_station["kind"]) == ("2023-02-03", "development")
+    assert base_station["dates"][0]["role"] == "reported"  # "Yicai Global reported"
+    assert xpeng["dates"][0]["role"] == "occurred" and xpeng["dates"][0]["year_inferred"] is True
     assert records["china-telecom-research-arm"]["parent"] == "china-telecom"
     (hiring,) = records["byd"]["events"]
     assert (hiring["date"], hiring["kind"]) == ("2023-02-13", "hiring")
     assert "Zhengzhou" in hiring["summary"]
+    assert [(d["role"], d["year_inferred"]) for d in hiring["dates"]] == [("reported", True)]
 
 
 def test_media_outlets_are_not_organisations(records):
     names = {r["name"].lower() for r in of_type(records, "company").values()}
     assert not names & {"yicai global", "yicai", "caixin", "investopedia", "south china morning post"}
+
+
+# ------------------------------------------------------------------ the issue itself
+
+
+def test_seed_source_record(records):
+    seed = records[SEED_SOURCE]
+    assert seed["kind"] == "newsletter-issue"
+    assert seed["title"] is None  # the issue has no title beyond the publication's name
+    assert seed["urls"] == []  # its links are placeholders
+    top5 = {h["section"]: h["text"] for h in seed["headlines"] if re.fullmatch(r"Top 5, item \d", h["section"])}
+    assert sorted(top5) == [f"Top 5, item {n}" for n in range(1, 6)]
+    assert top5["Top 5, item 1"] == "Robots here, there, everywhere: Beijing to accelerate robot rollout"
+    assert top5["Top 5, item 5"] == "New innovation bases to unite domestic firms on technical standards"
+    (chart,) = seed["charts"]
+    assert chart["title"] == "The robotics sector is booming in China"
+    assert "by segment" in chart["measure"] and "USD billion" in chart["measure"]
+    assert chart["data_sources"] == ["international-federation-of-robotics", "chinese-institute-of-electronics"]
+    assert seed["authors"] == ["alexander-brown", "gregor-sebastian", "jeroen-groenewegen-lau"]
+    assert seed["editors"] == ["claudia-wessling", "alexander-davey"]
+    for pid in seed["authors"] + seed["editors"]:
+        person = records[pid]
+        assert person["type"] == "person", pid
+        assert any(s["source"] == SEED_SOURCE for s in person["sources"]), pid
+        assert [p["organisation"] for p in person["positions"]] == ["merics"], pid
+    assert records["jeroen-groenewegen-lau"]["positions"][0]["title"] == "Head of Program"
+    assert records["claudia-wessling"]["positions"][0]["title"] == "Director Communications and Publications"
+
+
+def test_headlines_verbatim():
+    if not SOURCE.is_file():
+        pytest.skip("source text not available")
+    text = SOURCE.read_text(encoding="utf-8")
+    seed = load(DATA, use_cache=False).records[SEED_SOURCE]
+    for headline in seed["headlines"]:
+        assert headline["text"] in text, headline
+    for chart in seed["charts"]:
+        assert chart["title"] in text
+
+
+def _in_text(value: str, text: str) -> bool:
+    norm = lambda s: s.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').lower()  # noqa: E731
+    return re.search(r"(?<![0-9a-z])" + re.escape(norm(value)) + r"(?![0-9a-z])", norm(text)) is not None
+
+
+def test_names_not_in_the_text_are_editorial(records):
+    """Official Chinese names and aliases the newsletter does not give are marked as the editors'."""
+    if not SOURCE.is_file():
+        pytest.skip("source text not available")
+    text = SOURCE.read_text(encoding="utf-8")
+    checked = 0
+    for rid, rec in records.items():
+        if rec["type"] in ("sector", "source") or not any(s["source"] == SEED_SOURCE for s in rec["sources"]):
+            continue
+        editorial = set(rec.get("editorial") or [])
+        for field in ("name_zh", "title_zh", "short_name_zh"):
+            if rec.get(field) and rec[field] not in text:
+                assert field in editorial, f"{rid}.{field}"
+                checked += 1
+        if any(not _in_text(alias, text) for alias in rec.get("aliases") or []):
+            assert "aliases" in editorial, f"{rid}.aliases"
+    assert checked > 20
+    assert {"name_zh", "short_name_zh", "aliases"} <= set(records["MIIT"]["editorial"])
+    assert "name_zh" in records["catl"]["editorial"]
+    assert "aliases" in records["fiber-laser"]["editorial"]  # "fibre laser"
+    # Countries the text does not state are the editors'; those it implies ("local producers",
+    # "a Chinese issuer") are not.
+    assert "country" in records["abb"]["editorial"] and "country" in records["sap"]["editorial"]
+    assert "country" not in records["hesai-group"]["editorial"]
+    assert "country" not in records["tinavi-medical-technologies"]["editorial"]
+    # Sector tags the text does not support.
+    assert "sectors" in records["catl"]["editorial"]
+    # Chinese titles quoted by the newsletter are not editorial.
+    assert "title_zh" not in records["robot-plus-implementation-plan-2023"]["editorial"]
+
+
+def test_cie_kind_matches_its_description(records):
+    cie = records["chinese-institute-of-electronics"]
+    assert cie["kind"] == "other"
+    assert "kind" in cie["editorial"]
+    assert "industry association" in cie["description"]  # says what it is not
 
 
 # ------------------------------------------------------------------ agencies
@@ -439,6 +616,39 @@ def test_cli_chain_by_british_alias(cli):
     text = json.dumps(json.loads(result.stdout), ensure_ascii=False)
     assert "wuhan-raycus" in text
     assert "catl" in text
+
+
+def test_cli_headlines_searchable(cli):
+    for word in ("everywhere", "catalogs", "hand-in-hand"):
+        result = cli("search", word, "-f", "ids")
+        assert result.exit_code == 0, result.output
+        assert SEED_SOURCE in result.stdout.split(), word
+
+
+def test_cli_targets_leave_out_tallies(cli):
+    import json
+
+    result = cli("targets", "-f", "json")
+    assert result.exit_code == 0, result.output
+    goals = json.loads(result.stdout)
+    assert goals and all(g["kind"] == "goal" for g in goals)
+    listed = {(g["record"]["id"], g["id"]) for g in goals}
+    for tally in (("industrial-internet-pilot-list-2022", "pilot-projects"),
+                  ("industrial-internet-software-products-list", "software-products"),
+                  ("industrial-internet-app-solutions-list", "app-solutions"),
+                  ("complete-industrial-chain-outline-2016", "initial-focus-areas"),
+                  ("robot-plus-implementation-plan-2023", "key-application-areas")):
+        assert tally not in listed, tally
+    assert ("robot-plus-implementation-plan-2023", "industrial-robot-density") in listed
+    density = next(g for g in goals if g["id"] == "industrial-robot-density")
+    assert density["change"]["factor"] == 2 and density["baseline"]["year"] == 2020
+
+
+def test_cli_person_jin_zhuanglong(cli):
+    result = cli("person", "jin-zhuanglong")
+    assert result.exit_code == 0, result.output
+    assert "qiushi-jin-zhuanglong-new-type-of-industrialization-2023" in result.stdout
+    assert "author" in result.stdout
 
 
 def test_cli_show_robot_plus(cli):

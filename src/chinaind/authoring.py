@@ -100,8 +100,29 @@ def init(target: Path, source: Path, *, empty: bool = False) -> dict[str, int]:
             # Git keeps no empty folders; the loader skips hidden files.
             (dst / ".gitkeep").touch()
         copied[folder] = sum(1 for p in dst.rglob("*") if p.suffix in (".yaml", ".yml"))
+    if empty:
+        _copy_employers(source, target, copied)
     write_schemas(target / SCHEMA_DIR)
     return copied
+
+
+def _copy_employers(source: Path, target: Path, copied: dict[str, int]) -> None:
+    """The organisations the copied people work for (a newsletter's publisher) and the copied
+    sources' charts cite as data sources, so that an empty knowledge base still validates."""
+    from .yamlio import read_record
+
+    wanted = set()
+    for path in (target / FOLDERS["person"]).glob("*.yaml"):
+        record = read_record(path.read_bytes(), str(path), marks=False)[0] or {}
+        wanted.update(p["organisation"] for p in record.get("positions") or [] if isinstance(p, dict) and p.get("organisation"))
+    for path in (target / FOLDERS["source"]).glob("*.yaml"):
+        record = read_record(path.read_bytes(), str(path), marks=False)[0] or {}
+        wanted.update(o for c in record.get("charts") or [] if isinstance(c, dict) for o in c.get("data_sources") or [])
+    for org in sorted(wanted):
+        src = source / FOLDERS["company"] / f"{org}.yaml"
+        if src.is_file():
+            shutil.copy2(src, target / FOLDERS["company"] / src.name)
+            copied[FOLDERS["company"]] += 1
 
 
 # --- new ---------------------------------------------------------------------------------------

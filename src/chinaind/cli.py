@@ -104,6 +104,32 @@ def company(
 
 
 @app.command()
+def person(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A person's name, Chinese name, alias or id.")],
+    fmt: FormatOpt = None,
+) -> None:
+    """A person: posts held, the policies that name them, the sources they wrote or edited."""
+    from . import lookups
+
+    _check_format(fmt)
+    _query(ctx, lambda kb: lookups.person(kb, name), fmt)
+
+
+@app.command()
+def source(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="SOURCE", help="A source record's id, title or publication.")],
+    fmt: FormatOpt = None,
+) -> None:
+    """A source document and everything the knowledge base took from it."""
+    from . import lookups
+
+    _check_format(fmt)
+    _query(ctx, lambda kb: lookups.source(kb, name), fmt)
+
+
+@app.command()
 def sector(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME", help="Sector id, name or alias (robotics, EVs, 半导体).")],

@@ -12,7 +12,7 @@ import os
 import sys
 
 # Commands that load the knowledge base to answer a query: only they start a prefetch.
-QUERIES = frozenset({"search", "chain", "agency", "company", "sector", "targets", "list", "show",
+QUERIES = frozenset({"search", "chain", "agency", "company", "person", "source", "sector", "targets", "list", "show",
                      "related", "chains", "timeline", "stats", "graph"})
 _VALUE_OPTIONS = ("--data-dir", "-d")
 # Shared memory for the child's listing and stat columns; pages cost nothing until written.

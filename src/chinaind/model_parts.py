@@ -63,9 +63,9 @@ class Period(Part):
     @model_validator(mode="after")
     def _ordered(self) -> "Period":
         if self.start is None and self.end is None:
-            raise ValueError("start and end are both missing; give at least one")
+            raise ValueError("period has neither start nor end; give at least one")
         if self.start and self.end and dates.parse_span(self.end)[1] < dates.parse_span(self.start)[0]:
-            raise ValueError(f"end {self.end} is before start {self.start}")
+            raise ValueError(f"end {self.end} is before start {self.start}; swap them or correct one")
         return self
 
 
@@ -97,7 +97,7 @@ class Change(Part):
     @model_validator(mode="after")
     def _one(self) -> "Change":
         if (self.factor is None) == (self.percent is None):
-            raise ValueError("factor and percent: give exactly one")
+            raise ValueError("factor and percent are both given, or neither; give one: {factor: 2} doubles, {percent: 20} adds 20 percent")
         return self
 
 

@@ -282,5 +282,7 @@ def show(kb: KnowledgeBase, ids: list[str], *, from_stdin: bool = False) -> List
 
         close = difflib.get_close_matches(missing[0], list(kb.records), n=3, cutoff=0.6)
         raise NotFoundError("record", ", ".join(missing), close)
-    records = [kb.records[i] for i in dict.fromkeys(wanted)]
+    from .lookups import with_links
+
+    records = [with_links(kb, kb.records[i]) for i in dict.fromkeys(wanted)]
     return Listing(records, MIXED_COLUMNS, detail=True)

@@ -80,14 +80,42 @@ def _code_widths(longest: list[int], wide: list[bool], total: int) -> dict[int, 
 
 
 def _detail_table(record: dict[str, Any]) -> Table:
+    """One field a row. Values the editors added (listed in `editorial`) say so, so that what
+    the source states and what the knowledge base adds are told apart."""
     table = Table(box=box.SIMPLE_HEAD, show_header=False, pad_edge=False)
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
+    editorial = set(record.get("editorial") or [])
     for key, value in record.items():
-        if value in (None, [], ""):
+        if value in (None, [], "", False) or key == "editorial":
             continue
-        table.add_row(Text(key), Text(visible(_block(value))))
+        label = f"{key} (editorial)" if key in editorial else key
+        if key == "title" and record.get("title_descriptive"):
+            label = "title (descriptive)"
+        if key == "title_descriptive":
+            continue
+        shown = _dates(value) if key == "dates" else _figures(value) if key == "figures" else _block(value)
+        table.add_row(Text(label), Text(visible(shown)))
     return table
+
+
+def _figures(figures: list[dict[str, Any]]) -> str:
+    from .figures import baseline_text, summary_line, when_text
+
+    lines = []
+    for f in figures:
+        extra = [f"by {f['deadline']}" if f.get("deadline") else when_text(f)]
+        extra += [f"baseline {baseline_text(f)}" if f.get("baseline") else "", f"part of {f['part_of']}" if f.get("part_of") else ""]
+        tail = "; ".join(e for e in extra if e)
+        lines.append(f"- {f['kind']} {f['id']}: {summary_line(f)}" + (f" ({tail})" if tail else ""))
+    return "\n".join(lines)
+
+
+def _dates(entries: list[dict[str, Any]]) -> str:
+    from .dates import describe
+
+    return "\n".join(f"{e['role']}: {describe(e['date'])}" + (" (year inferred)" if e.get("year_inferred") else "")
+                     + (f"; {e['note']}" if e.get("note") else "") for e in entries)
 
 
 def _block(value: Any) -> str:

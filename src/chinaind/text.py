@@ -30,7 +30,7 @@ def has_cjk(value: str) -> bool:
 
 
 def display_name(record: dict[str, Any]) -> str:
-    return str(record.get("title") or record.get("name") or record.get("id"))
+    return str(record.get("title") or record.get("name") or record.get("publication") or record.get("id"))
 
 
 def names_of(record: dict[str, Any]) -> list[str]:

@@ -36,6 +36,12 @@ def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple
     marks = _LazyMarks(raw, display_path)  # read again, with positions, only to report a problem
     if data is None:
         return None, problems
+    old = _first_format(rtype, data)
+    if old:
+        line, col = (marks.get((old[0].split(" ", 1)[0],), (1, 1)) if not old[0].startswith("event") else (1, 1))
+        return None, [Problem(display_path, line, col, _one_line(
+            f"written in chinaind's first record format ({'; '.join(old)}); upgrade the knowledge base with "
+            "`chinaind migrate DIR` (`--dry-run` shows the changes first)"))]
     model = MODELS[rtype]
     # Pydantic would quietly read `true` as 1 where a number is wanted: report it instead.
     problems = [_at(display_path, marks, loc, f"{_where(loc)}: expected a number, got {str(_get(data, loc)).lower()}; write digits, like 12")
@@ -73,6 +79,13 @@ def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple
         line, col = marks.get(("id",), (1, 1))
         return None, [Problem(display_path, line, col, _one_line(f"id {record['id']!r} does not match the file name {stem!r}; rename the file or change the id"))]
     return record, []
+
+
+def _first_format(rtype: str, data: dict[str, Any]) -> list[str]:
+    """What marks a record written for the first record format (empty when it is current)."""
+    from .migrate import upgrade_record
+
+    return upgrade_record(rtype, data, {})[1]
 
 
 def _placeholders(data: Any, loc: Loc) -> Iterator[Loc]:
@@ -147,7 +160,7 @@ def _problem(path: str, marks: Marks, err: Any, loc: Loc, model: type) -> Proble
     message = _message(err, loc, model)
     if kind == "value_error":
         # A check across fields ("deadline ... is before the baseline year") points at its field.
-        first = str(err["msg"]).removeprefix("Value error, ").split(" ", 1)[0]
+        first = str(err["msg"]).removeprefix("Value error, ").split(" ", 1)[0].strip(":,")
         if loc + (first,) in marks:
             target = loc + (first,)
     line, col = locate(marks, target)
@@ -202,6 +215,8 @@ def _message(err: Any, loc: Loc, model: type) -> str:
         n = ctx.get("min_length", 1)
         return f"{where}: needs at least {n} item{'s' if n != 1 else ''}; add {'one' if n == 1 else 'more'}"
     msg = str(err["msg"]).removeprefix("Value error, ")
+    if kind == "value_error" and ";" in msg:
+        return f"{where}: {msg}" if loc else msg  # the model's check already says what to do
     if kind == "value_error":
         if "before the baseline year" in msg:
             return f"{where}: {msg}; correct the deadline or the baseline year"
