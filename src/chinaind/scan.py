@@ -4,9 +4,11 @@ each name relative to the open folder is about a fifth cheaper than scandir plus
 and lstat calls split between this process and a forked child take half the wall time on two
 cores (threads do not help: the Python half of each call holds the GIL).
 
-A scan is kept as columns per folder (names, and sizes, mtimes and modes as packed arrays),
-so that "has anything changed since the cache was written" is one comparison of bytes, with
-no per-file object built at all.
+A scan is kept as columns per folder (names, and each stat field as a packed array), so that
+"has anything changed since the cache was written" is one comparison of bytes, with no
+per-file object built at all. Size and mtime alone miss a rewrite that keeps both (`cp -p`,
+`rsync -a`, `tar x`, `touch -d`, an editor restoring timestamps): like git's index, the scan
+also keeps the inode, the device and the change time, which no user can set back.
 """
 
 from __future__ import annotations
@@ -34,12 +36,52 @@ class FileEntry(NamedTuple):
     rtype: str
     size: int
     mtime_ns: int
+    ctime_ns: int = 0  # 0 when unknown (an entry made to re-read a file)
+
+    @property
+    def changed_ns(self) -> int:
+        """When the file last changed as far as its stat tells: the later of mtime (which
+        `touch -d` sets back) and ctime (which nothing sets back)."""
+        return max(self.mtime_ns, self.ctime_ns)
 
 
-# One folder's columns: (record type, prefix, names joined by NUL, sizes, mtimes, modes), the
-# last three packed 64-bit arrays. A symlink inside the data directory carries its target's
-# stat; one leading outside it, or dangling, has mode 0.
-Folder = tuple[str, str, str, bytes, bytes, bytes]
+# The stat fields kept per file, in column order, with each column's array type (inodes and
+# devices are unsigned 64-bit numbers).
+STAT_FIELDS = ("size", "mtime", "mode", "ino", "ctime", "dev")
+TYPECODES = ("q", "q", "q", "Q", "q", "Q")
+NCOLUMNS = len(STAT_FIELDS)
+
+
+class Folder(NamedTuple):
+    """One folder's columns: each stat column is a packed 64-bit array, a value per name. A
+    symlink inside the data directory carries its target's stat; one leading outside it, or
+    dangling, has mode 0. Stored in the cache as a plain tuple (marshal takes no NamedTuple)."""
+
+    rtype: str
+    prefix: str
+    joined: str  # the names, joined by NUL
+    sizes: bytes
+    mtimes: bytes
+    modes: bytes
+    inos: bytes
+    ctimes: bytes
+    devs: bytes
+
+    def stats(self) -> tuple[bytes, ...]:
+        """The stat columns, in STAT_FIELDS order."""
+        return self[3:]
+
+    def names(self) -> list[str]:
+        return self.joined.split(_SEP) if self.joined else []
+
+
+def as_folders(stored: list[tuple[Any, ...]]) -> list[Folder]:
+    """A scan as the cache stores it (plain tuples), as Folders."""
+    return [Folder._make(f) for f in stored]
+
+
+def storable(folders: list[Folder]) -> list[tuple[Any, ...]]:
+    return [tuple(f) for f in folders]
 
 
 def scan(data_dir: Path) -> list[Folder]:
@@ -74,25 +116,25 @@ class PendingScan:
         if self.helper is None:
             return False
         top = [(rtype, prefix, _SEP.join(names)) for rtype, _, prefix, _, names in self.listed]
-        if [folder[:3] for folder in before[: len(top)]] != top:
+        done = as_folders(before[: len(top)])
+        if [(f.rtype, f.prefix, f.joined) for f in done] != top:
             return True
-        sizes = b"".join(folder[3] for folder in before[: len(top)])
-        mtimes = b"".join(folder[4] for folder in before[: len(top)])
-        return self.helper.differs(sizes, mtimes)
+        return self.helper.differs([b"".join(column) for column in zip(*(f.stats() for f in done))])
 
     def result(self) -> list[Folder]:
         listed, columns = self.listed, self.waiting()
         while listed:  # a level of folders at a time
             pending = []
             try:
-                for (rtype, path, prefix, fd, names), (sizes, mtimes, modes) in zip(listed, columns):
+                for (rtype, path, prefix, fd, names), stats in zip(listed, columns):
+                    modes = stats[2]
                     for i, mode in enumerate(modes):
                         if S_ISLNK(mode):
-                            _follow(path, fd, names[i], self.root, i, sizes, mtimes, modes)
+                            _follow(path, fd, names[i], self.root, i, stats)
                             mode = modes[i]
                         if S_ISDIR(mode):
                             pending.append((rtype, path / names[i], f"{prefix}{names[i]}/"))
-                    self.out.append((rtype, prefix, _SEP.join(names), sizes.tobytes(), mtimes.tobytes(), modes.tobytes()))
+                    self.out.append(Folder(rtype, prefix, _SEP.join(names), *(c.tobytes() for c in stats)))
             finally:
                 for found in listed:
                     os.close(found[3])
@@ -140,13 +182,14 @@ def _list(path: Path, prefix: str, rtype: str, seen: set[tuple[int, int]]) -> tu
 def entries(folders: list[Folder]) -> list[FileEntry]:
     """The record files of a scan, sorted by path (the order records load in)."""
     found: list[FileEntry] = []
-    for rtype, prefix, joined, sizes, mtimes, modes in folders:
-        if not joined:
+    for folder in folders:
+        if not folder.joined:
             continue
-        names = joined.split(_SEP)
-        for name, size, mtime, mode in zip(names, _q(sizes), _q(mtimes), _q(modes)):
+        rtype, prefix = folder.rtype, folder.prefix
+        for name, size, mtime, mode, ctime in zip(folder.names(), _q(folder.sizes), _q(folder.mtimes),
+                                                  _q(folder.modes), _q(folder.ctimes)):
             if S_IFMT(mode) == S_IFREG and name.lower().endswith(YAML_SUFFIXES):
-                found.append(FileEntry(prefix + name, rtype, size, mtime))
+                found.append(FileEntry(prefix + name, rtype, size, mtime, ctime))
     found.sort()  # by path: FileEntry tuples start with it, and the plain sort runs in C
     return found
 
@@ -159,20 +202,26 @@ def _q(packed: bytes) -> memoryview:
     return memoryview(packed).cast("q")
 
 
-def _follow(folder: Path, fd: int, name: str, root: Path, i: int, sizes: array, mtimes: array, modes: array) -> None:
+def _follow(folder: Path, fd: int, name: str, root: Path, i: int, stats: tuple[array, ...]) -> None:
     """Give a symlink its target's stat, or mode 0 when it leads outside the data directory."""
     try:
         if _inside(os.path.join(folder, name), root):
             st = os.stat(name, dir_fd=fd)
-            sizes[i], mtimes[i], modes[i] = st.st_size, st.st_mtime_ns, st.st_mode
+            for column, value in zip(stats, _fields(st)):
+                column[i] = value
             return
     except OSError:
         pass
-    modes[i] = 0
+    stats[2][i] = 0
 
 
-def _lstat_all(jobs: list[tuple[int, list[str]]], share: float) -> Callable[[], list[tuple[array, array, array]]]:
-    """Lstat each job's names in the folder open as its fd, giving (sizes, mtimes, modes) per
+def _fields(st: os.stat_result) -> tuple[int, ...]:
+    """A stat's values in STAT_FIELDS order."""
+    return st.st_size, st.st_mtime_ns, st.st_mode, st.st_ino, st.st_ctime_ns, st.st_dev
+
+
+def _lstat_all(jobs: list[tuple[int, list[str]]], share: float) -> Callable[[], list[tuple[array, ...]]]:
+    """Lstat each job's names in the folder open as its fd, giving the stat columns per
     job; a name that vanished or cannot be read gets mode 0 (as if absent). With many names,
     a forked child takes all but `share` of them at the same time: this returns once this
     process has done its part, and the function it returns waits for the child."""
@@ -185,13 +234,13 @@ def _lstat_all(jobs: list[tuple[int, list[str]]], share: float) -> Callable[[], 
     helper = Helper.fork(tail, total - cut)
     first = _lstat_columns(head)
 
-    def finish() -> list[tuple[array, array, array]]:
+    def finish() -> list[tuple[array, ...]]:
         return _per_job(jobs, tuple(a + b for a, b in zip(first, helper.columns())))  # type: ignore[arg-type]
 
     return finish
 
 
-def _per_job(jobs: list[tuple[int, list[str]]], flat: tuple[array, array, array]) -> list[tuple[array, array, array]]:
+def _per_job(jobs: list[tuple[int, list[str]]], flat: tuple[array, ...]) -> list[tuple[array, ...]]:
     out, at = [], 0
     for _, names in jobs:
         out.append(tuple(column[at: at + len(names)] for column in flat))
@@ -212,7 +261,7 @@ def _split(jobs: list[tuple[int, list[str]]], at: int) -> tuple[list[tuple[int, 
     return head, tail
 
 
-def _lstat_columns(jobs: list[tuple[int, list[str]]]) -> tuple[array, array, array]:
+def _lstat_columns(jobs: list[tuple[int, list[str]]]) -> tuple[array, ...]:
     return _lstat_items([(fd, name) for fd, names in jobs for name in names])
 
 
@@ -239,12 +288,12 @@ class Helper:
         chunks = (n + cls.CHUNK - 1) // cls.CHUNK
         parent = os.getpid()
         try:
-            # Anonymous and shared with the child: three columns, then a state byte per chunk.
-            shared = mmap.mmap(-1, 24 * n + chunks)
+            # Anonymous and shared with the child: the stat columns, then a state byte per chunk.
+            shared = mmap.mmap(-1, 8 * NCOLUMNS * n + chunks)
             pid = os.fork()
         except (OSError, ValueError):
             return cls(None, items, 0, 0, -1)
-        helper = cls(shared, items, 0, 24 * n, pid)
+        helper = cls(shared, items, 0, 8 * NCOLUMNS * n, pid)
         if pid == 0:
             code = 1
             try:
@@ -275,19 +324,19 @@ class Helper:
         self.shared[at] = self.DONE
         return True
 
-    def differs(self, sizes: bytes, mtimes: bytes) -> bool:
-        """Whether a chunk done so far has other sizes or mtimes than these packed columns."""
+    def differs(self, before: list[bytes]) -> bool:
+        """Whether a chunk done so far has other stats than these packed columns."""
         n, at = self.n, self.columns_at
         for c in range(self.chunks):
             if self.shared is None or self.shared[self.states_at + c] != self.DONE:
                 continue
             lo, hi = c * self.CHUNK * 8, min(n, (c + 1) * self.CHUNK) * 8
-            if (self.shared[at + lo: at + hi] != sizes[lo:hi]
-                    or self.shared[at + 8 * n + lo: at + 8 * n + hi] != mtimes[lo:hi]):
-                return True
+            for k, column in enumerate(before):
+                if self.shared[at + 8 * k * n + lo: at + 8 * k * n + hi] != column[lo:hi]:
+                    return True
         return False
 
-    def columns(self) -> tuple[array, array, array]:
+    def columns(self) -> tuple[array, ...]:
         if self.pid < 0:  # no child: do it all here
             return _lstat_items(self.items)
         self.work(reverse=True)
@@ -300,7 +349,7 @@ class Helper:
                 self.shared[self.states_at + c] = self.FREE
                 self._take(c)
         at, n = self.columns_at, self.n
-        return tuple(array("q", self.shared[at + k * 8 * n: at + (k + 1) * 8 * n]) for k in range(3))  # type: ignore[return-value]
+        return tuple(array(TYPECODES[k], self.shared[at + k * 8 * n: at + (k + 1) * 8 * n]) for k in range(NCOLUMNS))
 
 
 def detach_stdio() -> None:
@@ -312,21 +361,24 @@ def detach_stdio() -> None:
     os.close(devnull)
 
 
-def _lstat_items(items: list[tuple[int, str]]) -> tuple[array, array, array]:
-    sizes, mtimes, modes = array("q"), array("q"), array("q")
+def _lstat_items(items: list[tuple[int, str]]) -> tuple[array, ...]:
+    columns = tuple(array(code) for code in TYPECODES)
+    sizes, mtimes, modes, inos, ctimes, devs = (column.append for column in columns)
     lstat = os.lstat
     for fd, name in items:
         try:
             st = lstat(name, dir_fd=fd)
         except OSError:
-            sizes.append(0)
-            mtimes.append(0)
-            modes.append(0)
+            for column in columns:
+                column.append(0)
             continue
-        sizes.append(st.st_size)
-        mtimes.append(st.st_mtime_ns)
-        modes.append(st.st_mode)
-    return sizes, mtimes, modes
+        sizes(st.st_size)
+        mtimes(st.st_mtime_ns)
+        modes(st.st_mode)
+        inos(st.st_ino)
+        ctimes(st.st_ctime_ns)
+        devs(st.st_dev)
+    return columns
 
 
 def _inside(path: str, root: Path) -> bool:
