@@ -44,7 +44,7 @@ RACY_NS = 2_000_000_000
 # The modules whose code decides what a cache holds (records, search text, facets, tables, the
 # layout itself): a change to any of them (an upgrade, or a developer's edit) invalidates it.
 _SCHEMA_MODULES = ("models.py", "validate.py", "yamlio.py", "dates.py", "kinds.py", "loader.py",
-                   "scan.py", "cache.py", "refresh.py", "rebuild.py", "workers.py", "increments.py", "store.py", "textindex.py", "search.py",
+                   "scan.py", "statcolumns.py", "scanproblems.py", "cache.py", "refresh.py", "rebuild.py", "workers.py", "increments.py", "store.py", "textindex.py", "search.py",
                    "text.py", "index.py")
 
 

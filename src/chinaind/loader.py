@@ -189,7 +189,11 @@ def _load(data_dir: Path, use_cache: bool, share: float | None) -> tuple[LoadRes
     from .scan import start
 
     if not use_cache:
-        return None, lambda: refreshed(data_dir, start(data_dir, share).result(), None, CacheData(), set())
+        def uncached() -> LoadResult:
+            scanned = start(data_dir, share)
+            return _with_scan_problems(refreshed(data_dir, scanned.result(), None, CacheData(), set()), scanned)
+
+        return None, uncached
     # A child may be scanning while the cache is read: one started at launch is adopted after
     # the cache is read (its listing may not be ready yet), else one is started now.
     pending = None if prefetching() else start(data_dir, share)
@@ -217,14 +221,23 @@ def _load(data_dir: Path, use_cache: bool, share: float | None) -> tuple[LoadRes
         if served is not None and old.get("scan") == folders:
             if racy and max(r[2] for r in racy) < time.time_ns() - cache.RACY_NS:
                 _settle(index, data_dir, old)
-            return None
+            return _with_scan_problems(served, scanning) if scanning.problems else None
         try:
-            return refreshed(data_dir, folders, index, old, suspects, served)
+            loaded = refreshed(data_dir, folders, index, old, suspects, served)
         except Damaged:
             discard(index)
-            return refreshed(data_dir, folders, index, CacheData(), set())
+            loaded = refreshed(data_dir, folders, index, CacheData(), set())
+        return _with_scan_problems(loaded, scanning)
 
     return served, finish
+
+
+def _with_scan_problems(result: LoadResult, scanning: Any) -> LoadResult:
+    """A result with what the scan could not list or read: found again by every run's scan
+    (the cache never holds them), so that a record that cannot be read never just vanishes."""
+    if scanning.problems:
+        result.problems = result.problems + scanning.problems
+    return result
 
 
 def _load_fresh(data_dir: Path, index: Path, old: Any) -> LoadResult:

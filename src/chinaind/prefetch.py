@@ -27,7 +27,10 @@ def child(data_dir: str, shared: Any, write_end: int, parent: int) -> None:
     detach_stdio()
     try:
         path = Path(data_dir)
-        listed = top_listing(path, path.resolve(), set())
+        problems: list[Any] = []
+        listed = top_listing(path, path.resolve(), set(), problems)
+        if problems:  # the run lists again itself, and reports them
+            raise ValueError("a type folder cannot be listed")
         items = [(fd, name) for _, _, _, fd, names in listed for name in names]
         listing = marshal.dumps([(rtype, str(p), prefix, names) for rtype, p, prefix, _, names in listed])
         n = len(items)
