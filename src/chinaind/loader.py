@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .errors import InvalidKnowledgeBase, Problem
+from .fileread import NotRegular, Oversized, read_record_file
 from .kinds import FOLDERS, REFERENCES
 from .scan import FileEntry, files, scan, stem_of
 
@@ -39,20 +40,31 @@ def validate_entry(data_dir: Path, entry: FileEntry) -> tuple[Record | None, lis
 
     display = str(data_dir / entry.rel)
     try:
-        raw = (data_dir / entry.rel).read_bytes()
+        raw = read_record_file(data_dir / entry.rel)
+    except Oversized as exc:
+        from .yamlio import MAX_FILE_BYTES
+
+        return None, [Problem(display, 1, 1, f"file is {exc.size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for one record; split it")], None
+    except NotRegular:
+        return None, [Problem(display, 1, 1, "not a regular file any more (a FIFO or a device?); put a record file here or remove it")], None
     except OSError as exc:
         return None, [Problem(display, 1, 1, f"cannot read the file ({exc.strerror}); check its permissions")], None
     return (*validate_file(raw, display, entry.rtype, stem_of(entry.rel)), zlib.crc32(raw))
 
 
-def _duplicate(data_dir: Path, rel: str, first: str, rid: str) -> Problem:
+def _marks(data_dir: Path, rel: str, display: str) -> Any:
+    """The YAML positions in a record file ({} when it cannot be read within bounds)."""
     from .validate import marks_of
 
-    display = str(data_dir / rel)
     try:
-        line, col = marks_of((data_dir / rel).read_bytes(), display).get(("id",), (1, 1))
-    except OSError:
-        line, col = 1, 1
+        return marks_of(read_record_file(data_dir / rel), display)
+    except (OSError, Oversized, NotRegular):
+        return {}
+
+
+def _duplicate(data_dir: Path, rel: str, first: str, rid: str) -> Problem:
+    display = str(data_dir / rel)
+    line, col = _marks(data_dir, rel, display).get(("id",), (1, 1))
     return Problem(display, line, col, f"duplicate id {rid!r}: also used by {data_dir / first}; ids must be unique across the knowledge base")
 
 
@@ -123,14 +135,9 @@ def _dangling(data_dir: Path, rel: str, loc: tuple[object, ...], value: str, tar
               known: set[str]) -> tuple[str, int, int, str]:
     import difflib
 
-    from .validate import marks_of
     from .yamlio import locate
 
-    display = str(data_dir / rel)
-    try:
-        line, col = locate(marks_of((data_dir / rel).read_bytes(), display), loc)
-    except OSError:
-        line, col = 1, 1
+    line, col = locate(_marks(data_dir, rel, str(data_dir / rel)), loc)
     close = difflib.get_close_matches(value, list(known), n=3, cutoff=0.5)
     if not close:
         lowered = {k.lower(): k for k in known}

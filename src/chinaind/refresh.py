@@ -21,6 +21,7 @@ from typing import Any, Callable, NamedTuple
 
 from .cache import (HEAP_MAGIC, HEAP_START, RACY_NS, CacheData, Damaged, _map, append_records, append_with,
                     heap_file, new_heap, text_intact, write_cache)
+from .fileread import NotRegular, Oversized, read_record_file
 from .kinds import FOLDERS
 from .scan import TYPECODES, YAML_SUFFIXES, FileEntry, Folder, as_folders, entries
 from .workers import Fresh, Spool
@@ -356,9 +357,9 @@ def racy_mismatches(data_dir: Path, racy: list[Any]) -> set[int]:
     out = set()
     for slot, rel, _, crc in racy:
         try:
-            if zlib.crc32((data_dir / rel).read_bytes()) != crc:
+            if zlib.crc32(read_record_file(data_dir / rel)) != crc:
                 out.add(slot)
-        except OSError:
+        except (OSError, Oversized, NotRegular):
             out.add(slot)
     return out
 

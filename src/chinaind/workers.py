@@ -169,7 +169,7 @@ def validate_all(data_dir: Path, files: list[FileEntry], validate: Validator,
         context = multiprocessing.get_context("fork")  # workers inherit the imported modules
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_started, initargs=(os.getpid(),))
         try:
-            for part in pool.map(_validate_chunk_encoded, chunks):  # in order, as they arrive
+            for part in _holding_interrupts(lambda: pool.map(_validate_chunk_encoded, chunks)):  # in order
                 for rel, (rid, *rest) in marshal.loads(part):
                     out[rel] = _received(Fresh(rid, None, *rest), spool, out)
         except BaseException:
@@ -183,6 +183,24 @@ def validate_all(data_dir: Path, files: list[FileEntry], validate: Validator,
             spool.abandon()
         return dict(_validate_chunk((data_dir, files, validate)))
     return out
+
+
+def _holding_interrupts(start: Callable[[], Any]) -> Any:
+    """start(), which forks the workers, with SIGINT held back until it returns. A Ctrl-C
+    arriving during a fork is handled inside Python's fork hooks (logging's), where its
+    KeyboardInterrupt is printed and dropped, and the build would go on to the end; held
+    back, it arrives just after, and interrupts the build. The workers keep it held: a Ctrl-C
+    at the terminal stops the run, and they end with it (see _worker_started)."""
+    import signal
+
+    try:
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    except (AttributeError, ValueError, OSError):
+        return start()
+    try:
+        return start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>

@@ -24,9 +24,10 @@ except ImportError:  # pragma: no cover - libyaml missing
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 from .errors import Problem
+from .fileread import MAX_RECORD_BYTES
 from .render import one_line
 
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = MAX_RECORD_BYTES  # checked before reading too, by fileread.read_record_file
 MAX_NODES = 100_000
 MAX_DEPTH = 64
 # Anchors and aliases may not blow a record up beyond what a file of the maximum size could hold.

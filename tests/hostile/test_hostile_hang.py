@@ -3,6 +3,7 @@ cache folder can block a run; size limits are checked before reading."""
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import signal
@@ -91,3 +92,100 @@ def test_killed_first_build_leaves_no_process_holding_the_pipe(tmp_path, big_kb,
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+
+
+# --- (b) nothing in the cache folder can block or crash a run ---------------------------------
+
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+CACHE_FILES = {"index": ".cache", "heap": ".heap", "text": ".text", "lock": ".lock"}
+
+
+def _small_kb(tmp_path: Path) -> Path:
+    kb = tmp_path / "kb"
+    (kb / "sectors").mkdir(parents=True)
+    for rid in ("robotics", "lasers", "drones"):
+        (kb / "sectors" / f"{rid}.yaml").write_text(sector(rid))
+    return kb
+
+
+def _occupy(path: Path, kind: str) -> None:
+    """Put a FIFO, a device or a folder where a cache file should be."""
+    if path.exists() or path.is_symlink():
+        path.unlink()
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+        (path / "x").write_text("in the way")
+    elif IS_ROOT:  # a real character device node: /dev/zero's numbers
+        os.mknod(path, 0o600 | 0o020000, os.makedev(1, 5))
+    else:
+        os.symlink("/dev/zero", path)
+
+
+class Outcome(NamedTuple):
+    code: int
+    stdout: str
+    stderr: str
+
+
+def _chinaind(tmp_path: Path, *args: str, stdin: bytes | None = None, timeout: float = 20) -> Outcome:
+    """Run the command; a run still going after `timeout` seconds is killed and fails the test."""
+    try:
+        p = subprocess.run([str(CHINAIND), *args], input=stdin, capture_output=True, env=_env(tmp_path), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"chinaind {' '.join(args)} was still running after {timeout} s")
+    return Outcome(p.returncode, p.stdout.decode(), p.stderr.decode())
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+@pytest.mark.parametrize("which", sorted(CACHE_FILES))
+def test_odd_file_in_the_cache_folder_never_blocks(tmp_path, which, kind):
+    kb = _small_kb(tmp_path)
+    args = ("-d", str(kb), "list", "sectors", "-f", "ids")
+    first = _chinaind(tmp_path, *args)
+    assert first == Outcome(0, "drones\nlasers\nrobotics\n", "")
+    index = next((tmp_path / "cache").glob("kb-*.cache"))
+    _occupy(index.with_suffix(CACHE_FILES[which]), kind)
+    assert _chinaind(tmp_path, *args, timeout=10) == first
+    # An edit makes the run write: appending to the heaps, replacing the index, taking the lock.
+    (kb / "sectors" / "cranes.yaml").write_text(sector("cranes"))
+    assert _chinaind(tmp_path, *args, timeout=10) == Outcome(0, "cranes\ndrones\nlasers\nrobotics\n", "")
+    assert _chinaind(tmp_path, "validate", str(kb), timeout=10).code == 0
+
+
+# --- (c) size limits are checked before reading ----------------------------------------------
+
+def test_huge_sparse_record_is_refused_without_reading_it(tmp_path):
+    kb = _small_kb(tmp_path)
+    huge = kb / "sectors" / "huge.yaml"
+    with open(huge, "wb") as fh:
+        fh.truncate(3 * 1024 ** 3)  # 3 GB of nothing: reading it whole would take seconds and 3 GB
+    start = time.monotonic()
+    r = _chinaind(tmp_path, "validate", str(kb), timeout=30)
+    assert time.monotonic() - start < 1.5  # the whole run; the refusal itself takes a stat
+    assert r == Outcome(3, f"{huge}:1:1: file is 3,221,225,472 bytes, over the 1,000,000-byte limit for one record; split it\n", "")
+
+
+def test_show_reads_bounded_stdin(tmp_path):
+    kb = _small_kb(tmp_path)
+    # As from `yes robotics | chinaind show -`: more than any list of ids, cut short with one line.
+    r = _chinaind(tmp_path, "-d", str(kb), "show", "-", "-f", "ids", stdin=b"robotics\n" * 200_000)
+    assert r == Outcome(2, "", "chinaind: show -: more than 1,000,000 characters on stdin; pass fewer ids, one per line\n")
+    ok = _chinaind(tmp_path, "-d", str(kb), "show", "-", "-f", "ids", stdin=b"robotics\nlasers\n")
+    assert ok == Outcome(0, "robotics\nlasers\n", "")
+
+
+def test_search_cost_is_bounded(run, tmp_path):
+    kb = _small_kb(tmp_path)
+    # Repeated words are looked for once: a 999-character query of one word costs what one word does.
+    start = time.monotonic()
+    r = run("-d", str(kb), "search", " ".join(["robotics"] * 111), "-f", "json")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert [(h["id"], h["match"]) for h in json.loads(r.stdout)] == [("robotics", "words")]
+    assert time.monotonic() - start < 2
+    long = "robotics " * 112  # 1,008 characters
+    r = run("-d", str(kb), "search", long, "-f", "ids")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == ("chinaind: search: the query is 1,008 characters long, over the 1,000-character limit; "
+                        "search for a few words or a name\n")
