@@ -48,7 +48,9 @@ def validate_entry(data_dir: Path, entry: FileEntry) -> tuple[Record | None, lis
     except NotRegular:
         return None, [Problem(display, 1, 1, "not a regular file any more (a FIFO or a device?); put a record file here or remove it")], None
     except OSError as exc:
-        return None, [Problem(display, 1, 1, f"cannot read the file ({exc.strerror}); check its permissions")], None
+        from .scanproblems import what_to_do
+
+        return None, [Problem(display, 1, 1, f"cannot read the file ({exc.strerror}); {what_to_do(exc.errno)}")], None
     return (*validate_file(raw, display, entry.rtype, stem_of(entry.rel)), zlib.crc32(raw))
 
 

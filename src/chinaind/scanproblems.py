@@ -24,13 +24,16 @@ def report(problems: list[Problem], path: Path, exc: OSError) -> None:
 def unreadable(path: Path, code: int, what: str) -> Problem:
     """The problem of a folder or file under a type folder that cannot be listed or read:
     its records would otherwise quietly disappear."""
+    return Problem(display(path), 1, 1, f"cannot {what} ({os.strerror(code)}); {what_to_do(code)}")
+
+
+def what_to_do(code: int | None) -> str:
+    """The advice for an errno met listing or reading a record's folder or file."""
     if code == errno.ENAMETOOLONG:
-        hint = "the path is longer than the system allows; shorten folder or file names, or move the knowledge base"
-    elif code in (errno.EACCES, errno.EPERM):
-        hint = "check its permissions"
-    else:
-        hint = "check the name and the file system"
-    return Problem(display(path), 1, 1, f"cannot {what} ({os.strerror(code)}); {hint}")
+        return "the path is longer than the system allows; shorten folder or file names, or move the knowledge base"
+    if code in (errno.EACCES, errno.EPERM):
+        return "check its permissions"
+    return "check the name and the file system"
 
 
 def display(path: Path) -> str:

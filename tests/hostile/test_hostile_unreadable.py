@@ -56,14 +56,14 @@ def _assert_reported(run, kb: Path, path: str, message: str) -> None:
 
 class Refused(NamedTuple):
     folders: set[str]  # names of folders whose listing fails
-    entries: set[str]  # names whose lstat fails
+    entries: dict[str, int]  # names whose lstat fails, with the errno
 
 
 @pytest.fixture
 def refused(monkeypatch) -> Refused:
     """Make listdir of a folder, or lstat of a name, fail with EACCES in this process, as
     they do for a user without permission."""
-    out = Refused(set(), set())
+    out = Refused(set(), {})
     listdir, lstat = os.listdir, os.lstat
 
     def fake_listdir(path=".", *a, **k):
@@ -73,8 +73,9 @@ def refused(monkeypatch) -> Refused:
         return listdir(path, *a, **k)
 
     def fake_lstat(path, *a, **k):
-        if os.path.basename(os.fspath(path)) in out.entries:
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        code = out.entries.get(os.path.basename(os.fspath(path)))
+        if code is not None:
+            raise OSError(code, os.strerror(code))
         return lstat(path, *a, **k)
 
     monkeypatch.setattr(os, "listdir", fake_listdir)
@@ -109,11 +110,15 @@ def test_type_folder_that_cannot_be_listed_is_a_problem(run, kb_path_factory, re
     _assert_reported(run, kb, str(kb / "policies"), DENIED.format(what="list this folder"))
 
 
-def test_entry_that_cannot_be_stated_is_a_problem(run, kb_path_factory, refused):
+@pytest.mark.parametrize("code", [errno.EACCES, errno.EILSEQ, errno.EIO], ids=errno.errorcode.get)
+def test_entry_that_cannot_be_stated_is_a_problem(run, kb_path_factory, refused, code):
+    """Permission denied, or a name the file system lists but rejects (EILSEQ), or an I/O error."""
     kb = kb_path_factory()
     assert run("validate", str(kb)).exit_code == 0
-    refused.entries.add("robotics.yaml")
-    _assert_reported(run, kb, str(kb / "sectors" / "robotics.yaml"), DENIED.format(what="read this entry"))
+    refused.entries["robotics.yaml"] = code
+    hint = "check its permissions" if code == errno.EACCES else "check the name and the file system"
+    _assert_reported(run, kb, str(kb / "sectors" / "robotics.yaml"),
+                     f"cannot read this entry ({os.strerror(code)}); {hint}")
 
 
 @pytest.fixture
@@ -213,6 +218,32 @@ def test_path_longer_than_the_system_allows_is_a_problem(run, kb_path_factory):
     message = ("cannot list this folder (File name too long); the path is longer than the system allows; "
                "shorten folder or file names, or move the knowledge base")
     _assert_reported(run, kb, str(too_long), message)
+
+
+def test_file_path_longer_than_the_system_allows_is_a_problem(run, kb_path_factory):
+    """The folder can be listed, but the path of a record file in it is too long to open."""
+    kb = kb_path_factory()
+    limit = os.pathconf("/", "PC_PATH_MAX")
+    folder = kb / "sectors"
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        while len(os.fsencode(folder)) < limit - 250:
+            name = "d" * min(200, limit - 250 - len(os.fsencode(folder)))
+            os.mkdir(name, dir_fd=fd)
+            inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd, folder = inner, folder / name
+        rid = "x" * 250  # a 255-byte name, the most a name may have
+        out = os.open(f"{rid}.yaml", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(out, sector(rid).encode())
+        os.close(out)
+    finally:
+        os.close(fd)
+    target = folder / f"{rid}.yaml"
+    assert len(os.fsencode(target)) >= limit
+    message = ("cannot read the file (File name too long); the path is longer than the system allows; "
+               "shorten folder or file names, or move the knowledge base")
+    _assert_reported(run, kb, str(target), message)
 
 
 @pytest.mark.parametrize("kind", ["file", "folder"])
