@@ -41,10 +41,10 @@ def validate_entry(data_dir: Path, entry: FileEntry) -> tuple[Record | None, lis
     display = str(data_dir / entry.rel)
     try:
         raw = read_record_file(data_dir / entry.rel)
-    except Oversized as exc:
-        from .yamlio import MAX_FILE_BYTES
+    except Oversized as exc:  # refused by its size, before a byte of it is read
+        from .yamlio import too_big
 
-        return None, [Problem(display, 1, 1, f"file is {exc.size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for one record; split it")], None
+        return None, [Problem(display, 1, 1, too_big(exc.size))], None
     except NotRegular:
         return None, [Problem(display, 1, 1, "not a regular file any more (a FIFO or a device?); put a record file here or remove it")], None
     except OSError as exc:

@@ -23,7 +23,7 @@ from typing import Any, Callable, NamedTuple
 from .errors import Problem, UsageError
 from .kinds import FOLDERS
 from .scanproblems import VANISHED, not_utf8, report, undecodable, unreadable
-from .statcolumns import NCOLUMNS, STAT_FIELDS, TYPECODES, Helper, stat_fields, lstat_items, detach_stdio
+from .statcolumns import MODE, NCOLUMNS, STAT_FIELDS, TYPECODES, Helper, detach_stdio, lstat_items, stat_fields
 
 __all__ = ["FORK_MIN", "NCOLUMNS", "STAT_FIELDS", "TYPECODES", "FileEntry", "Folder", "Helper", "PendingScan",
            "detach_stdio", "entries", "files", "scan", "start", "stem_of", "top_listing"]
@@ -142,11 +142,11 @@ class PendingScan:
                  prefix: str) -> list[tuple[str, Path, str]]:
         """Follow a folder's symlinks and report what cannot be read (its mode is then 0, as
         if absent); return its subfolders as (type, path, prefix)."""
-        modes = stats[2]
+        modes = stats[MODE]
         not_utf8_at = undecodable(names)
         subfolders = []
         for i, mode in enumerate(modes):
-            if mode > 0 and S_ISLNK(mode):
+            if mode > 0 and S_ISLNK(mode):  # (S_ISLNK refuses the negative modes below)
                 _follow(path, fd, names[i], self.root, i, stats)
                 mode = modes[i]
             if mode < 0:  # lstat failed for another reason than the name having vanished
@@ -240,9 +240,9 @@ def _follow(folder: Path, fd: int, name: str, root: Path, i: int, stats: tuple[a
     except OSError as exc:
         # A dangling link or a loop is skipped; a target that cannot be read is reported.
         if exc.errno not in VANISHED and exc.errno != errno.ELOOP:
-            stats[2][i] = -(exc.errno or errno.EIO)
+            stats[MODE][i] = -(exc.errno or errno.EIO)
             return
-    stats[2][i] = 0
+    stats[MODE][i] = 0
 
 
 def _lstat_all(jobs: list[tuple[int, list[str]]], share: float) -> Callable[[], list[tuple[array, ...]]]:

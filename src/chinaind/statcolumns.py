@@ -19,6 +19,7 @@ from .scanproblems import VANISHED
 STAT_FIELDS = ("size", "mtime", "mode", "ino", "ctime", "dev")
 TYPECODES = ("q", "q", "q", "Q", "q", "Q")
 NCOLUMNS = len(STAT_FIELDS)
+MODE = STAT_FIELDS.index("mode")  # the column holding minus an errno for a failed lstat
 
 
 def stat_fields(st: os.stat_result) -> tuple[int, ...]:
@@ -136,7 +137,7 @@ def lstat_items(items: list[tuple[int, str]]) -> tuple[array, ...]:
             for column in columns:
                 column.append(0)
             if exc.errno not in VANISHED:  # reported by the scan: minus the errno as the mode
-                columns[2][-1] = -(exc.errno or errno.EIO)
+                columns[MODE][-1] = -(exc.errno or errno.EIO)
             continue
         sizes(st.st_size)
         mtimes(st.st_mtime_ns)

@@ -215,6 +215,10 @@ class _NeedMarks(Exception):
     pass
 
 
+def too_big(size: int) -> str:
+    return f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for one record; split it"
+
+
 def read_record(raw: bytes, display_path: str, marks: bool = True) -> tuple[dict[str, Any] | None, Marks, list[Problem]]:
     """Parse one record file. Returns (data, marks, problems); data is None on any problem.
     Never raises for any input: every failure is a located, one-line problem. Without
@@ -224,7 +228,7 @@ def read_record(raw: bytes, display_path: str, marks: bool = True) -> tuple[dict
         return None, {}, [Problem(display_path, line, col, one_line(" ".join(message.split())))]
 
     if len(raw) > MAX_FILE_BYTES:
-        return fail(1, 1, f"file is {len(raw):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for one record; split it")
+        return fail(1, 1, too_big(len(raw)))
     if raw.startswith(b"\xef\xbb\xbf"):
         return fail(1, 1, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
