@@ -128,8 +128,11 @@ class Spool:
             fh.close()
             return token, self.at[suffix]
         except OSError:
+            # Every heap not yet in place goes with it: the text too when the record heap
+            # fails first (else the run would search no text at all, finding nothing).
+            pending = tuple(s for s, (_, handle, _) in self.files.items() if not handle.closed)
             for f in fresh.values():
-                self.take_back(f, (suffix,))
+                self.take_back(f, pending)
             self.abandon()
             return None
 

@@ -189,3 +189,22 @@ def test_search_cost_is_bounded(run, tmp_path):
     assert (r.exit_code, r.stdout) == (2, "")
     assert r.stderr == ("chinaind: search: the query is 1,008 characters long, over the 1,000-character limit; "
                         "search for a few words or a name\n")
+
+
+@pytest.mark.parametrize("occupied", [("heap",), ("text",), tuple(sorted(CACHE_FILES))], ids="+".join)
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_odd_files_in_the_cache_folder_at_a_first_build(tmp_path, big_kb, kind, occupied):
+    """A large first build writes its heaps as the workers deliver (workers.Spool): when they
+    cannot be put in place, the run still answers in full from what it validated."""
+    args = ("-d", str(big_kb), "search", "robot", "-f", "ids", "-n", "0")
+    clean = _chinaind(tmp_path / "clean", *args)
+    assert clean.code == 0 and len(clean.stdout.splitlines()) == N_BUILD
+    from chinaind import cache
+
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    index = cache_dir / cache.cache_file(big_kb).name
+    for which in occupied:
+        _occupy(index.with_suffix(CACHE_FILES[which]), kind)
+    assert _chinaind(tmp_path, *args, timeout=30) == clean
+    assert _chinaind(tmp_path, *args, timeout=30) == clean
