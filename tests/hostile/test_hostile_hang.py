@@ -191,14 +191,21 @@ def test_search_cost_is_bounded(run, tmp_path):
                         "search for a few words or a name\n")
 
 
+@pytest.fixture(scope="module")
+def clean_search(big_kb, tmp_path_factory) -> tuple[tuple[str, ...], Outcome]:
+    """A search over the big base with a clean cache folder, and what it answers."""
+    args = ("-d", str(big_kb), "search", "robot", "-f", "ids", "-n", "0")
+    clean = _chinaind(tmp_path_factory.mktemp("clean"), *args)
+    assert clean.code == 0 and len(clean.stdout.splitlines()) == N_BUILD
+    return args, clean
+
+
 @pytest.mark.parametrize("occupied", [("heap",), ("text",), tuple(sorted(CACHE_FILES))], ids="+".join)
 @pytest.mark.parametrize("kind", ["fifo", "folder"])
-def test_odd_files_in_the_cache_folder_at_a_first_build(tmp_path, big_kb, kind, occupied):
+def test_odd_files_in_the_cache_folder_at_a_first_build(tmp_path, big_kb, clean_search, kind, occupied):
     """A large first build writes its heaps as the workers deliver (workers.Spool): when they
     cannot be put in place, the run still answers in full from what it validated."""
-    args = ("-d", str(big_kb), "search", "robot", "-f", "ids", "-n", "0")
-    clean = _chinaind(tmp_path / "clean", *args)
-    assert clean.code == 0 and len(clean.stdout.splitlines()) == N_BUILD
+    args, clean = clean_search
     from chinaind import cache
 
     cache_dir = tmp_path / "cache"
