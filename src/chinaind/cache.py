@@ -24,6 +24,7 @@ import struct
 import zlib
 from pathlib import Path
 from contextlib import contextmanager
+from stat import S_ISREG
 from typing import Any, Callable, Iterator
 
 from . import SCHEMA_VERSION, __version__
@@ -44,7 +45,7 @@ RACY_NS = 2_000_000_000
 # The modules whose code decides what a cache holds (records, search text, facets, tables, the
 # layout itself): a change to any of them (an upgrade, or a developer's edit) invalidates it.
 _SCHEMA_MODULES = ("models.py", "validate.py", "yamlio.py", "dates.py", "kinds.py", "loader.py",
-                   "scan.py", "cache.py", "refresh.py", "rebuild.py", "workers.py", "increments.py", "store.py", "textindex.py", "search.py",
+                   "scan.py", "statcolumns.py", "scanproblems.py", "fileread.py", "cache.py", "refresh.py", "rebuild.py", "workers.py", "increments.py", "store.py", "textindex.py", "search.py",
                    "text.py", "index.py")
 
 
@@ -156,12 +157,34 @@ def text_intact(old: CacheData) -> bool:
     return zlib.crc32(memoryview(old.text)[HEAP_START: length]) == crc
 
 
-def _map(path: Path) -> Any:
+def open_regular(path: Path, flags: int, mode: int = 0o600) -> int | None:
+    """An fd for `path` if it is a regular file, else None. Something else may stand where a
+    cache file should (a FIFO would block a plain open forever, a device could hand out
+    anything, a directory opens fine): such a cache file is ignored, never waited on.
+    O_NONBLOCK keeps the open itself from waiting; it changes nothing for a regular file."""
     try:
-        with open(path, "rb") as fh:
-            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):  # missing, unreadable, or empty (mmap refuses size 0)
+        fd = os.open(path, flags | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0), mode)
+    except OSError:
         return None
+    try:
+        if S_ISREG(os.fstat(fd).st_mode):
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def _map(path: Path) -> Any:
+    fd = open_regular(path, os.O_RDONLY)
+    if fd is None:
+        return None
+    try:
+        return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # unreadable, or empty (mmap refuses size 0)
+        return None
+    finally:
+        os.close(fd)
 
 
 def write_cache(path: Path, data_dir: Path, sections: dict[str, Any], heap: tuple[bytes | None, int],
@@ -219,8 +242,11 @@ def append_with(index: Path, token: bytes | None, make: Callable[[int], bytes], 
         return None  # no POSIX locks: always write a new heap, never append
     if token is None:
         return None
+    fd = open_regular(heap_file(index, suffix), os.O_RDWR)
+    if fd is None:
+        return None
     try:
-        with open(heap_file(index, suffix), "r+b") as fh:
+        with os.fdopen(fd, "r+b") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             if fh.read(HEAP_START) != HEAP_MAGIC + token:
                 return None
@@ -274,7 +300,11 @@ def writing(index: Path) -> Iterator[None]:
         return
     try:
         index.parent.mkdir(parents=True, exist_ok=True)
-        fh = os.fdopen(os.open(index.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600), "r+b")
+        fd = open_regular(index.with_suffix(".lock"), os.O_RDWR | os.O_CREAT)
+        if fd is None:  # not a file (a FIFO, a device, a folder): go on as without one
+            yield
+            return
+        fh = os.fdopen(fd, "r+b")
     except OSError:
         yield
         return

@@ -199,8 +199,20 @@ def show(
     _check_format(fmt)
     wanted: list[str] = []
     for item in ids:
-        wanted.extend(sys.stdin.read().splitlines() if item == "-" else [item])
+        wanted.extend(_stdin_ids() if item == "-" else [item])
     _query(ctx, lambda kb: queries.show(kb, wanted, from_stdin="-" in ids), fmt)
+
+
+# `show -` reads at most this many characters of ids (some 50,000 ids): `yes | chinaind show -`
+# or a file piped by mistake ends in a clear error, not in a run eating memory.
+MAX_STDIN_CHARS = 1_000_000
+
+
+def _stdin_ids() -> list[str]:
+    text = sys.stdin.read(MAX_STDIN_CHARS + 1)
+    if len(text) > MAX_STDIN_CHARS:
+        raise UsageError(f"show -: more than {MAX_STDIN_CHARS:,} characters on stdin; pass fewer ids, one per line")
+    return text.splitlines()
 
 
 @app.command()

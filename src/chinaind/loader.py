@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .errors import InvalidKnowledgeBase, Problem
+from .fileread import NotRegular, Oversized, read_record_file
 from .kinds import ANY, FOLDERS, REFERENCES
 from .scan import FileEntry, files, scan, stem_of
 
@@ -41,20 +42,33 @@ def validate_entry(data_dir: Path, entry: FileEntry) -> tuple[Record | None, lis
 
     display = str(data_dir / entry.rel)
     try:
-        raw = (data_dir / entry.rel).read_bytes()
+        raw = read_record_file(data_dir / entry.rel)
+    except Oversized as exc:  # refused by its size, before a byte of it is read
+        from .yamlio import too_big
+
+        return None, [Problem(display, 1, 1, too_big(exc.size))], None
+    except NotRegular:
+        return None, [Problem(display, 1, 1, "not a regular file any more (a FIFO or a device?); put a record file here or remove it")], None
     except OSError as exc:
-        return None, [Problem(display, 1, 1, f"cannot read the file ({exc.strerror}); check its permissions")], None
+        from .scanproblems import what_to_do
+
+        return None, [Problem(display, 1, 1, f"cannot read the file ({exc.strerror}); {what_to_do(exc.errno)}")], None
     return (*validate_file(raw, display, entry.rtype, stem_of(entry.rel)), zlib.crc32(raw))
 
 
-def _duplicate(data_dir: Path, rel: str, first: str, rid: str) -> Problem:
+def _marks(data_dir: Path, rel: str, display: str) -> Any:
+    """The YAML positions in a record file ({} when it cannot be read within bounds)."""
     from .validate import marks_of
 
-    display = str(data_dir / rel)
     try:
-        line, col = marks_of((data_dir / rel).read_bytes(), display).get(("id",), (1, 1))
-    except OSError:
-        line, col = 1, 1
+        return marks_of(read_record_file(data_dir / rel), display)
+    except (OSError, Oversized, NotRegular):
+        return {}
+
+
+def _duplicate(data_dir: Path, rel: str, first: str, rid: str) -> Problem:
+    display = str(data_dir / rel)
+    line, col = _marks(data_dir, rel, display).get(("id",), (1, 1))
     return Problem(display, line, col, f"duplicate id {rid!r}: also used by {data_dir / first}; ids must be unique across the knowledge base")
 
 
@@ -129,14 +143,9 @@ def _dangling(data_dir: Path, rel: str, loc: tuple[object, ...], value: str, tar
               known: set[str]) -> tuple[str, int, int, str]:
     import difflib
 
-    from .validate import marks_of
     from .yamlio import locate
 
-    display = str(data_dir / rel)
-    try:
-        line, col = locate(marks_of((data_dir / rel).read_bytes(), display), loc)
-    except OSError:
-        line, col = 1, 1
+    line, col = locate(_marks(data_dir, rel, str(data_dir / rel)), loc)
     # Only truly close ids are offered (a typo, a case slip): MOFCOM is not MOF.
     lowered = {k.lower(): k for k in known}
     close = [lowered[value.lower()]] if value.lower() in lowered else []
@@ -201,7 +210,11 @@ def _load(data_dir: Path, use_cache: bool, share: float | None) -> tuple[LoadRes
     from .scan import start
 
     if not use_cache:
-        return None, lambda: refreshed(data_dir, start(data_dir, share).result(), None, CacheData(), set())
+        def uncached() -> LoadResult:
+            scanned = start(data_dir, share)
+            return _with_scan_problems(refreshed(data_dir, scanned.result(), None, CacheData(), set()), scanned)
+
+        return None, uncached
     # A child may be scanning while the cache is read: one started at launch is adopted after
     # the cache is read (its listing may not be ready yet), else one is started now.
     pending = None if prefetching() else start(data_dir, share)
@@ -229,14 +242,23 @@ def _load(data_dir: Path, use_cache: bool, share: float | None) -> tuple[LoadRes
         if served is not None and old.get("scan") == folders:
             if racy and max(r[2] for r in racy) < time.time_ns() - cache.RACY_NS:
                 _settle(index, data_dir, old)
-            return None
+            return _with_scan_problems(served, scanning) if scanning.problems else None
         try:
-            return refreshed(data_dir, folders, index, old, suspects, served)
+            loaded = refreshed(data_dir, folders, index, old, suspects, served)
         except Damaged:
             discard(index)
-            return refreshed(data_dir, folders, index, CacheData(), set())
+            loaded = refreshed(data_dir, folders, index, CacheData(), set())
+        return _with_scan_problems(loaded, scanning)
 
     return served, finish
+
+
+def _with_scan_problems(result: LoadResult, scanning: Any) -> LoadResult:
+    """A result with what the scan could not list or read: found again by every run's scan
+    (the cache never holds them), so that a record that cannot be read never just vanishes."""
+    if scanning.problems:
+        result.problems = result.problems + scanning.problems
+    return result
 
 
 def _load_fresh(data_dir: Path, index: Path, old: Any) -> LoadResult:

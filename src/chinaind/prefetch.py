@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .scan import Helper, detach_stdio, top_listing
+from .scan import NCOLUMNS, Helper, detach_stdio, top_listing
 
 # status, listing offset, listing length, columns offset, states offset, number of names
 _HEADER = struct.Struct("<6q")
@@ -27,12 +27,15 @@ def child(data_dir: str, shared: Any, write_end: int, parent: int) -> None:
     detach_stdio()
     try:
         path = Path(data_dir)
-        listed = top_listing(path, path.resolve(), set())
+        problems: list[Any] = []
+        listed = top_listing(path, path.resolve(), set(), problems)
+        if problems:  # the run lists again itself, and reports them
+            raise ValueError("a type folder cannot be listed")
         items = [(fd, name) for _, _, _, fd, names in listed for name in names]
         listing = marshal.dumps([(rtype, str(p), prefix, names) for rtype, p, prefix, _, names in listed])
         n = len(items)
         columns_at = (_HEADER.size + len(listing) + 7) // 8 * 8
-        states_at = columns_at + 24 * n
+        states_at = columns_at + 8 * NCOLUMNS * n
         if states_at + n // Helper.CHUNK + 1 > len(shared):
             raise ValueError("too many files to prefetch")
         shared[_HEADER.size: _HEADER.size + len(listing)] = listing

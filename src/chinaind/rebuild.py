@@ -20,6 +20,7 @@ from . import loader
 from .loader import LoadResult, _duplicate, _load_fresh, _rereader, ids_by_type, reference_problems, refs_of
 from .refresh import Plan, mapped_heap, racy_entries, save, store_records, store_texts
 from .workers import PARALLEL_MIN, Fresh, Spool, validate_changed
+from .scan import storable
 from .store import RecordStore, facet_of
 
 
@@ -77,7 +78,7 @@ def _rebuilt(data_dir: Path, folders: list[Any], index: Path | None, old: Any, p
     result.problems += [Problem(str(data_dir / rel), ln, col, msg) for rel, ln, col, msg in rows]
     if index is None or (not fresh and plan.source is None):
         return result
-    sections = {"scan": marshal.dumps(folders), "perm": plan.perm, "rels": marshal.dumps(plan.rels),
+    sections = {"scan": marshal.dumps(storable(folders)), "perm": plan.perm, "rels": marshal.dumps(plan.rels),
                 "ids": marshal.dumps(ids), "facets": marshal.dumps(facets), "refs": marshal.dumps(refs),
                 "problems": marshal.dumps(problems), "cross": marshal.dumps(rows),
                 "types": types,
@@ -182,7 +183,7 @@ def _patched(data_dir: Path, folders: list[Any], index: Path, old: Any, plan: Pl
     result.texts, text_heap = store_texts(index, old, plan, fresh, ids, result.slots)
     saved_at, heap, _ = store_records(index, old, plan, fresh)
     sections = {name: old.raw(name) for name in old.toc["sections"] if name != "racy"}
-    sections["scan"] = marshal.dumps(folders)
+    sections["scan"] = marshal.dumps(storable(folders))
     sections["locations"] = marshal.dumps(tuple(a.tobytes() for a in saved_at))
     sections.update(result.texts.columns())
     written = time.time_ns()

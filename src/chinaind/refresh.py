@@ -17,12 +17,13 @@ from bisect import insort
 from stat import S_IFMT, S_IFREG
 from pathlib import Path
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from .cache import (HEAP_MAGIC, HEAP_START, RACY_NS, CacheData, Damaged, _map, append_records, append_with,
                     heap_file, new_heap, text_intact, write_cache)
+from .fileread import NotRegular, Oversized, read_record_file
 from .kinds import FOLDERS
-from .scan import YAML_SUFFIXES, FileEntry, Folder, entries
+from .scan import TYPECODES, YAML_SUFFIXES, FileEntry, Folder, as_folders, entries
 from .workers import Fresh, Spool
 
 Record = dict[str, Any]
@@ -89,36 +90,52 @@ def text_index_of(old: CacheData, ids: list[Any], position: dict[str, int] | Non
 def changed_slots(old: CacheData, folders: list[Folder], suspects: set[int]) -> dict[int, FileEntry] | None:
     """When the same files exist as when the cache was written: slot -> entry for each file
     whose stat changed (or whose content did, `suspects`). None when files came or went."""
-    before = old.get("scan")
-    if len(before) != len(folders) or any(a[:3] != b[:3] or a[5] != b[5] for a, b in zip(before, folders)):
+    before = as_folders(old.get("scan"))
+    if len(before) != len(folders) or any(a[:3] != b[:3] or a.modes != b.modes for a, b in zip(before, folders)):
         return None
     perm, rels = memoryview(old.raw("perm")).cast("q"), old.get("rels")
     changed: dict[int, FileEntry] = {}
     base = 0
     for a, b in zip(before, folders):
-        count = len(b[3]) // 8
-        if a[3] != b[3] or a[4] != b[4]:
-            sizes, mtimes = memoryview(b[3]).cast("q"), memoryview(b[4]).cast("q")
-            old_sizes, old_mtimes = memoryview(a[3]).cast("q"), memoryview(a[4]).cast("q")
+        count = len(b.sizes) // 8
+        if a.stats() != b.stats():  # one comparison of bytes per column: most folders stop here
+            now = [memoryview(c).cast(t) for c, t in zip(b.stats(), TYPECODES)]
+            then = [memoryview(c).cast(t) for c, t in zip(a.stats(), TYPECODES)]
             for i in range(count):
-                if sizes[i] != old_sizes[i] or mtimes[i] != old_mtimes[i]:
+                if any(x[i] != y[i] for x, y in zip(now, then)):
                     slot = perm[base + i]
                     if slot >= 0:
-                        changed[slot] = FileEntry(rels[slot], b[0], sizes[i], mtimes[i])
+                        st = Stat._make(column[i] for column in now)
+                        changed[slot] = FileEntry(rels[slot], b.rtype, st.size, st.mtime, st.ctime)
         base += count
     for slot in suspects - set(changed):
-        rel = rels[slot]
-        st = os.stat(old.data_dir / rel)
-        changed[slot] = FileEntry(rel, TYPE_OF_FOLDER[rel.split("/", 1)[0]], st.st_size, st.st_mtime_ns)
+        changed[slot] = _entry_now(old.data_dir, rels[slot])  # type: ignore[arg-type]
     return changed
 
 
-def _stats(folder: Folder | None) -> dict[str, tuple[int, int, int]]:
-    """name -> (size, mtime, mode) of every entry of a scanned folder."""
-    if folder is None or not folder[2]:
+class Stat(NamedTuple):
+    """One name's values in a scan's columns (see scan.STAT_FIELDS)."""
+
+    size: int
+    mtime: int
+    mode: int
+    ino: int
+    ctime: int
+    dev: int
+
+
+def _entry_now(data_dir: Path, rel: str) -> FileEntry:
+    """An entry for a file whose content changed under an unchanged stat."""
+    st = os.stat(data_dir / rel)
+    return FileEntry(rel, TYPE_OF_FOLDER[rel.split("/", 1)[0]], st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _stats(folder: Folder | None) -> dict[str, tuple[int, ...]]:
+    """name -> its values in every stat column (see Stat) of a scanned folder."""
+    if folder is None or not folder.joined:
         return {}
-    columns = (memoryview(c).cast("q") for c in folder[3:])
-    return dict(zip(folder[2].split("\x00"), zip(*columns)))
+    columns = (memoryview(c).cast(t) for c, t in zip(folder.stats(), TYPECODES))
+    return dict(zip(folder.names(), zip(*columns)))
 
 
 def _is_record(name: str, mode: int) -> bool:
@@ -159,7 +176,7 @@ class Plan:
     def _diff(self, old: CacheData, folders: list[Folder], suspects: set[int]) -> None:
         """Files came or went: compare folder by folder (most are as they were), and keep the
         old path order for the rest rather than sorting every file again."""
-        before = {(f[0], f[1]): f for f in old.get("scan")}
+        before = {(f.rtype, f.prefix): f for f in as_folders(old.get("scan"))}
         fresh: dict[str, FileEntry] = {}
         gone: set[str] = set()
         for folder in folders:
@@ -169,21 +186,21 @@ class Plan:
             now, then = _stats(folder), _stats(was)
             # Set operations in C: the names whose stat is new, and the names no longer there.
             for name in {name for name, _ in now.items() - then.items()}:
-                size, mtime, mode = now[name]
-                if _is_record(name, mode):
-                    rel = folder[1] + name
-                    fresh[rel] = FileEntry(rel, folder[0], size, mtime)
-                elif name in then and _is_record(name, then[name][2]):
-                    gone.add(folder[1] + name)  # no longer a record file (a folder now, say)
-            gone.update(folder[1] + name for name in then.keys() - now.keys() if _is_record(name, then[name][2]))
+                st = Stat._make(now[name])
+                if _is_record(name, st.mode):
+                    rel = folder.prefix + name
+                    fresh[rel] = FileEntry(rel, folder.rtype, st.size, st.mtime, st.ctime)
+                elif name in then and _is_record(name, Stat._make(then[name]).mode):
+                    gone.add(folder.prefix + name)  # no longer a record file (a folder now, say)
+            gone.update(folder.prefix + name for name in then.keys() - now.keys()
+                        if _is_record(name, Stat._make(then[name]).mode))
         for was in before.values():  # a folder that is no longer there
-            gone.update(was[1] + name for name, (_, _, mode) in _stats(was).items() if _is_record(name, mode))
+            gone.update(was.prefix + name for name, stat in _stats(was).items() if _is_record(name, Stat._make(stat).mode))
         old_rels = self.columns.rels
         for i in suspects:  # content changed under an unchanged stat
             rel = old_rels[i]
             if rel not in gone and rel not in fresh:
-                st = os.stat(old.data_dir / rel)  # type: ignore[operator]
-                fresh[rel] = FileEntry(rel, TYPE_OF_FOLDER[rel.split("/", 1)[0]], st.st_size, st.st_mtime_ns)
+                fresh[rel] = _entry_now(old.data_dir, rel)  # type: ignore[arg-type]
         at = dict(zip(old_rels, range(len(old_rels))))
         self.rels = [rel for rel in old_rels if rel not in gone] if gone else list(old_rels)
         added = sorted(rel for rel in fresh if rel not in at)
@@ -318,8 +335,10 @@ def store_records(index: Path, old: CacheData, plan: Plan, fresh: dict[int, Fres
 
 def racy_entries(plan: Plan, old_racy: list[Any], fresh: dict[int, Fresh], changed: dict[int, FileEntry],
                  written_ns: int) -> list[tuple[int, str, int, int]]:
-    """(slot, rel, mtime, content crc) of files modified too close to the write to trust
-    their stat: each run re-reads them until the window has passed."""
+    """(slot, rel, change time, content crc) of files modified too close to the write to
+    trust their stat: each run re-reads them until the window has passed. The change time is
+    the later of mtime and ctime: a file whose mtime was set back (cp -p) just before the
+    write can still be rewritten unseen within the same ctime tick."""
     at = {rel: i for i, rel in enumerate(plan.rels)} if plan.source is not None else None
     out = []
     for slot, rel, mtime, crc in old_racy:
@@ -328,8 +347,8 @@ def racy_entries(plan: Plan, old_racy: list[Any], fresh: dict[int, Fresh], chang
             out.append((new_slot, rel, mtime, crc))
     for slot, e in changed.items():
         crc = fresh[slot].crc
-        if e.mtime_ns >= written_ns - RACY_NS and crc is not None:
-            out.append((slot, e.rel, e.mtime_ns, crc))
+        if e.changed_ns >= written_ns - RACY_NS and crc is not None:
+            out.append((slot, e.rel, e.changed_ns, crc))
     return sorted(out)
 
 
@@ -338,9 +357,9 @@ def racy_mismatches(data_dir: Path, racy: list[Any]) -> set[int]:
     out = set()
     for slot, rel, _, crc in racy:
         try:
-            if zlib.crc32((data_dir / rel).read_bytes()) != crc:
+            if zlib.crc32(read_record_file(data_dir / rel)) != crc:
                 out.add(slot)
-        except OSError:
+        except (OSError, Oversized, NotRegular):
             out.add(slot)
     return out
 

@@ -4,21 +4,29 @@ each name relative to the open folder is about a fifth cheaper than scandir plus
 and lstat calls split between this process and a forked child take half the wall time on two
 cores (threads do not help: the Python half of each call holds the GIL).
 
-A scan is kept as columns per folder (names, and sizes, mtimes and modes as packed arrays),
-so that "has anything changed since the cache was written" is one comparison of bytes, with
-no per-file object built at all.
+A scan is kept as columns per folder (names, and each stat field as a packed array), so that
+"has anything changed since the cache was written" is one comparison of bytes, with no
+per-file object built at all. Size and mtime alone miss a rewrite that keeps both (`cp -p`,
+`rsync -a`, `tar x`, `touch -d`, an editor restoring timestamps): like git's index, the scan
+also keeps the inode, the device and the change time, which no user can set back.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 from array import array
 from pathlib import Path
 from stat import S_IFMT, S_IFREG, S_ISDIR, S_ISLNK
 from typing import Any, Callable, NamedTuple
 
-from .errors import UsageError
+from .errors import Problem, UsageError
 from .kinds import FOLDERS
+from .scanproblems import VANISHED, not_utf8, report, undecodable, unreadable
+from .statcolumns import MODE, NCOLUMNS, STAT_FIELDS, TYPECODES, Helper, detach_stdio, lstat_items, stat_fields
+
+__all__ = ["FORK_MIN", "NCOLUMNS", "STAT_FIELDS", "TYPECODES", "FileEntry", "Folder", "Helper", "PendingScan",
+           "detach_stdio", "entries", "files", "scan", "start", "stem_of", "top_listing"]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 # Below this many names, forking a helper costs more than the calls it takes over.
@@ -34,12 +42,45 @@ class FileEntry(NamedTuple):
     rtype: str
     size: int
     mtime_ns: int
+    ctime_ns: int = 0  # 0 when unknown (an entry made to re-read a file)
+
+    @property
+    def changed_ns(self) -> int:
+        """When the file last changed as far as its stat tells: the later of mtime (which
+        `touch -d` sets back) and ctime (which nothing sets back)."""
+        return max(self.mtime_ns, self.ctime_ns)
 
 
-# One folder's columns: (record type, prefix, names joined by NUL, sizes, mtimes, modes), the
-# last three packed 64-bit arrays. A symlink inside the data directory carries its target's
-# stat; one leading outside it, or dangling, has mode 0.
-Folder = tuple[str, str, str, bytes, bytes, bytes]
+class Folder(NamedTuple):
+    """One folder's columns: each stat column is a packed 64-bit array, a value per name. A
+    symlink inside the data directory carries its target's stat; one leading outside it, or
+    dangling, has mode 0. Stored in the cache as a plain tuple (marshal takes no NamedTuple)."""
+
+    rtype: str
+    prefix: str
+    joined: str  # the names, joined by NUL
+    sizes: bytes
+    mtimes: bytes
+    modes: bytes
+    inos: bytes
+    ctimes: bytes
+    devs: bytes
+
+    def stats(self) -> tuple[bytes, ...]:
+        """The stat columns, in STAT_FIELDS order."""
+        return self[3:]
+
+    def names(self) -> list[str]:
+        return self.joined.split(_SEP) if self.joined else []
+
+
+def as_folders(stored: list[tuple[Any, ...]]) -> list[Folder]:
+    """A scan as the cache stores it (plain tuples), as Folders."""
+    return [Folder._make(f) for f in stored]
+
+
+def storable(folders: list[Folder]) -> list[tuple[Any, ...]]:
+    return [tuple(f) for f in folders]
 
 
 def scan(data_dir: Path) -> list[Folder]:
@@ -58,6 +99,7 @@ class PendingScan:
         self.root = data_dir.resolve()
         self.seen: set[tuple[int, int]] = set()
         self.out: list[Folder] = []
+        self.problems: list[Problem] = []  # what cannot be listed or read (see unreadable)
         self.helper: Helper | None = None
         adopted = adopt(data_dir, self.seen)  # the listing a child started at launch, if any
         if adopted is not None:
@@ -65,7 +107,7 @@ class PendingScan:
             jobs = [(fd, names) for _, _, _, fd, names in self.listed]
             self.waiting = lambda: _per_job(jobs, self.helper.columns())  # type: ignore[union-attr]
             return
-        self.listed = top_listing(data_dir, self.root, self.seen)
+        self.listed = top_listing(data_dir, self.root, self.seen, self.problems)
         self.waiting = _lstat_all([(fd, names) for _, _, _, fd, names in self.listed], share)
 
     def differs_already(self, before: list[Folder]) -> bool:
@@ -74,35 +116,54 @@ class PendingScan:
         if self.helper is None:
             return False
         top = [(rtype, prefix, _SEP.join(names)) for rtype, _, prefix, _, names in self.listed]
-        if [folder[:3] for folder in before[: len(top)]] != top:
+        done = as_folders(before[: len(top)])
+        if [(f.rtype, f.prefix, f.joined) for f in done] != top:
             return True
-        sizes = b"".join(folder[3] for folder in before[: len(top)])
-        mtimes = b"".join(folder[4] for folder in before[: len(top)])
-        return self.helper.differs(sizes, mtimes)
+        return self.helper.differs([b"".join(column) for column in zip(*(f.stats() for f in done))])
 
     def result(self) -> list[Folder]:
+        """The scan's folders; what could not be listed or read is in self.problems."""
         listed, columns = self.listed, self.waiting()
         while listed:  # a level of folders at a time
-            pending = []
+            pending: list[tuple[str, Path, str]] = []
             try:
-                for (rtype, path, prefix, fd, names), (sizes, mtimes, modes) in zip(listed, columns):
-                    for i, mode in enumerate(modes):
-                        if S_ISLNK(mode):
-                            _follow(path, fd, names[i], self.root, i, sizes, mtimes, modes)
-                            mode = modes[i]
-                        if S_ISDIR(mode):
-                            pending.append((rtype, path / names[i], f"{prefix}{names[i]}/"))
-                    self.out.append((rtype, prefix, _SEP.join(names), sizes.tobytes(), mtimes.tobytes(), modes.tobytes()))
+                for (rtype, path, prefix, fd, names), stats in zip(listed, columns):
+                    pending += self._examine(path, fd, names, stats, rtype, prefix)
+                    self.out.append(Folder(rtype, prefix, _SEP.join(names), *(c.tobytes() for c in stats)))
             finally:
                 for found in listed:
                     os.close(found[3])
-            listed = [found for rtype, path, prefix in pending if (found := _list(path, prefix, rtype, self.seen))]
+            listed = [found for rtype, path, prefix in pending
+                      if (found := _list(path, prefix, rtype, self.seen, self.problems))]
             columns = _lstat_all([(fd, names) for _, _, _, fd, names in listed], 0.5)() if listed else []
         return self.out
 
+    def _examine(self, path: Path, fd: int, names: list[str], stats: tuple[array, ...], rtype: str,
+                 prefix: str) -> list[tuple[str, Path, str]]:
+        """Follow a folder's symlinks and report what cannot be read (its mode is then 0, as
+        if absent); return its subfolders as (type, path, prefix)."""
+        modes = stats[MODE]
+        not_utf8_at = undecodable(names)
+        subfolders = []
+        for i, mode in enumerate(modes):
+            if mode > 0 and S_ISLNK(mode):  # (S_ISLNK refuses the negative modes below)
+                _follow(path, fd, names[i], self.root, i, stats)
+                mode = modes[i]
+            if mode < 0:  # lstat failed for another reason than the name having vanished
+                self.problems.append(unreadable(path / names[i], -mode, "read this entry"))
+                modes[i] = 0
+            elif i in not_utf8_at and (S_ISDIR(mode) or _is_record_name(names[i], mode)):
+                self.problems.append(not_utf8(path / names[i]))
+                modes[i] = 0
+            elif S_ISDIR(mode):
+                subfolders.append((rtype, path / names[i], f"{prefix}{names[i]}/"))
+        return subfolders
 
-def top_listing(data_dir: Path, root: Path, seen: set[tuple[int, int]]) -> list[tuple[str, Path, str, int, list[str]]]:
-    """(type, path, prefix, open fd, visible names) of each type folder."""
+
+def top_listing(data_dir: Path, root: Path, seen: set[tuple[int, int]],
+                problems: list[Problem]) -> list[tuple[str, Path, str, int, list[str]]]:
+    """(type, path, prefix, open fd, visible names) of each type folder; a type folder that
+    cannot be listed is a problem in `problems`."""
     if not any((data_dir / folder).is_dir() for folder in FOLDERS.values()):
         raise UsageError(
             f"{data_dir} is not a knowledge base: it has none of the folders "
@@ -111,7 +172,7 @@ def top_listing(data_dir: Path, root: Path, seen: set[tuple[int, int]]) -> list[
     top = [(rtype, data_dir / folder, f"{folder}/") for rtype, folder in FOLDERS.items()
            if (data_dir / folder).is_dir()
            and (not (data_dir / folder).is_symlink() or _inside(str(data_dir / folder), root))]
-    return [found for rtype, path, prefix in top if (found := _list(path, prefix, rtype, seen))]
+    return [found for rtype, path, prefix in top if (found := _list(path, prefix, rtype, seen, problems))]
 
 
 def start(data_dir: Path, share: float | None = None) -> PendingScan:
@@ -120,33 +181,42 @@ def start(data_dir: Path, share: float | None = None) -> PendingScan:
     return PendingScan(data_dir, PARENT_SHARE if share is None else share)
 
 
-def _list(path: Path, prefix: str, rtype: str, seen: set[tuple[int, int]]) -> tuple[str, Path, str, int, list[str]] | None:
-    """(type, path, prefix, open fd, visible names) of a folder not seen before, else None."""
+def _list(path: Path, prefix: str, rtype: str, seen: set[tuple[int, int]],
+          problems: list[Problem]) -> tuple[str, Path, str, int, list[str]] | None:
+    """(type, path, prefix, open fd, visible names) of a folder not seen before, else None
+    (with a problem when it exists but cannot be listed)."""
     try:
         st = path.stat()
         if (st.st_dev, st.st_ino) in seen:
             return None
         seen.add((st.st_dev, st.st_ino))
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
+    except OSError as exc:
+        report(problems, path, exc)
         return None
     try:
         return rtype, path, prefix, fd, [n for n in os.listdir(fd) if n[0] != "."]
-    except OSError:
+    except OSError as exc:
         os.close(fd)
+        report(problems, path, exc)
         return None
+
+
+def _is_record_name(name: str, mode: int) -> bool:
+    return S_IFMT(mode) == S_IFREG and name.lower().endswith(YAML_SUFFIXES)
 
 
 def entries(folders: list[Folder]) -> list[FileEntry]:
     """The record files of a scan, sorted by path (the order records load in)."""
     found: list[FileEntry] = []
-    for rtype, prefix, joined, sizes, mtimes, modes in folders:
-        if not joined:
+    for folder in folders:
+        if not folder.joined:
             continue
-        names = joined.split(_SEP)
-        for name, size, mtime, mode in zip(names, _q(sizes), _q(mtimes), _q(modes)):
+        rtype, prefix = folder.rtype, folder.prefix
+        for name, size, mtime, mode, ctime in zip(folder.names(), _q(folder.sizes), _q(folder.mtimes),
+                                                  _q(folder.modes), _q(folder.ctimes)):
             if S_IFMT(mode) == S_IFREG and name.lower().endswith(YAML_SUFFIXES):
-                found.append(FileEntry(prefix + name, rtype, size, mtime))
+                found.append(FileEntry(prefix + name, rtype, size, mtime, ctime))
     found.sort()  # by path: FileEntry tuples start with it, and the plain sort runs in C
     return found
 
@@ -159,20 +229,24 @@ def _q(packed: bytes) -> memoryview:
     return memoryview(packed).cast("q")
 
 
-def _follow(folder: Path, fd: int, name: str, root: Path, i: int, sizes: array, mtimes: array, modes: array) -> None:
+def _follow(folder: Path, fd: int, name: str, root: Path, i: int, stats: tuple[array, ...]) -> None:
     """Give a symlink its target's stat, or mode 0 when it leads outside the data directory."""
     try:
         if _inside(os.path.join(folder, name), root):
             st = os.stat(name, dir_fd=fd)
-            sizes[i], mtimes[i], modes[i] = st.st_size, st.st_mtime_ns, st.st_mode
+            for column, value in zip(stats, stat_fields(st)):
+                column[i] = value
             return
-    except OSError:
-        pass
-    modes[i] = 0
+    except OSError as exc:
+        # A dangling link or a loop is skipped; a target that cannot be read is reported.
+        if exc.errno not in VANISHED and exc.errno != errno.ELOOP:
+            stats[MODE][i] = -(exc.errno or errno.EIO)
+            return
+    stats[MODE][i] = 0
 
 
-def _lstat_all(jobs: list[tuple[int, list[str]]], share: float) -> Callable[[], list[tuple[array, array, array]]]:
-    """Lstat each job's names in the folder open as its fd, giving (sizes, mtimes, modes) per
+def _lstat_all(jobs: list[tuple[int, list[str]]], share: float) -> Callable[[], list[tuple[array, ...]]]:
+    """Lstat each job's names in the folder open as its fd, giving the stat columns per
     job; a name that vanished or cannot be read gets mode 0 (as if absent). With many names,
     a forked child takes all but `share` of them at the same time: this returns once this
     process has done its part, and the function it returns waits for the child."""
@@ -185,13 +259,13 @@ def _lstat_all(jobs: list[tuple[int, list[str]]], share: float) -> Callable[[], 
     helper = Helper.fork(tail, total - cut)
     first = _lstat_columns(head)
 
-    def finish() -> list[tuple[array, array, array]]:
+    def finish() -> list[tuple[array, ...]]:
         return _per_job(jobs, tuple(a + b for a, b in zip(first, helper.columns())))  # type: ignore[arg-type]
 
     return finish
 
 
-def _per_job(jobs: list[tuple[int, list[str]]], flat: tuple[array, array, array]) -> list[tuple[array, array, array]]:
+def _per_job(jobs: list[tuple[int, list[str]]], flat: tuple[array, ...]) -> list[tuple[array, ...]]:
     out, at = [], 0
     for _, names in jobs:
         out.append(tuple(column[at: at + len(names)] for column in flat))
@@ -212,121 +286,8 @@ def _split(jobs: list[tuple[int, list[str]]], at: int) -> tuple[list[tuple[int, 
     return head, tail
 
 
-def _lstat_columns(jobs: list[tuple[int, list[str]]]) -> tuple[array, array, array]:
-    return _lstat_items([(fd, name) for fd, names in jobs for name in names])
-
-
-class Helper:
-    """A forked child lstat-ing names chunk by chunk from the front, into shared memory. When
-    this process comes back for the result it takes chunks from the back itself, so whichever
-    process has time does the work. A chunk both take at the same moment is done twice, which
-    is harmless: both write the stat of the same file."""
-
-    CHUNK = 512
-    FREE, TAKEN, DONE = 0, 1, 2
-
-    def __init__(self, shared: Any, items: list[tuple[int, str]], columns_at: int, states_at: int, pid: int) -> None:
-        self.shared, self.items, self.n = shared, items, len(items)
-        self.columns_at, self.states_at = columns_at, states_at
-        self.chunks = (self.n + self.CHUNK - 1) // self.CHUNK
-        self.pid = pid  # the child, or -1 when there is none
-
-    @classmethod
-    def fork(cls, jobs: list[tuple[int, list[str]]], n: int) -> "Helper":
-        import mmap
-
-        items = [(fd, name) for fd, names in jobs for name in names]
-        chunks = (n + cls.CHUNK - 1) // cls.CHUNK
-        parent = os.getpid()
-        try:
-            # Anonymous and shared with the child: three columns, then a state byte per chunk.
-            shared = mmap.mmap(-1, 24 * n + chunks)
-            pid = os.fork()
-        except (OSError, ValueError):
-            return cls(None, items, 0, 0, -1)
-        helper = cls(shared, items, 0, 24 * n, pid)
-        if pid == 0:
-            code = 1
-            try:
-                detach_stdio()
-                helper.work(parent=parent)
-                code = 0
-            finally:
-                os._exit(code)  # the child leaves without any clean-up
-        return helper
-
-    def work(self, reverse: bool = False, parent: int | None = None) -> None:
-        """Take free chunks from the front (or the back) until meeting the other process; a
-        child given its parent's pid stops when the parent is gone."""
-        order = range(self.chunks - 1, -1, -1) if reverse else range(self.chunks)
-        for c in order:
-            if not self._take(c) or (parent is not None and os.getppid() != parent):
-                return
-
-    def _take(self, c: int) -> bool:
-        at = self.states_at + c
-        if self.shared[at] != self.FREE:
-            return False  # the other process got here: it has the rest
-        self.shared[at] = self.TAKEN
-        lo, hi = c * self.CHUNK, min(self.n, (c + 1) * self.CHUNK)
-        for k, column in enumerate(_lstat_items(self.items[lo:hi])):
-            start = self.columns_at + (k * self.n + lo) * 8
-            self.shared[start: start + (hi - lo) * 8] = column.tobytes()
-        self.shared[at] = self.DONE
-        return True
-
-    def differs(self, sizes: bytes, mtimes: bytes) -> bool:
-        """Whether a chunk done so far has other sizes or mtimes than these packed columns."""
-        n, at = self.n, self.columns_at
-        for c in range(self.chunks):
-            if self.shared is None or self.shared[self.states_at + c] != self.DONE:
-                continue
-            lo, hi = c * self.CHUNK * 8, min(n, (c + 1) * self.CHUNK) * 8
-            if (self.shared[at + lo: at + hi] != sizes[lo:hi]
-                    or self.shared[at + 8 * n + lo: at + 8 * n + hi] != mtimes[lo:hi]):
-                return True
-        return False
-
-    def columns(self) -> tuple[array, array, array]:
-        if self.pid < 0:  # no child: do it all here
-            return _lstat_items(self.items)
-        self.work(reverse=True)
-        try:
-            os.waitpid(self.pid, 0)
-        except OSError:
-            pass
-        for c in range(self.chunks):  # anything a failed child left undone
-            if self.shared[self.states_at + c] != self.DONE:
-                self.shared[self.states_at + c] = self.FREE
-                self._take(c)
-        at, n = self.columns_at, self.n
-        return tuple(array("q", self.shared[at + k * 8 * n: at + (k + 1) * 8 * n]) for k in range(3))  # type: ignore[return-value]
-
-
-def detach_stdio() -> None:
-    """In a helper child: let go of the terminal and pipes, so that a reader of the run's
-    output sees its end when the run ends, whatever the child is still doing."""
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    os.close(devnull)
-
-
-def _lstat_items(items: list[tuple[int, str]]) -> tuple[array, array, array]:
-    sizes, mtimes, modes = array("q"), array("q"), array("q")
-    lstat = os.lstat
-    for fd, name in items:
-        try:
-            st = lstat(name, dir_fd=fd)
-        except OSError:
-            sizes.append(0)
-            mtimes.append(0)
-            modes.append(0)
-            continue
-        sizes.append(st.st_size)
-        mtimes.append(st.st_mtime_ns)
-        modes.append(st.st_mode)
-    return sizes, mtimes, modes
+def _lstat_columns(jobs: list[tuple[int, list[str]]]) -> tuple[array, ...]:
+    return lstat_items([(fd, name) for fd, names in jobs for name in names])
 
 
 def _inside(path: str, root: Path) -> bool:

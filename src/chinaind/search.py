@@ -16,6 +16,11 @@ EXACT, PHRASE, WORDS, FUZZY = "exact", "substring", "words", "fuzzy"
 _TIER_RANK = {EXACT: 0, PHRASE: 1, WORDS: 2, FUZZY: 3}
 _WORD_RE = re.compile(r"[^\W_]{3,}", re.UNICODE)
 FUZZY_CUTOFF = 75.0
+# Bounds on a query's cost: a longer query is refused (a usage error), and typo tolerance
+# tries close spellings for its first distinct words only (each is matched against every
+# word of the knowledge base).
+MAX_QUERY_CHARS = 1_000
+MAX_FUZZY_WORDS = 16
 
 
 class Hit(NamedTuple):
@@ -37,10 +42,16 @@ def search(records: Iterable[Record], query: str, *, limit: int | None = None,
     dict or a TextIndex, which finds the records holding the query without visiting the rest;
     then `light(id)` gives the (light) record for a found id, or None to leave it out, and
     `records` is read only when typo tolerance needs every record."""
+    if len(query) > MAX_QUERY_CHARS:
+        from .errors import UsageError
+
+        raise UsageError(f"search: the query is {len(query):,} characters long, over the {MAX_QUERY_CHARS:,}-character "
+                         "limit; search for a few words or a name")
     q = norm(query)
     if not q:
         return []
-    words = q.split()
+    # Each distinct word is looked for once: "robot robot robot ..." costs what "robot" does.
+    words = list(dict.fromkeys(q.split()))
     # Every literal hit holds the query's first word; the other records are only needed for
     # typo tolerance, and only when nothing matches literally.
     spans = texts.spans(words[0]) if light is not None and hasattr(texts, "spans") else None
@@ -80,7 +91,7 @@ def _literal_hit(rec: Record, q: str, words: list[str], names: str, text: str) -
     # The text holds every string of the record, names included: most records fail this
     # first test, which is all the work they cost.
     if q not in text:
-        if len(words) > 1 and all(w in text for w in words):
+        if words != [q] and all(w in text for w in words):  # several words, or one repeated
             return Hit(rec, WORDS, sum(w in names for w in words) + _TYPE_BONUS.get(rec["type"], 0.0))
         return None
     bonus = _TYPE_BONUS.get(rec["type"], 0.0)
@@ -110,7 +121,7 @@ def _fuzzy_hits(q: str, candidates: list[tuple[Record, str, str]]) -> list[Hit]:
     """Typo tolerance: match each query word against the vocabulary of the remaining records.
     A close word in a record's names counts more than one in its text. Short or Chinese
     queries are skipped: fuzzy scores on them are noise."""
-    words = [w for w in q.split() if len(w) >= 4 and not has_cjk(w)]
+    words = [w for w in dict.fromkeys(q.split()) if len(w) >= 4 and not has_cjk(w)][:MAX_FUZZY_WORDS]
     if not words or not candidates:
         return []
     from rapidfuzz import fuzz, process

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import sys
 import tempfile
 import zlib
 from array import array
@@ -127,8 +128,11 @@ class Spool:
             fh.close()
             return token, self.at[suffix]
         except OSError:
+            # Every heap not yet in place goes with it: the text too when the record heap
+            # fails first (else the run would search no text at all, finding nothing).
+            pending = tuple(s for s, (_, handle, _) in self.files.items() if not handle.closed)
             for f in fresh.values():
-                self.take_back(f, (suffix,))
+                self.take_back(f, pending)
             self.abandon()
             return None
 
@@ -166,15 +170,70 @@ def validate_all(data_dir: Path, files: list[FileEntry], validate: Validator,
     out: dict[str, Fresh] = {}
     try:
         context = multiprocessing.get_context("fork")  # workers inherit the imported modules
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            for part in pool.map(_validate_chunk_encoded, chunks):  # in order, as they arrive
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_started, initargs=(os.getpid(),))
+        try:
+            for part in _holding_interrupts(lambda: pool.map(_validate_chunk_encoded, chunks)):  # in order
                 for rel, (rid, *rest) in marshal.loads(part):
                     out[rel] = _received(Fresh(rid, None, *rest), spool, out)
+        except BaseException:
+            # Interrupted (Ctrl-C) or failed: drop the queued chunks rather than wait for them
+            # (shutdown's default). The run then ends, and its workers with it (see below).
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     except (OSError, ValueError, RuntimeError):  # no fork, no processes: do it here
         if spool is not None:
             spool.abandon()
         return dict(_validate_chunk((data_dir, files, validate)))
     return out
+
+
+def _holding_interrupts(start: Callable[[], Any]) -> Any:
+    """start(), which forks the workers, with SIGINT held back until it returns. A Ctrl-C
+    arriving during a fork is handled inside Python's fork hooks (logging's), where its
+    KeyboardInterrupt is printed and dropped, and the build would go on to the end; held
+    back, it arrives just after, and interrupts the build. The workers keep it held: a Ctrl-C
+    at the terminal stops the run, and they end with it (see _worker_started)."""
+    import signal
+
+    try:
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    except (AttributeError, ValueError, OSError):
+        return start()
+    try:
+        return start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _worker_started(parent: int) -> None:
+    """In each worker, first: never outlive the run, and never hold its terminal or pipes.
+
+    A worker waits on a queue that it holds a write end of itself, so when the run dies
+    without shutting the pool down (SIGKILL, SIGTERM, os._exit after Ctrl-C) nothing wakes
+    it: it would wait forever, holding stdout open, and a reader of the run's output would
+    never see its end. The kernel's parent-death signal (prctl PR_SET_PDEATHSIG, Linux)
+    ends it the moment the run ends, however it ends, at no cost while it runs; a pipe
+    watch would need a thread in every worker, since the pool's own loop is not ours to
+    poll in. Elsewhere the workers only let go of stdio. ctypes costs a worker 18 ms to
+    import: nothing next to a build spread over thousands of files, and the run does not
+    pay it."""
+    from .scan import detach_stdio
+
+    detach_stdio()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the run died before the signal was asked for: it will not come
+        os._exit(1)
 
 
 def _received(fresh: Fresh, spool: Spool | None, before: dict[str, Fresh]) -> Fresh:

@@ -24,9 +24,10 @@ except ImportError:  # pragma: no cover - libyaml missing
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 from .errors import Problem
+from .fileread import MAX_RECORD_BYTES
 from .render import one_line
 
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = MAX_RECORD_BYTES  # checked before reading too, by fileread.read_record_file
 MAX_NODES = 100_000
 MAX_DEPTH = 64
 # Anchors and aliases may not blow a record up beyond what a file of the maximum size could hold.
@@ -214,6 +215,10 @@ class _NeedMarks(Exception):
     pass
 
 
+def too_big(size: int) -> str:
+    return f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for one record; split it"
+
+
 def read_record(raw: bytes, display_path: str, marks: bool = True) -> tuple[dict[str, Any] | None, Marks, list[Problem]]:
     """Parse one record file. Returns (data, marks, problems); data is None on any problem.
     Never raises for any input: every failure is a located, one-line problem. Without
@@ -223,7 +228,7 @@ def read_record(raw: bytes, display_path: str, marks: bool = True) -> tuple[dict
         return None, {}, [Problem(display_path, line, col, one_line(" ".join(message.split())))]
 
     if len(raw) > MAX_FILE_BYTES:
-        return fail(1, 1, f"file is {len(raw):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for one record; split it")
+        return fail(1, 1, too_big(len(raw)))
     if raw.startswith(b"\xef\xbb\xbf"):
         return fail(1, 1, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -38,11 +38,14 @@ HOSTILE = {
     "lone-surrogate": "\udcff",  # what Python makes of a non-UTF-8 byte in argv
 }
 EMPTY = {"empty", "spaces"}
+# Over search.MAX_QUERY_CHARS: search refuses them (exit 2), so that its cost stays bounded.
+LONG = {"long-ascii", "long-cjk", "long-words"}
 
-# What each command may answer: search finds or lists nothing (0), rejects an empty query (2);
+# What each command may answer: search finds or lists nothing (0), rejects an empty or an
+# overlong query (2);
 # name lookups find (0) or not (1); an empty name is "not found" (1) or a usage error (2).
 COMMANDS = {
-    "search": lambda name: {2} if name in EMPTY else {0},
+    "search": lambda name: {2} if name in EMPTY | LONG else {0},
     "agency": lambda name: {1, 2} if name in EMPTY else {0, 1},
     "company": lambda name: {1, 2} if name in EMPTY else {0, 1},
     "sector": lambda name: {1, 2} if name in EMPTY else {0, 1},

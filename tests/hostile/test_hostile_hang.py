@@ -1,0 +1,217 @@
+"""No hang, no runaway: no process outlives a killed run holding its pipe; nothing in the
+cache folder can block a run; size limits are checked before reading."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from hostile_support import sector
+
+CHINAIND = Path(sys.executable).parent / "chinaind"
+# A first build of this many files is validated by worker processes (workers.PARALLEL_MIN)
+# and its listing is big enough for the launch child (launch.SMALL_BYTES).
+N_BUILD = 3000
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "CHINAIND_CACHE_DIR": str(tmp_path / "cache")}
+
+
+@pytest.fixture(scope="module")
+def big_kb(tmp_path_factory) -> Path:
+    """Shared by the tests of this module: each builds its own cache (in its tmp_path)."""
+    kb = tmp_path_factory.mktemp("big") / "kb"
+    (kb / "sectors").mkdir(parents=True)
+    for i in range(N_BUILD):
+        (kb / "sectors" / f"s{i:05d}.yaml").write_text(sector(f"s{i:05d}", f"Robot sector {i}") + f"description: {'robot arms ' * 40}\n")
+    return kb
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+class Drained(NamedTuple):
+    eof: bool  # both pipes reached their end
+    seconds: float
+
+
+def _drain(proc: subprocess.Popen, limit: float) -> Drained:
+    """Read stdout and stderr until both reach EOF or `limit` seconds pass."""
+    start = time.monotonic()
+    open_fds = {proc.stdout.fileno(), proc.stderr.fileno()}
+    while open_fds and time.monotonic() - start < limit:
+        ready, _, _ = select.select(list(open_fds), [], [], 0.1)
+        for fd in ready:
+            if not os.read(fd, 65536):
+                open_fds.discard(fd)
+    return Drained(not open_fds, time.monotonic() - start)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc to see the run's workers")
+@pytest.mark.parametrize("moment", ["at-launch", "workers-running"])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
+def test_killed_first_build_leaves_no_process_holding_the_pipe(tmp_path, big_kb, sig, moment):
+    kb = big_kb
+    proc = subprocess.Popen([str(CHINAIND), "-d", str(kb), "search", "robot", "-f", "ids"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(tmp_path))
+    seen: set[int] = set()
+    try:
+        deadline = time.monotonic() + 30
+        if moment == "at-launch":
+            time.sleep(0.05)
+            seen.update(_children(proc.pid))
+        else:  # once the validating workers exist (and before the build ends)
+            while len(_children(proc.pid)) < 2 and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.005)
+            seen.update(_children(proc.pid))
+            assert proc.poll() is None and len(seen) >= 2, "the build ended before its workers were seen"
+        proc.send_signal(sig)
+        drained = _drain(proc, 5.0)
+        assert drained.eof, f"a process still holds the run's output {drained.seconds:.1f} s after {sig.name}"
+        assert proc.wait(timeout=5) in (-sig, 130)
+    finally:
+        for pid in seen | set(_children(proc.pid)):  # only the processes this run started
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+# --- (b) nothing in the cache folder can block or crash a run ---------------------------------
+
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+CACHE_FILES = {"index": ".cache", "heap": ".heap", "text": ".text", "lock": ".lock"}
+
+
+def _small_kb(tmp_path: Path) -> Path:
+    kb = tmp_path / "kb"
+    (kb / "sectors").mkdir(parents=True)
+    for rid in ("robotics", "lasers", "drones"):
+        (kb / "sectors" / f"{rid}.yaml").write_text(sector(rid))
+    return kb
+
+
+def _occupy(path: Path, kind: str) -> None:
+    """Put a FIFO, a device or a folder where a cache file should be."""
+    if path.exists() or path.is_symlink():
+        path.unlink()
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+        (path / "x").write_text("in the way")
+    elif IS_ROOT:  # a real character device node: /dev/zero's numbers
+        os.mknod(path, 0o600 | 0o020000, os.makedev(1, 5))
+    else:
+        os.symlink("/dev/zero", path)
+
+
+class Outcome(NamedTuple):
+    code: int
+    stdout: str
+    stderr: str
+
+
+def _chinaind(tmp_path: Path, *args: str, stdin: bytes | None = None, timeout: float = 20) -> Outcome:
+    """Run the command; a run still going after `timeout` seconds is killed and fails the test."""
+    try:
+        p = subprocess.run([str(CHINAIND), *args], input=stdin, capture_output=True, env=_env(tmp_path), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"chinaind {' '.join(args)} was still running after {timeout} s")
+    return Outcome(p.returncode, p.stdout.decode(), p.stderr.decode())
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+@pytest.mark.parametrize("which", sorted(CACHE_FILES))
+def test_odd_file_in_the_cache_folder_never_blocks(tmp_path, which, kind):
+    kb = _small_kb(tmp_path)
+    args = ("-d", str(kb), "list", "sectors", "-f", "ids")
+    first = _chinaind(tmp_path, *args)
+    assert first == Outcome(0, "drones\nlasers\nrobotics\n", "")
+    index = next((tmp_path / "cache").glob("kb-*.cache"))
+    _occupy(index.with_suffix(CACHE_FILES[which]), kind)
+    assert _chinaind(tmp_path, *args, timeout=10) == first
+    # An edit makes the run write: appending to the heaps, replacing the index, taking the lock.
+    (kb / "sectors" / "cranes.yaml").write_text(sector("cranes"))
+    assert _chinaind(tmp_path, *args, timeout=10) == Outcome(0, "cranes\ndrones\nlasers\nrobotics\n", "")
+    assert _chinaind(tmp_path, "validate", str(kb), timeout=10).code == 0
+
+
+# --- (c) size limits are checked before reading ----------------------------------------------
+
+def test_huge_sparse_record_is_refused_without_reading_it(tmp_path):
+    kb = _small_kb(tmp_path)
+    huge = kb / "sectors" / "huge.yaml"
+    with open(huge, "wb") as fh:
+        fh.truncate(3 * 1024 ** 3)  # 3 GB of nothing: reading it whole would take seconds and 3 GB
+    start = time.monotonic()
+    r = _chinaind(tmp_path, "validate", str(kb), timeout=30)
+    assert time.monotonic() - start < 1.5  # the whole run; the refusal itself takes a stat
+    assert r == Outcome(3, f"{huge}:1:1: file is 3,221,225,472 bytes, over the 1,000,000-byte limit for one record; split it\n", "")
+
+
+def test_show_reads_bounded_stdin(tmp_path):
+    kb = _small_kb(tmp_path)
+    # As from `yes robotics | chinaind show -`: more than any list of ids, cut short with one line.
+    r = _chinaind(tmp_path, "-d", str(kb), "show", "-", "-f", "ids", stdin=b"robotics\n" * 200_000)
+    assert r == Outcome(2, "", "chinaind: show -: more than 1,000,000 characters on stdin; pass fewer ids, one per line\n")
+    ok = _chinaind(tmp_path, "-d", str(kb), "show", "-", "-f", "ids", stdin=b"robotics\nlasers\n")
+    assert ok == Outcome(0, "robotics\nlasers\n", "")
+
+
+def test_search_cost_is_bounded(run, tmp_path):
+    kb = _small_kb(tmp_path)
+    # Repeated words are looked for once: a 999-character query of one word costs what one word does.
+    start = time.monotonic()
+    r = run("-d", str(kb), "search", " ".join(["robotics"] * 111), "-f", "json")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert [(h["id"], h["match"]) for h in json.loads(r.stdout)] == [("robotics", "words")]
+    assert time.monotonic() - start < 2
+    long = "robotics " * 112  # 1,008 characters
+    r = run("-d", str(kb), "search", long, "-f", "ids")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == ("chinaind: search: the query is 1,008 characters long, over the 1,000-character limit; "
+                        "search for a few words or a name\n")
+
+
+@pytest.fixture(scope="module")
+def clean_search(big_kb, tmp_path_factory) -> tuple[tuple[str, ...], Outcome]:
+    """A search over the big base with a clean cache folder, and what it answers."""
+    args = ("-d", str(big_kb), "search", "robot", "-f", "ids", "-n", "0")
+    clean = _chinaind(tmp_path_factory.mktemp("clean"), *args)
+    assert clean.code == 0 and len(clean.stdout.splitlines()) == N_BUILD
+    return args, clean
+
+
+@pytest.mark.parametrize("occupied", [("heap",), ("text",), tuple(sorted(CACHE_FILES))], ids="+".join)
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_odd_files_in_the_cache_folder_at_a_first_build(tmp_path, big_kb, clean_search, kind, occupied):
+    """A large first build writes its heaps as the workers deliver (workers.Spool): when they
+    cannot be put in place, the run still answers in full from what it validated."""
+    args, clean = clean_search
+    from chinaind import cache
+
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    index = cache_dir / cache.cache_file(big_kb).name
+    for which in occupied:
+        _occupy(index.with_suffix(CACHE_FILES[which]), kind)
+    assert _chinaind(tmp_path, *args, timeout=30) == clean
+    assert _chinaind(tmp_path, *args, timeout=30) == clean
