@@ -263,3 +263,18 @@ def test_validate_json_gives_problems_as_data(run, kb_copy):
     assert r.exit_code == 3
     assert json.loads(r.stdout) == [{"path": str(kb_copy / "sectors" / "quantum.yaml"), "line": 2, "col": 7,
                                      "message": "name: still the placeholder TODO; write the value, or delete the line"}]
+
+
+def test_field_and_reference_problems_of_one_file_come_together(run, kb_copy):
+    path = kb_copy / "policies" / "sac-guideline.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("kind: guideline", "kind: guidelines").replace("  - SAC\n", "  - MOFCOM\n"), encoding="utf-8")
+    hint = "issuers.0: unknown agency 'MOFCOM'; add agencies/MOFCOM.yaml (e.g. chinaind new agency MOFCOM), or fix the id"
+    for _ in range(2):  # first build, then from the cache
+        r = run("validate", str(kb_copy))
+        assert r.exit_code == 3
+        assert [line.split(": ", 1)[0].rsplit(":", 2)[1:] for line in r.stdout.splitlines()] == [["3", "7"], ["8", "5"]]
+        assert r.stdout.splitlines()[1] == f"{path}:8:5: {hint}"
+    path.write_text(text.replace("  - SAC\n", "  - MOFCOM\n"), encoding="utf-8")  # the kind fixed, the id not
+    r = run("validate", str(kb_copy))
+    assert (r.exit_code, r.stdout) == (3, f"{path}:8:5: {hint}\n")

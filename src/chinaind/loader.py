@@ -114,6 +114,28 @@ def reference_problems(data_dir: Path, result: LoadResult, known: dict[str, set[
     return rows
 
 
+def raw_reference_problems(data_dir: Path, rels: list[str], known: dict[str, set[str]]) -> list[tuple[str, int, int, str]]:
+    """Dangling references of files that failed their model, read from their raw YAML: the
+    ids that are plain text where an id belongs are checked like a valid record's."""
+    from .yamlio import read_record
+
+    rows = []
+    for rel in rels:
+        try:
+            raw = read_record_file(data_dir / rel)
+        except (OSError, Oversized, NotRegular):
+            continue
+        data = read_record(raw, str(data_dir / rel), marks=False)[0]
+        if not isinstance(data, dict):
+            continue
+        for path, target in REFERENCES[TYPE_OF_FOLDER[rel.split("/", 1)[0]]]:
+            for loc, value in _values_at(data, path, ()):
+                # A value that is no id at all (a TODO, a typo'd shape) is the model's problem already.
+                if isinstance(value, str) and _ID_RE.match(value) and value not in known[target]:
+                    rows.append(_dangling(data_dir, rel, loc, value, target, known[target]))
+    return rows
+
+
 def _values(node: Any, path: tuple[str, ...]) -> list[Any]:
     nodes = [node]
     for head in path:
@@ -130,7 +152,9 @@ def _values_at(node: Any, path: tuple[str, ...], loc: tuple[object, ...]) -> Ite
         return
     head, rest = path[0], path[1:]
     if head == "*":
-        for i, item in enumerate(node or []):
+        if not isinstance(node, list):
+            return  # a file that failed its model may hold anything here
+        for i, item in enumerate(node):
             yield from _values_at(item, rest, loc + (i,))
     elif isinstance(node, dict) and head in node:
         yield from _values_at(node[head], rest, loc + (head,))
@@ -189,6 +213,8 @@ def load_speculatively(data_dir: Path, *, use_cache: bool = True, skip_invalid: 
                 gc.enable()
 
     def checked(result: LoadResult) -> LoadResult:
+        # One file's problems together, in file order: field and reference problems alike.
+        result.problems = sorted(result.problems, key=lambda p: (p.path, p.line, p.col))
         if result.problems and not skip_invalid:
             raise InvalidKnowledgeBase(result.problems)
         return result

@@ -17,7 +17,8 @@ from .increments import MAX_CHANGED, touched_ids
 from .errors import Problem
 from .kinds import RECORD_TYPES
 from . import loader
-from .loader import LoadResult, _duplicate, _load_fresh, _rereader, ids_by_type, reference_problems, refs_of
+from .loader import (LoadResult, _duplicate, _load_fresh, _rereader, ids_by_type, raw_reference_problems,
+                     reference_problems, refs_of)
 from .refresh import Plan, mapped_heap, racy_entries, save, store_records, store_texts
 from .workers import PARALLEL_MIN, Fresh, Spool, validate_changed
 from .scan import storable
@@ -74,7 +75,7 @@ def _rebuilt(data_dir: Path, folders: list[Any], index: Path | None, old: Any, p
     # A valid base staying valid: only what the changed ids touch needs checking again.
     steady = bool(old) and bool(old.toc.get("valid")) and valid and len(fresh) <= MAX_CHANGED
     touched = touched_ids(before.ids, old.raw("types"), ids, types) if steady else None
-    rows = _cross_rows(data_dir, result, old, plan, fresh, ids, facets, refs, touched)
+    rows = _cross_rows(data_dir, result, old, plan, fresh, ids, facets, refs, touched, problems)
     result.problems += [Problem(str(data_dir / rel), ln, col, msg) for rel, ln, col, msg in rows]
     if index is None or (not fresh and plan.source is None):
         return result
@@ -116,10 +117,12 @@ def _file_problems(data_dir: Path, result: LoadResult, problems: dict[int, list[
 
 
 def _cross_rows(data_dir: Path, result: LoadResult, old: Any, plan: Any, fresh: dict[int, Any],
-                ids: list[Any], facets: list[Any], refs: list[Any], touched: set[str] | None) -> list[tuple[str, int, int, str]]:
+                ids: list[Any], facets: list[Any], refs: list[Any], touched: set[str] | None,
+                problems: dict[int, list[Any]]) -> list[tuple[str, int, int, str]]:
     """Dangling references: recomputed for the changed files only when no id came or went and
     no changed file points elsewhere; for what the changed ids touch in a valid base; else for
-    every record."""
+    every record. Files that fail their model are checked too, from their raw data, so that a
+    file's field and reference problems come in one run."""
     known = ids_by_type(result, facets)
     before = plan.columns
     if touched is not None:
@@ -130,8 +133,11 @@ def _cross_rows(data_dir: Path, result: LoadResult, old: Any, plan: Any, fresh: 
         rows = [r for r in old.get("cross") if r[0] not in changed]
         rows += reference_problems(data_dir, result, known, refs,
                                    [(ids[s], s) for s in sorted(fresh) if ids[s] is not None and result.slots[ids[s]] == s])
+        rows += raw_reference_problems(data_dir, [plan.rels[s] for s in sorted(fresh) if ids[s] is None and s in problems], known)
         return sorted(rows)
-    return sorted(reference_problems(data_dir, result, known, refs, result.slots.items()))
+    rows = reference_problems(data_dir, result, known, refs, result.slots.items())
+    rows += raw_reference_problems(data_dir, [plan.rels[s] for s in sorted(problems) if ids[s] is None], known)
+    return sorted(rows)
 
 
 def _tables(old: Any, plan: Any, fresh: dict[int, Any], ids: list[Any], facets: list[Any],
