@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .escape import csv_cell
 from .export_tables import Table, build_tables
 from .index import KnowledgeBase
 from .kinds import RECORD_TYPES
@@ -190,4 +191,6 @@ def _csv_value(value: Any) -> Any:
         return ""
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, str):
+        return csv_cell(value)  # the same cells as `-f csv`: no raw controls, no formulas
     return value

@@ -1,0 +1,106 @@
+"""The one definition of the characters that never leave chinaind raw, and how each output
+writes them instead. Every format (table, tsv, csv, json, jsonl, yaml, ids, the chain tree,
+the graph formats, error lines and echoed paths) escapes through this module.
+
+Unsafe are the Unicode categories that draw nothing of their own but act on a terminal or on
+the text around them:
+
+- Cc: C0 and C1 controls and DEL (ESC sequences, BEL, CR, backspace, NUL);
+- Cf: format characters: bidirectional marks, overrides and isolates (U+061C, U+200E/F,
+  U+202A..E, U+2066..9), zero-width space and joiners (U+200B..D), word joiner and invisible
+  operators (U+2060..4), the byte-order mark U+FEFF, the soft hyphen U+00AD, tag characters;
+- Zl, Zp: the line and paragraph separators U+2028 and U+2029, read as line breaks;
+- Cs: lone surrogates, which is how Python carries the bytes of a file name that is not UTF-8.
+
+They are written as Python-style escapes (\\x1b, \\u202e, \\U000e0001), or by the format's own
+escape where it has one (JSON \\u202e, YAML "\\u202e"). Newline and tab are kept where a
+format carries them itself (table cells, CSV fields, JSON and YAML strings); on one line
+(tsv, ids, tree labels, messages) they are written \\n and \\t.
+
+The ranges below are those of Unicode 15.1; tests/hostile/test_hostile_escaping.py checks them
+against the running Python's `unicodedata` (computing them at import would cost start-up time).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+
+class Span(NamedTuple):
+    first: int
+    last: int
+
+
+UNSAFE_SPANS = (
+    Span(0x0000, 0x001F), Span(0x007F, 0x009F), Span(0x00AD, 0x00AD), Span(0x0600, 0x0605),
+    Span(0x061C, 0x061C), Span(0x06DD, 0x06DD), Span(0x070F, 0x070F), Span(0x0890, 0x0891),
+    Span(0x08E2, 0x08E2), Span(0x180E, 0x180E), Span(0x200B, 0x200F), Span(0x2028, 0x202E),
+    Span(0x2060, 0x2064), Span(0x2066, 0x206F), Span(0xD800, 0xDFFF), Span(0xFEFF, 0xFEFF),
+    Span(0xFFF9, 0xFFFB), Span(0x110BD, 0x110BD), Span(0x110CD, 0x110CD), Span(0x13430, 0x1343F),
+    Span(0x1BCA0, 0x1BCA3), Span(0x1D173, 0x1D17A), Span(0xE0001, 0xE0001), Span(0xE0020, 0xE007F),
+)
+# Kept by formats that carry them themselves.
+LAYOUT = "\t\n"
+
+
+def _char_class(spans: tuple[Span, ...], keep: str = "") -> re.Pattern[str]:
+    parts = [f"\\U{s.first:08x}-\\U{s.last:08x}" for s in spans]
+    pattern = f"[{''.join(parts)}]"
+    if keep:
+        pattern = "(?![" + "".join(f"\\U{ord(c):08x}" for c in keep) + "])" + pattern
+    return re.compile(pattern)
+
+
+UNSAFE_RE = _char_class(UNSAFE_SPANS)
+UNSAFE_BUT_LAYOUT_RE = _char_class(UNSAFE_SPANS, LAYOUT)
+_ONE_LINE = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# What a spreadsheet runs as a formula when a cell starts with it (OWASP, "CSV injection");
+# a leading CR is already written \\x0d by visible().
+FORMULA_START = ("=", "+", "-", "@", "\t")
+_NUMBER_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def escape_char(ch: str) -> str:
+    """\\x1b, \\u202e or \\U000e0001: Python's spelling, read back by tsv_unescape in the tests."""
+    code = ord(ch)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def visible(text: str) -> str:
+    """Unsafe characters as visible escapes; newlines and tabs kept (table cells, CSV)."""
+    return UNSAFE_BUT_LAYOUT_RE.sub(lambda m: escape_char(m.group()), text)
+
+
+def one_line(text: str) -> str:
+    """For what must stay on one line (tsv fields, ids, tree labels, messages, paths): newline,
+    carriage return and tab as \\n, \\r and \\t, every other unsafe character escaped."""
+    return UNSAFE_RE.sub(lambda m: _ONE_LINE.get(m.group()) or escape_char(m.group()), text)
+
+
+def json_escape_char(ch: str) -> str:
+    """JSON's own escape; characters beyond the BMP as a surrogate pair, as JSON wants."""
+    code = ord(ch)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def json_safe(text: str) -> str:
+    """JSON text with every unsafe character escaped. json.dumps already escapes C0 controls
+    in strings (a raw newline or tab is indentation); the others it leaves raw can only stand
+    inside strings, so escaping them there is exact."""
+    return UNSAFE_BUT_LAYOUT_RE.sub(lambda m: json_escape_char(m.group()), text)
+
+
+def csv_cell(value: str) -> str:
+    """A CSV field: unsafe characters visible (newline and tab kept: CSV quotes them), and a
+    text that a spreadsheet would run as a formula prefixed with a single quote, as OWASP
+    advises. Numbers (-5, +3.5) are left as they are: a spreadsheet reads them as numbers."""
+    text = visible(value)
+    if text.startswith(FORMULA_START) and not _NUMBER_RE.fullmatch(text):
+        return "'" + text
+    return text
