@@ -98,7 +98,7 @@ def graph_(
 export_app = typer.Typer(name="export", help="Write the knowledge base as a SQLite database or CSV files.",
                          no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(export_app, name="export")
-ForceOpt = Annotated[bool, typer.Option("--force", help="Replace existing files.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace existing regular files (never a link, folder, FIFO or device).")]
 
 
 @export_app.command("sqlite")
@@ -143,6 +143,7 @@ def _kind(value: str, allowed: tuple[str, ...], command: str) -> str:
 def schema(
     kind: Annotated[Optional[str], typer.Argument(metavar="[KIND]", help=f"One record kind: {KIND_HELP} Default: all, keyed by kind.")] = None,
     write_dir: Annotated[Optional[Path], typer.Option("--write", metavar="DIR", help="Write <kind>.json files into DIR instead of printing.")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """The JSON Schema of each record kind, for editors (yaml-language-server) to check records while typing."""
     from .authoring import json_schema, schema_text, write_schemas
@@ -153,7 +154,7 @@ def schema(
     if write_dir is not None:
         if write_dir.exists() and not write_dir.is_dir():
             raise UsageError(f"schema --write: {write_dir} is a file; give a folder")
-        for path in write_schemas(write_dir, kinds):
+        for path in write_schemas(write_dir, kinds, force=force):
             sys.stdout.write(one_line(str(path)) + "\n")
         return
     sys.stdout.write(schema_text(json_schema(kinds[0]) if kind else {k: json_schema(k) for k in kinds}))

@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .errors import ChinaindError, InvalidKnowledgeBase, UsageError
+from .errors import ChinaindError, InvalidKnowledgeBase, OSFailure, UsageError
 
 DEBUG_ENV = "CHINAIND_DEBUG"
 # Typer vendors Click; its exception base is reached through a public class, not a private import.
@@ -30,8 +30,11 @@ class _Group(TyperGroup):
 
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
+        _prepare_streams()
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            if rv == INTERRUPTED:  # Typer turns Ctrl-C into a silent exit 130
+                raise KeyboardInterrupt
         except ChinaindError as exc:
             _report(exc)
             sys.exit(exc.exit_code)
@@ -48,6 +51,11 @@ class _Group(TyperGroup):
         except BrokenPipeError:
             _quiet_stdout()
             sys.exit(0)
+        except OSError as exc:  # the system refused something: not a bug, one line
+            where = f"cannot read or write {exc.filename}" if exc.filename else "input/output error"
+            failure = OSFailure.of(where, exc)
+            _report(failure)
+            sys.exit(failure.exit_code)
         except Exception as exc:  # a bug: still no traceback unless asked for
             if os.environ.get(DEBUG_ENV):
                 raise
@@ -57,21 +65,82 @@ class _Group(TyperGroup):
             sys.stdout.flush()
         except BrokenPipeError:
             _quiet_stdout()
+        except OSError as exc:  # most output is only written here: a full disk, /dev/full
+            _quiet_stdout()
+            failure = OSFailure.of("cannot write the output", exc)
+            _report(failure)
+            sys.exit(failure.exit_code)
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
-def _err(line: str) -> None:
-    from .render import one_line
+INTERRUPTED = 130
 
-    sys.stderr.write(one_line(line) + "\n")
+
+class _ClosedOutput:
+    """Stands in for a stdout that was closed when chinaind started (`>&-`): what a command
+    writes cannot go anywhere, which is an error (exit 74), as in other tools."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise OSFailure("cannot write the output: standard output is closed; give it a file or a pipe")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+class _Discard(_ClosedOutput):
+    """Stands in for a closed stderr: messages are lost, the exit status still tells."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def _prepare_streams() -> None:
+    """A closed stdout or stderr gets a stand-in; an output encoding that cannot write
+    everything (PYTHONIOENCODING=ascii, a Latin-1 locale) writes what it cannot encode as
+    \\u4e2d-style escapes instead of failing."""
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()  # type: ignore[assignment]
+    if sys.stderr is None:
+        sys.stderr = _Discard()  # type: ignore[assignment]
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
+def _err(line: str) -> None:
+    """One line on stderr; a closed or full stderr loses it, and nothing else happens."""
+    from .escape import one_line
+
+    try:
+        sys.stderr.write(one_line(line) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        _quiet(2)
 
 
 def _quiet_stdout() -> None:
     # The reader went away (| head): point stdout at /dev/null so the final flush is silent.
     try:
+        _quiet(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _quiet(fd: int) -> None:
+    """Point a standard descriptor that cannot be written at /dev/null, so that the flushes
+    still to come (of what is buffered for it) succeed silently."""
+    try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+        os.dup2(devnull, fd)
+        os.close(devnull)
+    except OSError:
         pass
 
 
@@ -217,6 +286,9 @@ def write_out(write: Any) -> None:
     except BrokenPipeError:
         _quiet_stdout()
         raise typer.Exit(0) from None
+    except OSError as exc:  # a full disk or device, a closed stdout
+        _quiet_stdout()
+        raise OSFailure.of("cannot write the output", exc) from None
 
 
 def _isatty(stream: Any) -> bool:
