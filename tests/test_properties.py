@@ -265,7 +265,8 @@ def test_numbers_in_records_are_finite():
         if record is not None:
             json.dumps(record, allow_nan=False)
         if record is None:
-            assert "is not a finite number" in problems[0].message
+            # A 400-digit whole number is finite, but beyond what SQLite stores: refused too.
+            assert ("too large a whole number" if text.startswith("9") else "is not a finite number") in problems[0].message
 
 
 # Text as a search meets it: letters, digits, CJK, accents, punctuation and separators.

@@ -92,6 +92,36 @@ class _ClosedOutput:
         return False
 
 
+class _GuardedOutput:
+    """stdout as commands see it: a write or flush the system refuses (a full device, an I/O
+    error) is an OSFailure naming the output, wherever the command wrote from; a reader gone
+    away stays a BrokenPipeError, which ends the run quietly."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            _quiet_stdout()
+            raise OSFailure.of("cannot write the output", exc) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            _quiet_stdout()
+            raise OSFailure.of("cannot write the output", exc) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 class _Discard(_ClosedOutput):
     """Stands in for a closed stderr: messages are lost, the exit status still tells."""
 
@@ -112,6 +142,8 @@ def _prepare_streams() -> None:
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
         except (AttributeError, ValueError, OSError):
             pass
+    if not isinstance(sys.stdout, (_GuardedOutput, _ClosedOutput)):
+        sys.stdout = _GuardedOutput(sys.stdout)  # type: ignore[assignment]
 
 
 def _err(line: str) -> None:

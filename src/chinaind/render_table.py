@@ -4,6 +4,7 @@ nothing wrapped or cut."""
 
 from __future__ import annotations
 
+import os
 from typing import IO, Any
 
 from rich import box
@@ -17,6 +18,7 @@ from .render import visible
 
 WIDE_MIN = 24  # a free-text column narrower than this is unreadable
 CODE_MIN = 10
+MIN_WIDTH, MAX_WIDTH = 40, 10_000
 
 
 def render_table(listing: Listing, stream: IO[str], *, terminal: bool) -> None:
@@ -33,9 +35,23 @@ def render_table(listing: Listing, stream: IO[str], *, terminal: bool) -> None:
             console.print(Text(visible(note), style="dim"))
 
 
+def terminal_width(stream: IO[str]) -> int:
+    """$COLUMNS when it is a number, else the terminal's own width, else 80; kept between
+    MIN_WIDTH and MAX_WIDTH. Rich would take COLUMNS=0 at its word and print nothing, and a
+    table squeezed into 5 columns is one letter a line: the terminal wraps what overflows."""
+    raw = os.environ.get("COLUMNS", "").strip()
+    width = int(raw) if raw.isdigit() else 0
+    if width <= 0:
+        try:
+            width = os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            width = 0
+    return min(max(width or 80, MIN_WIDTH), MAX_WIDTH)
+
+
 def _console(stream: IO[str], terminal: bool) -> Console:
     if terminal:
-        return Console(file=stream, highlight=False, markup=False, emoji=False)
+        return Console(file=stream, width=terminal_width(stream), highlight=False, markup=False, emoji=False)
     # Wide enough that nothing wraps: Rich otherwise assumes 80 columns off a terminal.
     return Console(file=stream, width=1_000_000, color_system=None, force_terminal=False,
                    highlight=False, markup=False, emoji=False, soft_wrap=True)
