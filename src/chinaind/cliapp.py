@@ -40,8 +40,7 @@ class _Group(TyperGroup):
             sys.exit(exc.exit_code)
         except _ClickException as exc:  # usage errors from argument parsing
             if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None):
-                sys.stdout.write(exc.ctx.get_help() + "\n")
-                sys.exit(0)
+                _print_help(exc.ctx.get_help())
             where = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) else ""
             _err(f"chinaind: usage error: {exc.format_message()}{where}")
             sys.exit(2)
@@ -101,6 +100,12 @@ class _GuardedOutput:
         self._stream = stream
 
     def write(self, text: str) -> int:
+        if not text:
+            # Click probes text streams with write(b"") and write(""): answer as a text
+            # stream would, without touching a device that may refuse even that.
+            if not isinstance(text, str):
+                raise TypeError("write() argument must be str, not bytes")
+            return 0
         try:
             return self._stream.write(text)
         except BrokenPipeError:
@@ -144,6 +149,19 @@ def _prepare_streams() -> None:
             pass
     if not isinstance(sys.stdout, (_GuardedOutput, _ClosedOutput)):
         sys.stdout = _GuardedOutput(sys.stdout)  # type: ignore[assignment]
+
+
+def _print_help(text: str) -> None:
+    """The help `chinaind` alone prints (exit 0), with the same outcomes as any output."""
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+    except ChinaindError as failure:
+        _report(failure)
+        sys.exit(failure.exit_code)
+    sys.exit(0)
 
 
 def _err(line: str) -> None:

@@ -45,20 +45,41 @@ LAYOUT = "\t\n"
 
 
 def _char_class(spans: tuple[Span, ...], keep: str = "") -> re.Pattern[str]:
-    parts = [f"\\U{s.first:08x}-\\U{s.last:08x}" for s in spans]
-    pattern = f"[{''.join(parts)}]"
-    if keep:
-        pattern = "(?![" + "".join(f"\\U{ord(c):08x}" for c in keep) + "])" + pattern
-    return re.compile(pattern)
+    """One character class; `keep` is cut out of the spans (cheaper to compile and to match
+    than a lookahead)."""
+    cut: list[Span] = []
+    for span in spans:
+        start = span.first
+        for code in sorted(ord(c) for c in keep if span.first <= ord(c) <= span.last):
+            if start < code:
+                cut.append(Span(start, code - 1))
+            start = code + 1
+        if start <= span.last:
+            cut.append(Span(start, span.last))
+    return re.compile("[" + "".join(f"\\U{s.first:08x}-\\U{s.last:08x}" for s in cut) + "]")
 
 
-UNSAFE_RE = _char_class(UNSAFE_SPANS)
-UNSAFE_BUT_LAYOUT_RE = _char_class(UNSAFE_SPANS, LAYOUT)
+# Compiled on first need: the classes cost about a millisecond each to compile, and most
+# text is printable (str.isprintable is false for every unsafe character), so most runs never
+# need them.
+_COMPILED: dict[str, re.Pattern[str]] = {}
+
+
+def unsafe_pattern(keep: str = "") -> re.Pattern[str]:
+    """The unsafe characters but those in `keep` ("" or LAYOUT), as a compiled class."""
+    pattern = _COMPILED.get(keep)
+    if pattern is None:
+        pattern = _COMPILED[keep] = _char_class(UNSAFE_SPANS, keep)
+    return pattern
+
+
+def has_unsafe(text: str, keep: str = LAYOUT) -> bool:
+    return not text.isprintable() and unsafe_pattern(keep).search(text) is not None
 _ONE_LINE = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # What a spreadsheet runs as a formula when a cell starts with it (OWASP, "CSV injection");
 # a leading CR is already written \\x0d by visible().
 FORMULA_START = ("=", "+", "-", "@", "\t")
-_NUMBER_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_NUMBER_CHARS = frozenset("+-.eE0123456789")
 
 
 def escape_char(ch: str) -> str:
@@ -71,13 +92,17 @@ def escape_char(ch: str) -> str:
 
 def visible(text: str) -> str:
     """Unsafe characters as visible escapes; newlines and tabs kept (table cells, CSV)."""
-    return UNSAFE_BUT_LAYOUT_RE.sub(lambda m: escape_char(m.group()), text)
+    if text.isprintable():
+        return text
+    return unsafe_pattern(LAYOUT).sub(lambda m: escape_char(m.group()), text)
 
 
 def one_line(text: str) -> str:
     """For what must stay on one line (tsv fields, ids, tree labels, messages, paths): newline,
     carriage return and tab as \\n, \\r and \\t, every other unsafe character escaped."""
-    return UNSAFE_RE.sub(lambda m: _ONE_LINE.get(m.group()) or escape_char(m.group()), text)
+    if text.isprintable():
+        return text
+    return unsafe_pattern().sub(lambda m: _ONE_LINE.get(m.group()) or escape_char(m.group()), text)
 
 
 def json_escape_char(ch: str) -> str:
@@ -93,7 +118,9 @@ def json_safe(text: str) -> str:
     """JSON text with every unsafe character escaped. json.dumps already escapes C0 controls
     in strings (a raw newline or tab is indentation); the others it leaves raw can only stand
     inside strings, so escaping them there is exact."""
-    return UNSAFE_BUT_LAYOUT_RE.sub(lambda m: json_escape_char(m.group()), text)
+    if text.isprintable():
+        return text
+    return unsafe_pattern(LAYOUT).sub(lambda m: json_escape_char(m.group()), text)
 
 
 def csv_cell(value: str) -> str:
@@ -101,6 +128,18 @@ def csv_cell(value: str) -> str:
     text that a spreadsheet would run as a formula prefixed with a single quote, as OWASP
     advises. Numbers (-5, +3.5) are left as they are: a spreadsheet reads them as numbers."""
     text = visible(value)
-    if text.startswith(FORMULA_START) and not _NUMBER_RE.fullmatch(text):
+    if text.startswith(FORMULA_START) and not _is_number(text):
         return "'" + text
     return text
+
+
+def _is_number(text: str) -> bool:
+    """A plain decimal number (-5, +3.5, -1e3): no formula. float() alone would also take
+    'inf', 'nan', '1_000' and surrounding spaces."""
+    if not _NUMBER_CHARS.issuperset(text):
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -14,7 +14,7 @@ import re
 from typing import IO, Any
 
 from .errors import UsageError
-from .escape import csv_cell, json_safe, one_line, visible, UNSAFE_BUT_LAYOUT_RE, escape_char
+from .escape import csv_cell, has_unsafe, json_safe, one_line, visible
 from .listing import Listing, cell
 
 __all__ = ["FORMATS", "choose_format", "render", "visible", "one_line", "tsv_field", "json_line"]
@@ -103,10 +103,11 @@ def yaml_text(records: list[dict[str, Any]], ascii_only: bool = False) -> str:
     def represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
         # Double quotes also for U+0085, which PyYAML writes raw in plain or single-quoted
         # scalars, where YAML reads it as a line break.
-        style = '"' if "\x85" in value or UNSAFE_BUT_LAYOUT_RE.search(value) else None
+        style = '"' if "\x85" in value or has_unsafe(value) else None
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     Dumper.add_representer(str, represent_str)
     text = yaml.dump(records, Dumper=Dumper, allow_unicode=not ascii_only, sort_keys=False, width=10**9)
-    # Outside double-quoted strings no unsafe character is left (tabs and newlines aside).
-    return UNSAFE_BUT_LAYOUT_RE.sub(lambda m: escape_char(m.group()), text)
+    # Outside double-quoted strings no unsafe character is left (tabs and newlines aside), so
+    # what is left raw is escaped where YAML reads \u202e as an escape.
+    return visible(text)

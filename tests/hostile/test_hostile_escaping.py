@@ -194,10 +194,16 @@ def test_csv_is_the_only_format_that_guards_formulas(run, kb_copy):
 def test_unsafe_spans_match_unicode_categories():
     """escape.py's ranges are the unsafe categories of this Python's Unicode; a character they
     add is at most one this Unicode version has not assigned yet (a newer one does)."""
-    missing = [hex(cp) for cp in range(sys.maxunicode + 1) if is_unsafe(chr(cp)) and not escape.UNSAFE_RE.match(chr(cp))]
+    unsafe = escape.unsafe_pattern()
+    missing = [hex(cp) for cp in range(sys.maxunicode + 1) if is_unsafe(chr(cp)) and not unsafe.match(chr(cp))]
     extra = [hex(cp) for cp in range(sys.maxunicode + 1)
-             if escape.UNSAFE_RE.match(chr(cp)) and not is_unsafe(chr(cp)) and unicodedata.category(chr(cp)) != "Cn"]
+             if unsafe.match(chr(cp)) and not is_unsafe(chr(cp)) and unicodedata.category(chr(cp)) != "Cn"]
     assert (missing, extra) == ([], [])
+
+
+def test_unsafe_characters_are_never_printable():
+    """escape.py skips text that str.isprintable() accepts: that must never skip one."""
+    assert not [hex(cp) for cp in range(sys.maxunicode + 1) if is_unsafe(chr(cp)) and chr(cp).isprintable()]
 
 
 def test_layout_characters_are_kept_only_where_a_format_carries_them():

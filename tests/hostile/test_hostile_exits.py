@@ -34,6 +34,9 @@ COMMANDS = [
     ["validate"],
     ["schema", "sector"],
     ["--version"],
+    ["--help"],
+    ["list", "--help"],
+    [],  # no command: the help
 ]
 
 
@@ -44,17 +47,19 @@ def _shell(command: str, tmp_path: Path, **env: str) -> subprocess.CompletedProc
 
 
 def _cmd(args: list[str]) -> str:
+    if not args:  # `chinaind` alone prints its help
+        return str(CHINAIND)
     return " ".join([str(CHINAIND), "-d", str(FIXTURE_KB), *(f"'{a}'" for a in args)])
 
 
 # --- full and closed standard streams ----------------------------------------------------------
-@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: "-".join(a))
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: "-".join(a) or "no-command")
 def test_a_full_stdout_is_one_line_and_exit_74(tmp_path, args):
     p = _shell(_cmd(args) + " > /dev/full", tmp_path)
     assert (p.returncode, p.stderr.decode()) == (74, NO_SPACE + "\n")
 
 
-@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: "-".join(a))
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: "-".join(a) or "no-command")
 def test_a_closed_stdout_is_one_line_and_exit_74(tmp_path, args):
     p = _shell(_cmd(args) + " >&-", tmp_path)
     assert (p.returncode, p.stderr.decode()) == (74, CLOSED + "\n")
