@@ -60,16 +60,22 @@ class _Group(TyperGroup):
                 raise
             _err(f"chinaind: internal error: {type(exc).__name__}: {exc}; please report it (set {DEBUG_ENV}=1 for a traceback)")
             sys.exit(70)
-        try:
-            sys.stdout.flush()
-        except BrokenPipeError:
-            _quiet_stdout()
-        except OSError as exc:  # most output is only written here: a full disk, /dev/full
-            _quiet_stdout()
-            failure = OSFailure.of("cannot write the output", exc)
-            _report(failure)
-            sys.exit(failure.exit_code)
+        _final_flush()
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _final_flush() -> None:
+    """Much output is only written here, from the buffer: a reader gone away is quiet, a full
+    or failing device is the run's error."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+    except (OSError, ChinaindError) as exc:
+        _quiet_stdout()
+        failure = exc if isinstance(exc, ChinaindError) else OSFailure.of("cannot write the output", exc)
+        _report(failure)
+        sys.exit(failure.exit_code)
 
 
 INTERRUPTED = 130
@@ -135,9 +141,13 @@ class _Discard(_ClosedOutput):
 
 
 def _prepare_streams() -> None:
-    """A closed stdout or stderr gets a stand-in; an output encoding that cannot write
+    """A closed standard stream gets a stand-in; an output encoding that cannot write
     everything (PYTHONIOENCODING=ascii, a Latin-1 locale) writes what it cannot encode as
     \\u4e2d-style escapes instead of failing."""
+    if sys.stdin is None:  # `<&-`: read as empty, like /dev/null
+        import io
+
+        sys.stdin = io.StringIO()
     if sys.stdout is None:
         sys.stdout = _ClosedOutput()  # type: ignore[assignment]
     if sys.stderr is None:

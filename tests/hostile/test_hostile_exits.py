@@ -221,3 +221,24 @@ def test_odd_widths_still_print_the_table(fx, terminal, monkeypatch, columns):
     assert max(len(line) for line in lines) <= 10_000
     tree = fx("chain", "rv-reducer", "-f", "tree")
     assert tree.exit_code == 0 and tree.stdout.startswith("Industrial robot rotate vector reducer")
+
+
+def test_output_refused_only_at_the_final_flush_is_one_line(monkeypatch, capsys):
+    """Most output sits in the buffer until the run ends: the device refusing it then is the
+    run's error too, reported once."""
+    from chinaind import cliapp
+
+    class FullAtFlush(io.StringIO):
+        def flush(self) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sys, "stdout", cliapp._GuardedOutput(FullAtFlush()))
+    with pytest.raises(SystemExit) as exit_:
+        cliapp._final_flush()
+    monkeypatch.undo()
+    assert exit_.value.code == 74 and capsys.readouterr().err == NO_SPACE + "\n"
+
+
+def test_a_closed_stdin_reads_as_empty(tmp_path):
+    p = _shell(_cmd(["show", "-", "-f", "ids"]) + " <&-", tmp_path)
+    assert (p.returncode, p.stdout, p.stderr) == (0, b"", b"")
