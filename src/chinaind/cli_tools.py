@@ -81,6 +81,7 @@ def graph_(
 ) -> None:
     """The knowledge graph (policies, agencies, technologies, organisations, sectors and their links)."""
     from . import graph as lib
+    from .escape import unicode_stream
     from .graph_formats import GRAPH_FORMATS, write
 
     chosen = fmt.strip().lower()
@@ -91,7 +92,7 @@ def graph_(
     if around is not None:
         start = lib.find_record(kb, around)["id"]
         g = g.subgraph({start, *(r.id for r in lib.walk(g, start, depth))})
-    write_out(lambda: sys.stdout.write(write(g, chosen)))
+    write_out(lambda: sys.stdout.write(write(g, chosen, ascii_only=not unicode_stream(sys.stdout))))
 
 
 # --- export ------------------------------------------------------------------------------------

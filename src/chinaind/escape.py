@@ -24,7 +24,7 @@ against the running Python's `unicodedata` (computing them at import would cost 
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Span(NamedTuple):
@@ -143,3 +143,11 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def unicode_stream(stream: Any) -> bool:
+    """Whether a text stream encodes all of Unicode. Elsewhere (PYTHONIOENCODING=ascii, a
+    Latin-1 locale) chinaind's standard streams write what they cannot encode as \\u4e2d
+    (cliapp), and JSON and YAML use their own escapes instead, so they stay exact."""
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "")
+    return encoding.startswith(("utf8", "utf16", "utf32"))

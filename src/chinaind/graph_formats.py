@@ -18,9 +18,11 @@ Record = dict[str, Any]
 GRAPH_FORMATS = ("dot", "mermaid", "gexf", "json")
 
 
-def write(graph: Graph, fmt: str) -> str:
-    writers: dict[str, Callable[[Graph], str]] = {"dot": to_dot, "mermaid": to_mermaid,
-                                                  "gexf": to_gexf, "json": to_json}
+def write(graph: Graph, fmt: str, *, ascii_only: bool = False) -> str:
+    """`ascii_only`: for an output that cannot encode everything, JSON escapes all else."""
+    if fmt == "json":
+        return to_json(graph, ascii_only=ascii_only)
+    writers: dict[str, Callable[[Graph], str]] = {"dot": to_dot, "mermaid": to_mermaid, "gexf": to_gexf}
     return writers[fmt](graph)
 
 
@@ -31,10 +33,10 @@ def node_data(rec: Record) -> dict[str, Any]:
 
 
 # --- JSON ------------------------------------------------------------------------------------
-def to_json(graph: Graph) -> str:
+def to_json(graph: Graph, *, ascii_only: bool = False) -> str:
     data = {"nodes": [node_data(r) for r in graph.nodes.values()],
             "edges": [{"source": e.source, "target": e.target, "kind": e.kind} for e in graph.edges]}
-    return json_safe(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
+    return json_safe(json.dumps(data, ensure_ascii=ascii_only, indent=2)) + "\n"
 
 
 # --- Graphviz ----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import re
 from typing import IO, Any
 
 from .errors import UsageError
-from .escape import csv_cell, has_unsafe, json_safe, one_line, visible
+from .escape import csv_cell, has_unsafe, json_safe, one_line, unicode_stream, visible
 from .listing import Listing, cell
 
 __all__ = ["FORMATS", "choose_format", "render", "visible", "one_line", "tsv_field", "json_line"]
@@ -51,15 +51,9 @@ def json_line(value: Any, ascii_only: bool = False) -> str:
     return json_safe(json.dumps(value, ensure_ascii=ascii_only))
 
 
-def _unicode_stream(stream: IO[str]) -> bool:
-    """Whether the stream encodes all of Unicode; elsewhere (PYTHONIOENCODING=ascii, a Latin-1
-    locale) JSON and YAML use their own escapes, so they stay exact."""
-    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "")
-    return encoding.startswith(("utf8", "utf16", "utf32"))
-
-
 def render(listing: Listing, fmt: str, stream: IO[str]) -> None:
-    ascii_only = not _unicode_stream(stream)
+    # Where the stream cannot encode everything, JSON and YAML use their own escapes, exactly.
+    ascii_only = not unicode_stream(stream)
     if fmt == "json":
         # One record a line: readable, and json's C encoder (indent= falls back to Python).
         if not listing.records:

@@ -99,6 +99,10 @@ def test_json_and_yaml_stay_exact_in_any_output_encoding(tmp_path, env):
     p = _shell(_cmd(["show", "catl", "-f", "yaml"]), tmp_path, **env)
     assert (p.returncode, p.stderr) == (0, b"")
     assert yaml.safe_load(p.stdout)[0]["name_zh"] == "宁德时代"
+    p = _shell(_cmd(["graph", "-f", "json"]), tmp_path, **env)
+    assert (p.returncode, p.stderr) == (0, b"")
+    nodes = {n["id"]: n for n in json.loads(p.stdout)["nodes"]}
+    assert nodes["catl"]["label_zh"] == "宁德时代"
 
 
 @pytest.mark.parametrize("args", [["list", "sectors", "-f", "tsv"], ["list", "sectors", "-f", "csv"],
