@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .listing import Listing, cell
-from .render import visible
+from .escape import one_line, visible
 
 
 WIDE_MIN = 24  # a free-text column narrower than this is unreadable
@@ -24,7 +24,7 @@ MIN_WIDTH, MAX_WIDTH = 40, 10_000
 def render_table(listing: Listing, stream: IO[str], *, terminal: bool) -> None:
     console = _console(stream, terminal)
     if listing.title and terminal:
-        console.print(Text(visible(listing.title), style="bold"))
+        console.print(Text(one_line(listing.title), style="bold"))  # names in it: one line
     if listing.detail and terminal:
         for record in listing.records:
             console.print(_detail_table(record))
@@ -32,7 +32,7 @@ def render_table(listing: Listing, stream: IO[str], *, terminal: bool) -> None:
         console.print(_table(listing, terminal, console.width))
     if terminal:
         for note in listing.notes:
-            console.print(Text(visible(note), style="dim"))
+            console.print(Text(one_line(note), style="dim"))
 
 
 def terminal_width(stream: IO[str]) -> int:

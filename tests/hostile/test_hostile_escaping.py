@@ -113,6 +113,19 @@ def test_chain_tree_on_a_terminal_stays_one_line_a_node(kb_copy, name):
 
 
 @pytest.mark.parametrize("name", HOSTILE)
+def test_terminal_table_titles_stay_one_line(run, kb_copy, monkeypatch, name):
+    import chinaind.render
+
+    kb = _with_name(kb_copy, name)
+    monkeypatch.setattr(chinaind.render, "_isatty", lambda stream: True)
+    monkeypatch.setenv("COLUMNS", "300")
+    r = run("-d", str(kb), "company", "qinchuan")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert r.stdout.splitlines()[0] == f"{shown_one_line(name)} [qinchuan]: firm, CN; sectors: robotics"
+    assert raw_unsafe(r.stdout, keep="\n") == []
+
+
+@pytest.mark.parametrize("name", HOSTILE)
 @pytest.mark.parametrize("fmt", ["dot", "mermaid", "gexf", "json"])
 def test_graph_formats_escape_every_unsafe_character(run, kb_copy, fmt, name):
     kb = _with_name(kb_copy, name)
