@@ -75,6 +75,8 @@ def unsafe_pattern(keep: str = "") -> re.Pattern[str]:
 
 def has_unsafe(text: str, keep: str = LAYOUT) -> bool:
     return not text.isprintable() and unsafe_pattern(keep).search(text) is not None
+
+
 _ONE_LINE = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # What a spreadsheet runs as a formula when a cell starts with it (OWASP, "CSV injection");
 # a leading CR is already written \\x0d by visible().

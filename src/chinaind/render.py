@@ -102,6 +102,6 @@ def yaml_text(records: list[dict[str, Any]], ascii_only: bool = False) -> str:
 
     Dumper.add_representer(str, represent_str)
     text = yaml.dump(records, Dumper=Dumper, allow_unicode=not ascii_only, sort_keys=False, width=10**9)
-    # Outside double-quoted strings no unsafe character is left (tabs and newlines aside), so
-    # what is left raw is escaped where YAML reads \u202e as an escape.
+    # Every unsafe character PyYAML left raw stands in a double-quoted string, where YAML reads
+    # the escape visible() writes (\u202e) back as that very character.
     return visible(text)
