@@ -20,7 +20,7 @@ FIXTURE_KB = Path(__file__).resolve().parent / "fixtures" / "kb"
 def test_committed_schemas_match_the_models(kind):
     committed = REPO / "data" / "schema" / f"{kind}.json"
     assert committed.read_text(encoding="utf-8") == schema_text(json_schema(kind)), (
-        f"{committed} is stale; regenerate with: chinaind schema --write data/schema")
+        f"{committed} is stale; regenerate with: chinaind schema --write data/schema --force")
 
 
 def test_schema_is_the_pydantic_schema_adjusted_for_yaml():

@@ -5,12 +5,14 @@ skeletons. Writes files and returns what it wrote; never prints.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
 from typing import Any, get_args
 
 from .errors import UsageError
+from .escape import one_line
 from .kinds import FOLDERS, RECORD_TYPES
 
 SCHEMA_DIR = "schema"
@@ -68,14 +70,24 @@ def schema_text(schema: dict[str, Any]) -> str:
     return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_schemas(folder: Path, kinds: tuple[str, ...] = RECORD_TYPES) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for kind in kinds:
-        path = folder / f"{kind}.json"
-        path.write_text(schema_text(json_schema(kind)), encoding="utf-8")
-        written.append(path)
-    return written
+def write_schemas(folder: Path, kinds: tuple[str, ...] = RECORD_TYPES, *, force: bool = False,
+                  what: str = "schema --write") -> list[Path]:
+    """Write <kind>.json files into `folder`; every target is checked before any is written."""
+    from . import safewrite
+
+    paths = [folder / f"{kind}.json" for kind in kinds]
+    if folder.is_dir():
+        for path in paths:
+            safewrite.check_target(path, force=force, what=what)
+    created = safewrite.make_folder(folder, what)
+    try:
+        for kind, path in zip(kinds, paths):
+            safewrite.write_file(path, schema_text(json_schema(kind)), force=force, what=what)
+    except BaseException:
+        if created:  # no half-made folder of schemas
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return paths
 
 
 # --- init --------------------------------------------------------------------------------------
@@ -84,25 +96,29 @@ def init(target: Path, source: Path, *, empty: bool = False) -> dict[str, int]:
     `empty` only its vocabularies (agencies, sectors) and empty record folders. Schemas are
     generated from the running models, so they always match what `validate` checks.
     Returns the number of record files per folder."""
-    if target.exists() and not target.is_dir():
-        raise UsageError(f"init: {target} is a file; give a new or empty folder")
+    if os.path.lexists(target) and not target.is_dir():
+        kind = "a file" if target.is_file() else "not a folder (a dangling symbolic link, a device...)"
+        raise UsageError(f"init: {one_line(str(target))} is {kind}; give a new or empty folder")
     if target.is_dir() and any(target.iterdir()):
-        raise UsageError(f"init: {target} is not empty; give a new or empty folder")
+        raise UsageError(f"init: {one_line(str(target))} is not empty; give a new or empty folder")
+    from . import safewrite
+
     copied: dict[str, int] = {}
-    target.mkdir(parents=True, exist_ok=True)
-    for kind in RECORD_TYPES:
-        folder = FOLDERS[kind]
-        src, dst = source / folder, target / folder
-        if src.is_dir() and (not empty or kind in VOCABULARIES):
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".*"))
-        else:
-            dst.mkdir()
-            # Git keeps no empty folders; the loader skips hidden files.
-            (dst / ".gitkeep").touch()
-        copied[folder] = sum(1 for p in dst.rglob("*") if p.suffix in (".yaml", ".yml"))
-    if empty:
-        _copy_employers(source, target, copied)
-    write_schemas(target / SCHEMA_DIR)
+    # Built aside and moved into place: an error or Ctrl-C leaves no half-made base.
+    with safewrite.new_folder(target, "init") as staging:
+        for kind in RECORD_TYPES:
+            folder = FOLDERS[kind]
+            src, dst = source / folder, staging / folder
+            if src.is_dir() and (not empty or kind in VOCABULARIES):
+                safewrite.copy_folder(src, dst)
+            else:
+                dst.mkdir()
+                # Git keeps no empty folders; the loader skips hidden files.
+                (dst / ".gitkeep").touch()
+            copied[folder] = sum(1 for p in dst.rglob("*") if p.suffix in (".yaml", ".yml"))
+        if empty:
+            _copy_employers(source, staging, copied)
+        write_schemas(staging / SCHEMA_DIR, what="init")
     return copied
 
 
@@ -121,13 +137,13 @@ def _copy_employers(source: Path, target: Path, copied: dict[str, int]) -> None:
     for org in sorted(wanted):
         src = source / FOLDERS["company"] / f"{org}.yaml"
         if src.is_file():
-            shutil.copy2(src, target / FOLDERS["company"] / src.name)
+            shutil.copyfile(src, target / FOLDERS["company"] / src.name)
             copied[FOLDERS["company"]] += 1
 
 
 # --- new ---------------------------------------------------------------------------------------
 def check_id(rid: str) -> None:
-    if not ID_RE.match(rid):
+    if not ID_RE.fullmatch(rid):  # match() would let a final newline through ('$')
         raise UsageError(f"new: {rid!r} is not a valid id; use letters, digits, '-' and '_' "
                          "(starting with a letter or digit, at most 128 characters), e.g. robot-plus-2023")
 
@@ -305,21 +321,22 @@ def new_record(data_dir: Path, kind: str, rid: str) -> list[Path]:
     text = skeleton(kind, rid)
     folder = data_dir / FOLDERS[kind]
     path = folder / f"{rid}.yaml"
-    if path.exists():
-        raise UsageError(f"new: {path} exists; edit it, or choose another id")
+    if os.path.lexists(path):
+        raise UsageError(f"new: {one_line(str(path))} exists; edit it, or choose another id")
     taken = [e.rel for e in files(data_dir) if stem_of(e.rel) == rid]
     if taken:
         raise UsageError(f"new: the id {rid!r} is already used by {data_dir / taken[0]}; ids are unique "
                          "across the knowledge base")
-    folder.mkdir(exist_ok=True)
-    try:
-        # Exclusive create: never overwrite, even if a file appeared since the check.
-        with open(path, "x", encoding="utf-8") as fh:
-            fh.write(text)
-    except FileExistsError:
-        raise UsageError(f"new: {path} exists; edit it, or choose another id") from None
-    written = [path]
+    from . import safewrite
+
     schema = data_dir / SCHEMA_DIR / f"{kind}.json"
-    if not schema.exists():
-        written += write_schemas(schema.parent, (kind,))
+    for inside in (folder, schema.parent):  # never through a symbolic link out of the base
+        if os.path.lexists(inside):
+            safewrite.check_inside(inside, data_dir, "new")
+    safewrite.make_folder(folder, "new")
+    # Never overwrites, even a file (or symbolic link) that appeared since the check.
+    safewrite.write_file(path, text, force=False, what="new", exists_hint="edit it, or choose another id")
+    written = [path]
+    if not os.path.lexists(schema):
+        written += write_schemas(schema.parent, (kind,), what="new")
     return written

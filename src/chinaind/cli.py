@@ -14,7 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .cliapp import (AgencyOpt, DateRoleOpt, FormatOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
-                     _date_window, _isatty, _query, _kb, _quiet_stdout, app, write_out)
+                     _date_window, _isatty, _query, _kb, _quiet, app, write_out)
 from .errors import UsageError
 
 __all__ = ["app", "main"]
@@ -63,9 +63,11 @@ def _emit_tree(kb: Any, tech: Any) -> None:
     if _isatty(sys.stdout):
         from rich.console import Console
 
+        from .render_table import terminal_width
         from .tree import rich_tree
 
-        Console(file=sys.stdout, markup=False, highlight=False, emoji=False).print(rich_tree(kb, tech))
+        console = Console(file=sys.stdout, width=terminal_width(sys.stdout), markup=False, highlight=False, emoji=False)
+        write_out(lambda: console.print(rich_tree(kb, tech)))
     else:
         write_out(lambda: sys.stdout.write("\n".join(chain_tree(kb, tech)) + "\n"))
 
@@ -260,6 +262,13 @@ def requested_command(argv: list[str]) -> str | None:
     return None
 
 
+def _quiet_fd(stream: Any) -> None:
+    try:
+        _quiet(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def main() -> None:
     # Typer converts every registered command to a Click command on each run (about 1.5 ms
     # each). A run needs only the one it invokes; help, errors and completion still see all.
@@ -276,7 +285,10 @@ def main() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (BrokenPipeError, ValueError):
-            _quiet_stdout()
+        except (OSError, ValueError, AttributeError):
+            # A reader gone, a full or closed stream: what is left cannot be written; the
+            # status already says how the run ended. Point the descriptor at /dev/null so the
+            # buffered rest is dropped quietly.
+            _quiet_fd(stream)
     # Skip interpreter teardown: every object is about to vanish with the process anyway.
     os._exit(code if isinstance(code, int) else (0 if code is None else 1))

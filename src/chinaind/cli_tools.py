@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from .cliapp import (AgencyOpt, DateRoleOpt, FormatOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
-                     _date_window, _kb, _query, app)
+                     _date_window, _kb, _query, app, write_out)
 from .errors import UsageError
 
 KIND_HELP = "policy, company, technology, agency or sector."
@@ -90,6 +90,7 @@ def graph_(
 ) -> None:
     """The knowledge graph (policies, agencies, technologies, organisations, sectors and their links)."""
     from . import graph as lib
+    from .escape import unicode_stream
     from .graph_formats import GRAPH_FORMATS, write
 
     chosen = fmt.strip().lower()
@@ -100,14 +101,14 @@ def graph_(
     if around is not None:
         start = lib.find_record(kb, around)["id"]
         g = g.subgraph({start, *(r.id for r in lib.walk(g, start, depth))})
-    sys.stdout.write(write(g, chosen))
+    write_out(lambda: sys.stdout.write(write(g, chosen, ascii_only=not unicode_stream(sys.stdout))))
 
 
 # --- export ------------------------------------------------------------------------------------
 export_app = typer.Typer(name="export", help="Write the knowledge base as a SQLite database or CSV files.",
                          no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(export_app, name="export")
-ForceOpt = Annotated[bool, typer.Option("--force", help="Replace existing files.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace existing regular files (never a link, folder, FIFO or device).")]
 
 
 @export_app.command("sqlite")
@@ -117,11 +118,12 @@ def export_sqlite(
     force: ForceOpt = False,
 ) -> None:
     """One table per record kind, link tables, sources, and full-text search that finds two-character Chinese words."""
+    from .escape import one_line
     from .export import check_target, write_sqlite
 
     check_target(path, force, "sqlite")  # before loading anything
     counts = write_sqlite(_kb(ctx), path, force=force)
-    sys.stdout.write(f"wrote {path} ({counts['records']} records); open it with sqlite3, "
+    sys.stdout.write(f"wrote {one_line(str(path))} ({counts['records']} records); open it with sqlite3, "
                      "whose `about` table shows how to search it\n")
 
 
@@ -132,10 +134,11 @@ def export_csv(
     force: ForceOpt = False,
 ) -> None:
     """The tables of the SQLite export as CSV files (header row, RFC 4180, UTF-8)."""
+    from .escape import one_line
     from .export import write_csv
 
     counts = write_csv(_kb(ctx), directory, force=force)
-    sys.stdout.write(f"wrote {len(counts)} CSV files to {directory}: {counts['records']} records\n")
+    sys.stdout.write(f"wrote {len(counts)} CSV files to {one_line(str(directory))}: {counts['records']} records\n")
 
 
 # --- author ------------------------------------------------------------------------------------
@@ -150,17 +153,19 @@ def _kind(value: str, allowed: tuple[str, ...], command: str) -> str:
 def schema(
     kind: Annotated[Optional[str], typer.Argument(metavar="[KIND]", help=f"One record kind: {KIND_HELP} Default: all, keyed by kind.")] = None,
     write_dir: Annotated[Optional[Path], typer.Option("--write", metavar="DIR", help="Write <kind>.json files into DIR instead of printing.")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """The JSON Schema of each record kind, for editors (yaml-language-server) to check records while typing."""
     from .authoring import json_schema, schema_text, write_schemas
+    from .escape import one_line
     from .kinds import RECORD_TYPES
 
     kinds = (_kind(kind, RECORD_TYPES, "schema"),) if kind else RECORD_TYPES
     if write_dir is not None:
         if write_dir.exists() and not write_dir.is_dir():
             raise UsageError(f"schema --write: {write_dir} is a file; give a folder")
-        for path in write_schemas(write_dir, kinds):
-            sys.stdout.write(f"{path}\n")
+        for path in write_schemas(write_dir, kinds, force=force):
+            sys.stdout.write(one_line(str(path)) + "\n")
         return
     sys.stdout.write(schema_text(json_schema(kinds[0]) if kind else {k: json_schema(k) for k in kinds}))
 
@@ -172,12 +177,14 @@ def init(
 ) -> None:
     """Start a knowledge base of your own: a copy of the bundled records, or an empty one."""
     from .authoring import init as run
+    from .escape import one_line
     from .paths import bundled_data_dir
 
     counts = run(directory, bundled_data_dir(), empty=empty)
     detail = ", ".join(f"{n} {folder}" for folder, n in counts.items())
-    sys.stdout.write(f"created {directory} ({detail}); add records with "
-                     f"`chinaind --data-dir {directory} new policy ID`, check them with `chinaind validate {directory}`\n")
+    shown = one_line(str(directory))
+    sys.stdout.write(f"created {shown} ({detail}); add records with "
+                     f"`chinaind --data-dir {shown} new policy ID`, check them with `chinaind validate {shown}`\n")
 
 
 @app.command()
@@ -191,6 +198,7 @@ def new(
     import os
 
     from .authoring import NEW_KINDS, check_id, new_record
+    from .escape import one_line
     from .paths import DATA_ENV, resolve_data_dir
 
     chosen_kind = _kind(kind, NEW_KINDS, "new")
@@ -201,7 +209,7 @@ def new(
         raise UsageError("new: no knowledge base given, and the bundled records are not edited in place; "
                          "create your own with `chinaind init DIR`, then pass --data-dir DIR or set CHINAIND_DATA")
     for path in new_record(resolve_data_dir(chosen), chosen_kind, rid):
-        sys.stdout.write(f"{path}\n")
+        sys.stdout.write(one_line(str(path)) + "\n")
 
 
 @app.command()

@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .errors import ChinaindError, InvalidKnowledgeBase, UsageError
+from .errors import ChinaindError, InvalidKnowledgeBase, OSFailure, UsageError
 
 DEBUG_ENV = "CHINAIND_DEBUG"
 # Typer vendors Click; its exception base is reached through a public class, not a private import.
@@ -30,15 +30,17 @@ class _Group(TyperGroup):
 
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
+        _prepare_streams()
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            if rv == INTERRUPTED:  # Typer turns Ctrl-C into a silent exit 130
+                raise KeyboardInterrupt
         except ChinaindError as exc:
             _report(exc)
             sys.exit(exc.exit_code)
         except _ClickException as exc:  # usage errors from argument parsing
             if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None):
-                sys.stdout.write(exc.ctx.get_help() + "\n")
-                sys.exit(0)
+                _print_help(exc.ctx.get_help())
             where = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) else ""
             _err(f"chinaind: usage error: {exc.format_message()}{where}")
             sys.exit(2)
@@ -48,30 +50,157 @@ class _Group(TyperGroup):
         except BrokenPipeError:
             _quiet_stdout()
             sys.exit(0)
+        except OSError as exc:  # the system refused something: not a bug, one line
+            where = f"cannot read or write {exc.filename}" if exc.filename else "input/output error"
+            failure = OSFailure.of(where, exc)
+            _report(failure)
+            sys.exit(failure.exit_code)
         except Exception as exc:  # a bug: still no traceback unless asked for
             if os.environ.get(DEBUG_ENV):
                 raise
             _err(f"chinaind: internal error: {type(exc).__name__}: {exc}; please report it (set {DEBUG_ENV}=1 for a traceback)")
             sys.exit(70)
-        try:
-            sys.stdout.flush()
-        except BrokenPipeError:
-            _quiet_stdout()
+        _final_flush()
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
-def _err(line: str) -> None:
-    from .render import one_line
+def _final_flush() -> None:
+    """Much output is only written here, from the buffer: a reader gone away is quiet, a full
+    or failing device is the run's error."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+    except (OSError, ChinaindError) as exc:
+        _quiet_stdout()
+        failure = exc if isinstance(exc, ChinaindError) else OSFailure.of("cannot write the output", exc)
+        _report(failure)
+        sys.exit(failure.exit_code)
 
-    sys.stderr.write(one_line(line) + "\n")
+
+INTERRUPTED = 130
+
+
+class _ClosedOutput:
+    """Stands in for a stdout that was closed when chinaind started (`>&-`): what a command
+    writes cannot go anywhere, which is an error (exit 74), as in other tools."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise OSFailure("cannot write the output: standard output is closed; give it a file or a pipe")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+class _GuardedOutput:
+    """stdout as commands see it: a write or flush the system refuses (a full device, an I/O
+    error) is an OSFailure naming the output, wherever the command wrote from; a reader gone
+    away stays a BrokenPipeError, which ends the run quietly."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if not text:
+            # Click probes text streams with write(b"") and write(""): answer as a text
+            # stream would, without touching a device that may refuse even that.
+            if not isinstance(text, str):
+                raise TypeError("write() argument must be str, not bytes")
+            return 0
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            _quiet_stdout()
+            raise OSFailure.of("cannot write the output", exc) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            _quiet_stdout()
+            raise OSFailure.of("cannot write the output", exc) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class _Discard(_ClosedOutput):
+    """Stands in for a closed stderr: messages are lost, the exit status still tells."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def _prepare_streams() -> None:
+    """A closed standard stream gets a stand-in; an output encoding that cannot write
+    everything (PYTHONIOENCODING=ascii, a Latin-1 locale) writes what it cannot encode as
+    \\u4e2d-style escapes instead of failing."""
+    if sys.stdin is None:  # `<&-`: read as empty, like /dev/null
+        import io
+
+        sys.stdin = io.StringIO()
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()  # type: ignore[assignment]
+    if sys.stderr is None:
+        sys.stderr = _Discard()  # type: ignore[assignment]
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
+    if not isinstance(sys.stdout, (_GuardedOutput, _ClosedOutput)):
+        sys.stdout = _GuardedOutput(sys.stdout)  # type: ignore[assignment]
+
+
+def _print_help(text: str) -> None:
+    """The help `chinaind` alone prints (exit 0), with the same outcomes as any output."""
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+    except ChinaindError as failure:
+        _report(failure)
+        sys.exit(failure.exit_code)
+    sys.exit(0)
+
+
+def _err(line: str) -> None:
+    """One line on stderr; a closed or full stderr loses it, and nothing else happens."""
+    from .escape import one_line
+
+    try:
+        sys.stderr.write(one_line(line) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        _quiet(2)
 
 
 def _quiet_stdout() -> None:
     # The reader went away (| head): point stdout at /dev/null so the final flush is silent.
     try:
+        _quiet(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _quiet(fd: int) -> None:
+    """Point a standard descriptor that cannot be written at /dev/null, so that the flushes
+    still to come (of what is buffered for it) succeed silently."""
+    try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+        os.dup2(devnull, fd)
+        os.close(devnull)
+    except OSError:
         pass
 
 
@@ -242,6 +371,9 @@ def write_out(write: Any) -> None:
     except BrokenPipeError:
         _quiet_stdout()
         raise typer.Exit(0) from None
+    except OSError as exc:  # a full disk or device, a closed stdout
+        _quiet_stdout()
+        raise OSFailure.of("cannot write the output", exc) from None
 
 
 def _isatty(stream: Any) -> bool:

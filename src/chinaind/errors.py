@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from typing import NamedTuple
 
 
@@ -49,6 +50,37 @@ class UsageError(ChinaindError):
     """The command line itself is wrong (bad date, bad option value, bad data dir)."""
 
     exit_code = 2
+
+
+class OSFailure(ChinaindError):
+    """The operating system refused a read or a write: permission denied, no space left, a
+    read-only file system, a path that vanished, a closed or full output."""
+
+    exit_code = 74  # EX_IOERR, as sysexits.h numbers it
+
+    @classmethod
+    def of(cls, doing: str, exc: OSError) -> "OSFailure":
+        """`doing` says what failed ("export sqlite: cannot write x.db"); the system's reason
+        and what to do follow."""
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        hint = _OS_HINTS.get(exc.errno or 0)
+        return cls(f"{doing}: {reason}" + (f"; {hint}" if hint else ""))
+
+
+# What to do about the errors a user can meet, by errno.
+_SPACE = "free some space, or write somewhere else"
+_OS_HINTS = {
+    errno.ENOSPC: _SPACE,
+    errno.EDQUOT: _SPACE,
+    errno.EFBIG: "the file would be larger than this system allows; write somewhere else",
+    errno.EACCES: "check the permissions, or write somewhere else",
+    errno.EPERM: "check the permissions, or write somewhere else",
+    errno.EROFS: "the file system is read-only; write somewhere else",
+    errno.ENOENT: "check the path",
+    errno.ENOTDIR: "a part of the path is not a folder; check the path",
+    errno.EIO: "the device reported an error; check it, or write somewhere else",
+    errno.EBADF: "the output is closed",
+}
 
 
 class InvalidKnowledgeBase(ChinaindError):

@@ -23,16 +23,19 @@ For plain substring matching use the `record_search` view: WHERE body LIKE '%机
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
+import shutil
 import sqlite3
-import tempfile
 import unicodedata
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from . import safewrite
+from .errors import OSFailure, UsageError
+from .escape import csv_cell, one_line
 from .export_tables import Table, build_tables
 from .index import KnowledgeBase
 from .kinds import RECORD_TYPES
@@ -97,31 +100,31 @@ def _ddl(table: Table) -> str:
 
 
 def check_target(path: Path, force: bool, what: str) -> None:
-    if path.is_dir():
-        raise UsageError(f"export {what}: {path} is a folder; give a file name")
-    if path.exists() and not force:
-        raise UsageError(f"export {what}: {path} exists; pass --force to replace it")
-    if not path.parent.is_dir():
-        raise UsageError(f"export {what}: the folder {path.parent} does not exist")
+    safewrite.check_target(path, force=force, what=f"export {what}")
+
+
+# SQLite's primary result codes for what the system refused (not bugs): PERM, READONLY,
+# IOERR, FULL, CANTOPEN.
+_SQLITE_OS_CODES = {3: "permission denied", 8: "read-only", 10: "disk I/O error", 13: "disk full", 14: "cannot open"}
 
 
 def write_sqlite(kb: KnowledgeBase, path: Path, *, force: bool = False) -> dict[str, int]:
     """Write the database to `path` (atomically: a reader never sees half a file). Returns the
     row count of every table."""
-    check_target(path, force, "sqlite")
+    what = "export sqlite"
+    safewrite.check_target(path, force=force, what=what)
     tables = build_tables(kb)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with safewrite.building(path, force=force, what=what) as tmp:
         con = sqlite3.connect(tmp)
         try:
             _fill(con, tables, _search_rows(kb))
+        except sqlite3.Error as exc:
+            if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) not in _SQLITE_OS_CODES:
+                raise
+            raise OSFailure(f"{what}: cannot write {one_line(str(path))}: {exc}; free some space, "
+                            "check the permissions, or write somewhere else") from None
         finally:
             con.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     counts = {t.name: len(t.rows) for t in tables}
     counts["search"] = len(kb.records)
     return counts
@@ -162,26 +165,31 @@ def csv_tables(kb: KnowledgeBase) -> list[Table]:
 
 def write_csv(kb: KnowledgeBase, folder: Path, *, force: bool = False) -> dict[str, int]:
     """One `<table>.csv` per table: a header row, RFC 4180 quoting, CRLF line ends, UTF-8."""
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"export csv: {folder} is a file; give a folder")
+    what = "export csv"
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise UsageError(f"export csv: {one_line(str(folder))} is a file; give a folder")
     tables = csv_tables(kb)
-    clashes = [t.name + ".csv" for t in tables if (folder / f"{t.name}.csv").exists()]
+    targets = [folder / f"{t.name}.csv" for t in tables]
+    clashes = [p for p in targets if os.path.lexists(p)]
+    for clash in clashes:  # never a link, a folder, a FIFO or a device, even with --force
+        safewrite.check_target(clash, force=True, what=what)
     if clashes and not force:
-        raise UsageError(f"export csv: {folder} already holds {', '.join(clashes[:3])}"
+        raise UsageError(f"export csv: {one_line(str(folder))} already holds {', '.join(p.name for p in clashes[:3])}"
                          f"{' ...' if len(clashes) > 3 else ''}; pass --force to replace them")
-    folder.mkdir(parents=True, exist_ok=True)
-    for table in tables:
-        target = folder / f"{table.name}.csv"
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                writer = csv.writer(fh, lineterminator="\r\n")
-                writer.writerow(table.header)
-                writer.writerows([_csv_value(v) for v in row] for row in table.rows)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    created = safewrite.make_folder(folder, what)
+    try:
+        # Every file is built before any is put in place: a failure leaves the folder as it was.
+        with contextlib.ExitStack() as stack:
+            for table, target in zip(tables, targets):
+                tmp = stack.enter_context(safewrite.building(target, force=force, what=what))
+                with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                    writer = csv.writer(fh, lineterminator="\r\n")
+                    writer.writerow(table.header)
+                    writer.writerows([_csv_value(v) for v in row] for row in table.rows)
+    except BaseException:
+        if created:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
     return {t.name: len(t.rows) for t in tables}
 
 
@@ -190,4 +198,6 @@ def _csv_value(value: Any) -> Any:
         return ""
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, str):
+        return csv_cell(value)  # the same cells as `-f csv`: no raw controls, no formulas
     return value

@@ -11,16 +11,18 @@ import re
 from typing import Any, Callable
 
 from .graph import Graph
-from .render import visible
+from .escape import json_safe, visible
 from .text import display_name
 
 Record = dict[str, Any]
 GRAPH_FORMATS = ("dot", "mermaid", "gexf", "json")
 
 
-def write(graph: Graph, fmt: str) -> str:
-    writers: dict[str, Callable[[Graph], str]] = {"dot": to_dot, "mermaid": to_mermaid,
-                                                  "gexf": to_gexf, "json": to_json}
+def write(graph: Graph, fmt: str, *, ascii_only: bool = False) -> str:
+    """`ascii_only`: for an output that cannot encode everything, JSON escapes all else."""
+    if fmt == "json":
+        return to_json(graph, ascii_only=ascii_only)
+    writers: dict[str, Callable[[Graph], str]] = {"dot": to_dot, "mermaid": to_mermaid, "gexf": to_gexf}
     return writers[fmt](graph)
 
 
@@ -31,10 +33,10 @@ def node_data(rec: Record) -> dict[str, Any]:
 
 
 # --- JSON ------------------------------------------------------------------------------------
-def to_json(graph: Graph) -> str:
+def to_json(graph: Graph, *, ascii_only: bool = False) -> str:
     data = {"nodes": [node_data(r) for r in graph.nodes.values()],
             "edges": [{"source": e.source, "target": e.target, "kind": e.kind} for e in graph.edges]}
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return json_safe(json.dumps(data, ensure_ascii=ascii_only, indent=2)) + "\n"
 
 
 # --- Graphviz ----------------------------------------------------------------------------------
@@ -71,9 +73,10 @@ def to_dot(graph: Graph) -> str:
 _MERMAID_SHAPES = {"policy": ('["', '"]'), "agency": ('(["', '"])'), "technology": ('{{"', '"}}'),
                    "company": ('("', '")'), "sector": ('[/"', '"/]')}
 # Mermaid has no backslash escapes: it reads entity codes (#quot;, #35;) in labels. '#' goes
-# first so the codes written afterwards are not escaped again; '<' '>' '&' would be HTML.
+# first so the codes written afterwards are not escaped again; '<' '>' '&' would be HTML, and
+# '%' because Mermaid obeys a `%%{init: ...}%%` directive anywhere in the text, even in a label.
 _MERMAID_ENTITIES = [("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"),
-                     ("&", "#amp;"), ("`", "#96;")]
+                     ("&", "#amp;"), ("`", "#96;"), ("%", "#37;")]
 _MERMAID_COLOURS = {"policy": "#fde8c8", "agency": "#d8e6f8", "technology": "#dff3df",
                     "company": "#eee", "sector": "#f6e1f3"}
 _MERMAID_ID_RE = re.compile(r"[^A-Za-z0-9_]")

@@ -1,8 +1,8 @@
 """The one output layer: every listing command prints through `render`.
 
 Only the table format imports Rich. Data never goes to Rich as markup: cells are `Text`
-objects. Control characters are made visible in table and tsv output, so a record cannot
-restyle, retitle or take over a terminal.
+objects. Which characters are unsafe, and how each format escapes them, is escape.py's
+business: no format lets a record restyle, retitle, reorder or take over a terminal.
 """
 
 from __future__ import annotations
@@ -14,16 +14,14 @@ import re
 from typing import IO, Any
 
 from .errors import UsageError
+from .escape import csv_cell, has_unsafe, json_safe, one_line, unicode_stream, visible
 from .listing import Listing, cell
+
+__all__ = ["FORMATS", "choose_format", "render", "visible", "one_line", "tsv_field", "json_line"]
 
 FORMATS = ("table", "tsv", "csv", "json", "jsonl", "yaml", "ids")
 FORMAT_ENV = "CHINAIND_FORMAT"
 
-# C0 and C1 controls, DEL, and the bidirectional overrides that reorder text on screen.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-# Characters json.dumps(ensure_ascii=False) leaves raw that a terminal acts on or reorders; in
-# JSON text they can only occur inside strings, so escaping them after dumping is safe.
-_JSON_UNSAFE_RE = re.compile("[\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _TSV_RE = re.compile("[\\\\\t\n\r]")
 _TSV_ESC = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
@@ -45,49 +43,36 @@ def _isatty(stream: IO[str]) -> bool:
         return False
 
 
-def visible(text: str) -> str:
-    """Control characters as visible escapes (\\x1b, \\u202e); newlines and tabs kept."""
-    return _CONTROL_RE.sub(_escape_char, text)
-
-
-def _escape_char(m: re.Match[str]) -> str:
-    code = ord(m.group())
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
-
-def one_line(text: str) -> str:
-    """For messages that must stay on one line (errors, problems): also escape \\n, \\r, \\t."""
-    return visible(text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"))
-
-
 def tsv_field(text: str) -> str:
-    return visible(_TSV_RE.sub(lambda m: _TSV_ESC[m.group()], text))
+    return one_line(_TSV_RE.sub(lambda m: _TSV_ESC[m.group()], text))
 
 
-def json_line(value: Any) -> str:
-    return _JSON_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
+def json_line(value: Any, ascii_only: bool = False) -> str:
+    return json_safe(json.dumps(value, ensure_ascii=ascii_only))
 
 
 def render(listing: Listing, fmt: str, stream: IO[str]) -> None:
+    # Where the stream cannot encode everything, JSON and YAML use their own escapes, exactly.
+    ascii_only = not unicode_stream(stream)
     if fmt == "json":
         # One record a line: readable, and json's C encoder (indent= falls back to Python).
         if not listing.records:
             stream.write("[]\n")
         else:
-            stream.write("[\n" + ",\n".join(json_line(r) for r in listing.records) + "\n]\n")
+            stream.write("[\n" + ",\n".join(json_line(r, ascii_only) for r in listing.records) + "\n]\n")
     elif fmt == "jsonl":
         for rec in listing.records:
-            stream.write(json_line(rec) + "\n")
+            stream.write(json_line(rec, ascii_only) + "\n")
     elif fmt == "yaml":
-        _yaml(list(listing.records), stream)
+        stream.write(yaml_text(list(listing.records), ascii_only))
     elif fmt == "ids":
         for rid in listing.ids:
-            stream.write(rid + "\n")
+            stream.write(one_line(rid) + "\n")
     elif fmt == "csv":
         writer = csv.writer(stream, lineterminator="\r\n")
         writer.writerow([c.header for c in listing.columns])
         for row in listing.table_rows:
-            writer.writerow([cell(c.get(row)) for c in listing.columns])
+            writer.writerow([csv_cell(cell(c.get(row))) for c in listing.columns])
     elif fmt == "tsv":
         for row in listing.table_rows:
             stream.write("\t".join(tsv_field(cell(c.get(row))) for c in listing.columns) + "\n")
@@ -97,20 +82,26 @@ def render(listing: Listing, fmt: str, stream: IO[str]) -> None:
         render_table(listing, stream, terminal=_isatty(stream))
 
 
-def _yaml(records: list[dict[str, Any]], stream: IO[str]) -> None:
+def yaml_text(records: list[dict[str, Any]], ascii_only: bool = False) -> str:
+    """YAML in which every string holding an unsafe character is double-quoted, so that each
+    such character can be written as a YAML escape ("\\u202e"): PyYAML leaves bidi marks,
+    zero-width characters and the like raw even there."""
     import yaml
+
+    if not records:
+        return "[]\n"
 
     class Dumper(yaml.SafeDumper):
         pass
 
     def represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-        # PyYAML writes U+0085, U+2028 and U+2029 raw in plain or single-quoted scalars, where
-        # YAML reads them as line breaks; double quotes escape them.
-        style = '"' if any(ch in value for ch in "\x85\u2028\u2029") else None
+        # Double quotes also for U+0085, which PyYAML writes raw in plain or single-quoted
+        # scalars, where YAML reads it as a line break.
+        style = '"' if "\x85" in value or has_unsafe(value) else None
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     Dumper.add_representer(str, represent_str)
-    if records:
-        yaml.dump(records, stream, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=10**9)
-    else:
-        stream.write("[]\n")
+    text = yaml.dump(records, Dumper=Dumper, allow_unicode=not ascii_only, sort_keys=False, width=10**9)
+    # Every unsafe character PyYAML left raw stands in a double-quoted string, where YAML reads
+    # the escape visible() writes (\u202e) back as that very character.
+    return visible(text)

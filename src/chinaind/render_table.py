@@ -4,6 +4,7 @@ nothing wrapped or cut."""
 
 from __future__ import annotations
 
+import os
 from typing import IO, Any
 
 from rich import box
@@ -12,17 +13,18 @@ from rich.table import Table
 from rich.text import Text
 
 from .listing import Listing, cell
-from .render import visible
+from .escape import one_line, visible
 
 
 WIDE_MIN = 24  # a free-text column narrower than this is unreadable
 CODE_MIN = 10
+MIN_WIDTH, MAX_WIDTH = 40, 10_000
 
 
 def render_table(listing: Listing, stream: IO[str], *, terminal: bool) -> None:
     console = _console(stream, terminal)
     if listing.title and terminal:
-        console.print(Text(visible(listing.title), style="bold"))
+        console.print(Text(one_line(listing.title), style="bold"))  # names in it: one line
     if listing.detail and terminal:
         for record in listing.records:
             console.print(_detail_table(record))
@@ -30,14 +32,28 @@ def render_table(listing: Listing, stream: IO[str], *, terminal: bool) -> None:
         console.print(_table(listing, terminal, console.width))
     if terminal:
         for note in listing.notes:
-            console.print(Text(visible(note), style="dim"))
+            console.print(Text(one_line(note), style="dim"))
         for warning in listing.warnings:
-            console.print(Text(visible(warning), style="bold"))
+            console.print(Text(one_line(warning), style="bold"))
+
+
+def terminal_width(stream: IO[str]) -> int:
+    """$COLUMNS when it is a number, else the terminal's own width, else 80; kept between
+    MIN_WIDTH and MAX_WIDTH. Rich would take COLUMNS=0 at its word and print nothing, and a
+    table squeezed into 5 columns is one letter a line: the terminal wraps what overflows."""
+    raw = os.environ.get("COLUMNS", "").strip()
+    width = int(raw) if raw.isdigit() else 0
+    if width <= 0:
+        try:
+            width = os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            width = 0
+    return min(max(width or 80, MIN_WIDTH), MAX_WIDTH)
 
 
 def _console(stream: IO[str], terminal: bool) -> Console:
     if terminal:
-        return Console(file=stream, highlight=False, markup=False, emoji=False)
+        return Console(file=stream, width=terminal_width(stream), highlight=False, markup=False, emoji=False)
     # Wide enough that nothing wraps: Rich otherwise assumes 80 columns off a terminal.
     return Console(file=stream, width=1_000_000, color_system=None, force_terminal=False,
                    highlight=False, markup=False, emoji=False, soft_wrap=True)

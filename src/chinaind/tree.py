@@ -1,9 +1,10 @@
 """A chain technology as a tree: technology -> group -> lead -> partners.
 
 `chain_tree` gives plain lines (for pipes and tests), `rich_tree` a Rich Tree for a terminal.
-Both come from one node structure, so they always say the same thing. Labels are plain text
-with control characters made visible; Rich gets `Text` objects, never markup, because names
-in records may hold brackets ("[bold]") that Rich would otherwise swallow or restyle.
+Both come from one node structure, so they always say the same thing. Labels are one line of
+plain text (escape.one_line: a newline in a name must not draw a line of its own); Rich gets
+`Text` objects, never markup, because names in records may hold brackets ("[bold]") that Rich
+would otherwise swallow or restyle.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .queries import unnamed_partners
-from .render import visible
+from .escape import one_line
 
 if TYPE_CHECKING:  # Rich is imported only when a terminal tree is drawn.
     from rich.tree import Tree
@@ -81,7 +82,7 @@ def _org(kb: "KnowledgeBase", oid: str) -> str:
 
 def lines_of(node: Node) -> list[str]:
     """Plain lines drawn with the same guides Rich uses."""
-    out = [visible(node.label)]
+    out = [one_line(node.label)]
     _append(node.children, "", out)
     return out
 
@@ -89,7 +90,7 @@ def lines_of(node: Node) -> list[str]:
 def _append(children: list[Node], prefix: str, out: list[str]) -> None:
     for i, child in enumerate(children):
         last = i == len(children) - 1
-        out.append(prefix + ("└── " if last else "├── ") + visible(child.label))
+        out.append(prefix + ("└── " if last else "├── ") + one_line(child.label))
         _append(child.children, prefix + ("    " if last else "│   "), out)
 
 
@@ -104,7 +105,7 @@ def rich_tree(kb: "KnowledgeBase", tech: Record) -> "Tree":
     from rich.tree import Tree
 
     def build(node: Node, parent: Tree | None) -> Tree:
-        label = Text(visible(node.label), style=node.style)
+        label = Text(one_line(node.label), style=node.style)
         branch = Tree(label, guide_style="dim") if parent is None else parent.add(label)
         for child in node.children:
             build(child, branch)

@@ -73,6 +73,9 @@ def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple
     for loc in _non_finite_numbers(model, record, ()):
         shown = _short(_get(data, loc))
         problems.append(_at(display_path, marks, loc, f"{_where(loc)}: {shown} is not a finite number; write a plain number, like 12 or 3.5"))
+    for loc in _huge_integers(model, record, ()):
+        problems.append(_at(display_path, marks, loc, f"{_where(loc)}: {_short(_get(data, loc))} is too large a whole number "
+                            "(SQLite and most tools stop at 9223372036854775807); check the digits, or use a larger unit"))
     if problems:
         return None, problems
     if record["id"] != stem:
@@ -355,6 +358,13 @@ def _number_values(model: Any, data: Any, loc: Loc) -> Iterator[tuple[Loc, Any]]
 def _booleans_for_numbers(model: Any, data: Any, loc: Loc) -> list[Loc]:
     """Where the data holds true/false for a field that only takes numbers."""
     return [at for at, value in _number_values(model, data, loc) if value is True or value is False]
+
+
+def _huge_integers(model: Any, data: Any, loc: Loc) -> list[Loc]:
+    """Where a validated record holds a whole number beyond 64 bits, which `export sqlite`
+    (and most tools reading JSON) cannot store exactly."""
+    return [at for at, value in _number_values(model, data, loc)
+            if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63]
 
 
 def _non_finite_numbers(model: Any, data: Any, loc: Loc) -> list[Loc]:

@@ -9,6 +9,7 @@ import re
 import shutil
 import stat
 import tomllib
+import unicodedata
 from pathlib import Path
 from typing import Callable
 
@@ -212,8 +213,31 @@ def make_writable(root: Path) -> None:
 
 
 def tsv_unescape(field: str) -> str:
-    """Inverse of chinaind.render.tsv_field: \\\\, \\t, \\n, \\r, \\xNN and \\uNNNN."""
-    return re.sub(r"\\(\\|t|n|r|x[0-9a-f]{2}|u[0-9a-f]{4})", _unescape_one, field)
+    """Inverse of chinaind.render.tsv_field: \\\\, \\t, \\n, \\r, \\xNN, \\uNNNN and \\UNNNNNNNN."""
+    return re.sub(r"\\(\\|t|n|r|x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8})", _unescape_one, field)
+
+
+# The promise, stated independently of chinaind's own tables: these Unicode categories never
+# leave chinaind raw (controls, format characters, surrogates, line and paragraph separators).
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def is_unsafe(ch: str) -> bool:
+    return unicodedata.category(ch) in UNSAFE_CATEGORIES
+
+
+def raw_unsafe(text: str, keep: str = "") -> list[str]:
+    """The unsafe characters found raw in text (those in `keep` allowed)."""
+    return [ch for ch in text if ch not in keep and is_unsafe(ch)]
+
+
+def shown(text: str, keep: str = "\t\n") -> str:
+    """text as chinaind shows it: every unsafe character but those in `keep` as \\xNN,
+    \\uNNNN or \\UNNNNNNNN."""
+    def esc(ch: str) -> str:
+        code = ord(ch)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    return "".join(esc(ch) if ch not in keep and is_unsafe(ch) else ch for ch in text)
 
 
 def _unescape_one(m: re.Match[str]) -> str:
@@ -222,3 +246,9 @@ def _unescape_one(m: re.Match[str]) -> str:
     if code in simple:
         return simple[code]
     return chr(int(code[1:], 16))
+
+
+def shown_one_line(text: str) -> str:
+    """text as chinaind shows it on one line (tree labels, ids, messages): newline, CR and tab
+    as \\n, \\r and \\t, the other unsafe characters as in shown()."""
+    return shown(text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"), keep="")

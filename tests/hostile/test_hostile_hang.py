@@ -53,11 +53,15 @@ def _drain(proc: subprocess.Popen, limit: float) -> Drained:
     """Read stdout and stderr until both reach EOF or `limit` seconds pass."""
     start = time.monotonic()
     open_fds = {proc.stdout.fileno(), proc.stderr.fileno()}
+    # poll, not select: after many in-process runs this process may hold descriptors past 1024.
+    poller = select.poll()
+    for fd in open_fds:
+        poller.register(fd, select.POLLIN | select.POLLHUP)
     while open_fds and time.monotonic() - start < limit:
-        ready, _, _ = select.select(list(open_fds), [], [], 0.1)
-        for fd in ready:
+        for fd, _ in poller.poll(100):
             if not os.read(fd, 65536):
                 open_fds.discard(fd)
+                poller.unregister(fd)
     return Drained(not open_fds, time.monotonic() - start)
 
 

@@ -24,7 +24,7 @@ from chinaind.listing import Column, Listing
 from chinaind.loader import load
 from chinaind.render import FORMATS, render
 from chinaind.render_table import render_table
-from hostile_support import RAW_CONTROL_RE, build_case, sector, tsv_unescape
+from hostile_support import RAW_CONTROL_RE, build_case, sector, shown, tsv_unescape
 
 CHINAIND = Path(sys.executable).parent / "chinaind"
 MARKUP = ["[bold]Robotics[/]", "[red]robots", "[link=https://evil.example]click me[/link]", "机器人[/]"]
@@ -104,13 +104,16 @@ def test_yaml_keeps_next_line_character():
     assert yaml.safe_load(stream.getvalue()) == records
 
 
-def test_csv_parses_back_to_the_exact_values(run, kb, records):
+def test_csv_parses_back_to_the_values_with_unsafe_characters_shown(run, kb, records):
+    # CSV has no escapes of its own: unsafe characters are shown as \\x1b, \\u202e (newline
+    # and tab are kept, inside quotes). JSON, YAML and TSV are the exact formats.
     r = run("--data-dir", str(kb), "list", "sectors", "-f", "csv")
     assert r.exit_code == 0
     rows = list(csv.reader(io.StringIO(r.stdout, newline="")))
     rec = records["robotics"]
     assert rows[0] == ["ID", "NAME", "NAME_ZH", "ALIASES"]
-    assert rows[1:] == [[rec["id"], rec["name"], rec["name_zh"], ", ".join(rec["aliases"])]]
+    assert rows[1:] == [[rec["id"], shown(rec["name"]), shown(rec["name_zh"]), shown(", ".join(rec["aliases"]))]]
+    assert rows[1][1] == "[bold]Robotics[/] \\x1b[31mred\\x1b[0m"
 
 
 def test_tsv_rows_never_break_and_unescape_to_the_values(run, kb, records):
