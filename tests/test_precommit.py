@@ -99,3 +99,19 @@ def test_try_repo_passes_a_valid_base_and_fails_a_broken_one(tmp_path, isolated_
     assert ("policies/robot-plus.yaml:4:7: kind: 'plna' is not allowed; did you mean 'plan'?"
             in failed.stdout)
 
+
+def readme_yaml_blocks() -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### Teams on git"):]
+    section = section[:section.index("\n### ", 1)]
+    return re.findall(r"```yaml\n(.*?)```", section, re.S)
+
+
+def test_the_readme_config_and_workflow_use_the_hook_and_the_commands():
+    import yaml
+
+    config, workflow = (yaml.safe_load(block) for block in readme_yaml_blocks())
+    assert [h["id"] for h in config["repos"][0]["hooks"]] == [hook()["id"]]
+    steps = [s.get("run") for s in workflow["jobs"]["validate"]["steps"]]
+    assert "chinaind validate data" in steps
+    assert 'chinaind diff --rev "origin/$BASE" data -f table' in steps
