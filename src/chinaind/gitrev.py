@@ -11,7 +11,7 @@ import os
 import subprocess
 import tarfile
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .errors import NotFoundError, UsageError
 
@@ -62,14 +62,23 @@ def export(revision: Revision, dest: Path) -> None:
     with subprocess.Popen(["git", "archive", "--format=tar", tree], cwd=revision.toplevel, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         assert proc.stdout is not None
-        with tarfile.open(fileobj=proc.stdout, mode="r|") as archive:
-            for member in archive:
-                kept = _inside(member, str(dest))
-                if kept is not None:
-                    archive.extract(kept, dest, **_CHECKED)
+        broken = None
+        try:
+            _extract(proc.stdout, dest)
+        except tarfile.TarError as exc:  # a stream cut short: git's own message says why
+            broken = exc
         error = proc.stderr.read().decode("utf-8", "replace").strip() if proc.stderr else ""
-    if proc.returncode != 0:
-        raise UsageError(f"diff --rev: git archive failed: {error.splitlines()[-1] if error else proc.returncode}")
+    if proc.returncode != 0 or broken is not None:
+        why = error.splitlines()[-1] if error else broken or f"exit status {proc.returncode}"
+        raise UsageError(f"diff --rev: git archive failed: {why}")
+
+
+def _extract(stream: Any, dest: Path) -> None:
+    with tarfile.open(fileobj=stream, mode="r|") as archive:
+        for member in archive:
+            kept = _inside(member, str(dest))
+            if kept is not None:
+                archive.extract(kept, dest, **_CHECKED)
 
 
 # Members are checked by _inside before extraction; this tells tarfile not to check again.
