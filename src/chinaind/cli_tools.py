@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -102,6 +102,65 @@ def graph_(
         start = lib.find_record(kb, around)["id"]
         g = g.subgraph({start, *(r.id for r in lib.walk(g, start, depth))})
     write_out(lambda: sys.stdout.write(write(g, chosen, ascii_only=not unicode_stream(sys.stdout))))
+
+
+# --- review ------------------------------------------------------------------------------------
+@app.command()
+def diff(
+    ctx: typer.Context,
+    paths: Annotated[Optional[list[str]], typer.Argument(
+        metavar="OLD NEW | [DIR]", help="Two knowledge base folders; with --rev, the one folder (default: --data-dir, $CHINAIND_DATA).")] = None,
+    rev: Annotated[Optional[str], typer.Option("--rev", "-r", metavar="REV", help="Compare DIR as it was at this git revision (HEAD~1, a branch, a commit) with its working tree.")] = None,
+    exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when there are differences, 0 when none (like git diff --exit-code).")] = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Records added, removed and changed between two knowledge bases, with the fields that changed."""
+    import tempfile
+
+    from . import kbdiff
+    from .cliapp import _emit
+    from .paths import resolve_data_dir
+
+    _check_format(fmt)
+    given = paths or []
+    opts = ctx.find_root().obj or {}
+    load = {"use_cache": not opts.get("no_cache"), "skip_invalid": bool(opts.get("skip_invalid"))}
+    if rev is None:
+        if len(given) != 2:
+            raise UsageError("diff: give two knowledge base folders (OLD NEW), or --rev REV [DIR]")
+        old_dir, new_dir = (resolve_data_dir(p) for p in given)
+        old, new = (_side(kbdiff.load_side(d, **load)) for d in (old_dir, new_dir))
+        labels = (str(old_dir), str(new_dir))
+    else:
+        if len(given) > 1:
+            raise UsageError("diff --rev: give at most one knowledge base folder")
+        from . import gitrev
+
+        new_dir = resolve_data_dir(given[0] if given else opts.get("data_dir"))
+        revision = gitrev.resolve(new_dir, rev)
+        # The revision's files go to a temporary folder, read without the cache: the cache
+        # directory must not fill up with knowledge bases that are gone after this run.
+        with tempfile.TemporaryDirectory(prefix="chinaind-diff-") as tmp:
+            gitrev.export(revision, Path(tmp))
+            old = _side(kbdiff.load_side(Path(tmp), use_cache=False, skip_invalid=load["skip_invalid"],
+                                         shown_as=revision.label))
+        new = _side(kbdiff.load_side(new_dir, **load))
+        labels = (revision.label, f"the working tree of {new_dir}")
+    changes = kbdiff.compare(old, new)
+    _emit(kbdiff.listing(changes, *labels), fmt)
+    if exit_code and changes:
+        raise typer.Exit(1)
+
+
+def _side(side: Any) -> Any:
+    """A side's records, after warning about what --skip-invalid left out of it."""
+    from .cliapp import _err
+
+    for problem in side.problems:
+        _err(f"warning: {problem}")
+    if side.problems:
+        _err(f"chinaind: warning: skipped invalid records ({len(side.problems)} problems)")
+    return side.records
 
 
 # --- export ------------------------------------------------------------------------------------
