@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .cliapp import (AgencyOpt, DateRoleOpt, FormatOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
+from .cliapp import (AgencyOpt, DateRoleOpt, FormatOpt, HeaderOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
                      _date_window, _isatty, _query, _kb, _quiet_stdout, app, write_out)
 from .errors import UsageError
 
@@ -27,6 +27,7 @@ def search(
     kind: Annotated[Optional[str], typer.Option("--kind", "-k", metavar="KIND", help="Only policy, company, technology, agency or sector records.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, metavar="N", help="At most this many results; 0 for all.")] = 20,
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Search every record: exact names first, then text containing the query, then close spellings."""
     from . import queries
@@ -45,6 +46,7 @@ def chain(
     fmt: Annotated[Optional[str], typer.Option(
         "--format", "-f", metavar="FORMAT",
         help="tree (technology, groups, leads, partners), or any listing format: table, tsv, csv, json, jsonl, yaml, ids.")] = None,
+    header: HeaderOpt = False,
 ) -> None:
     """A "complete industrial chain" technology: its groups, leads, partners and the policy listing it."""
     from . import queries
@@ -81,6 +83,7 @@ def agency(
     undated: UndatedOpt = "exclude",
     sector: SectorOpt = None,
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Policies an agency issued or co-issued."""
     from . import queries
@@ -95,6 +98,7 @@ def company(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME", help="Organisation name, alias or id.")],
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """An organisation: its chain roles, the policies that mention it and its events."""
     from . import queries
@@ -108,6 +112,7 @@ def person(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME", help="A person's name, Chinese name, alias or id.")],
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """A person: posts held, the policies that name them, the sources they wrote or edited."""
     from . import lookups
@@ -121,6 +126,7 @@ def source(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="SOURCE", help="A source record's id, title or publication.")],
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """A source document and everything the knowledge base took from it."""
     from . import lookups
@@ -138,6 +144,7 @@ def sector(
     date_role: DateRoleOpt = None,
     undated: UndatedOpt = "exclude",
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Policies, technologies and organisations in a sector."""
     from . import queries
@@ -155,6 +162,7 @@ def targets(
     due_by: Annotated[Optional[int], typer.Option("--due-by", metavar="YEAR", min=1900, max=2200, help="Only goals due in or before this year.")] = None,
     undated: UndatedOpt = "exclude",
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Goals (numeric, relative or in words), sorted by deadline."""
     from . import queries
@@ -175,6 +183,7 @@ def list_(
     agency: AgencyOpt = None,
     sector: SectorOpt = None,
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """List every record of one type, optionally filtered."""
     from . import queries
@@ -192,6 +201,7 @@ def show(
     ctx: typer.Context,
     ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Record ids, or - to read ids from stdin, one per line.")],
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Whole records by id."""
     from . import queries

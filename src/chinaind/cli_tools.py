@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cliapp import (AgencyOpt, DateRoleOpt, FormatOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
+from .cliapp import (AgencyOpt, DateRoleOpt, FormatOpt, HeaderOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
                      _date_window, _kb, _query, app)
 from .errors import UsageError
 
@@ -25,6 +25,7 @@ def related(
     name: Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="Any record: id, name or alias (catl, MIIT, \"fiber laser\").")],
     depth: DepthOpt = 2,
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Records linked to one record, step by step: its policies, agencies, chains, firms and sectors."""
     from .graph import related as run
@@ -38,6 +39,7 @@ def chains(
     ctx: typer.Context,
     coverage: Annotated[bool, typer.Option("--coverage", help="One row per status (named, partly named, blank) and one for all, instead of one per technology.")] = False,
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Every chain technology at once: how many leads and partners the source names, and which are blank."""
     from . import chains as lib
@@ -55,6 +57,7 @@ def timeline(
     agency: AgencyOpt = None,
     sector: SectorOpt = None,
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Every dated item in date order: policies, organisation events, statistics and goals falling due."""
     from . import timeline as lib
@@ -72,6 +75,7 @@ def stats(
     until: UntilOpt = None,
     undated: UndatedOpt = "exclude",
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Counts by record kind, agency, sector and month; --since/--until narrow the policies counted by agency and month."""
     from . import stats as lib
@@ -209,6 +213,7 @@ def migrate(
     directory: Annotated[Path, typer.Argument(metavar="DIR", help="The knowledge base folder to upgrade in place.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")] = False,
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Upgrade a knowledge base in the first record format (one `date`, `targets`, sources written
     out) to the current one, losing nothing. Lists each change; --dry-run writes nothing."""
@@ -227,4 +232,4 @@ def migrate(
     if not dry_run and (plan.changed or plan.sources):
         run.apply(directory, plan)
     _emit(Listing(rows, [col("FILE", "file"), col("CHANGE", "change")], title=title,
-                  notes=[] if rows else ["already in the current format; nothing to do"]), fmt)
+                  notes=[] if rows else ["already in the current format; nothing to do"]), fmt, header=header)

@@ -105,6 +105,8 @@ app = typer.Typer(
 FormatOpt = Annotated[Optional[str], typer.Option(
     "--format", "-f", metavar="FORMAT",
     help="table, tsv, csv, json, jsonl, yaml or ids. Default: $CHINAIND_FORMAT, else table on a terminal, tsv otherwise.")]
+HeaderOpt = Annotated[bool, typer.Option(
+    "--header", help="With tsv: a first line naming the columns (csv always has one). Names are the JSON field names.")]
 SinceOpt = Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="From this date on (YYYY, YYYY-MM or YYYY-MM-DD), inclusive.")]
 UntilOpt = Annotated[Optional[str], typer.Option("--until", metavar="DATE", help="Up to this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive of its whole span.")]
 SectorOpt = Annotated[Optional[str], typer.Option("--sector", "-s", metavar="SECTOR", help="Only records in this sector (id, name or alias).")]
@@ -155,7 +157,7 @@ def _query(ctx: typer.Context, build: Callable[[Any], Any], fmt: Optional[str]) 
         again = confirm()
         if again is not None:
             listing = build(again)
-    _emit(listing, fmt)
+    _emit(listing, fmt, header=bool(ctx.params.get("header")))
 
 
 # This process's share of the scan's lstat calls when a query is answered speculatively: it
@@ -220,11 +222,11 @@ def _date_window(since: Optional[str], until: Optional[str], role: Optional[str]
     return Window(start, end, chosen, mode)
 
 
-def _emit(listing: Any, fmt: Optional[str]) -> None:
+def _emit(listing: Any, fmt: Optional[str], header: bool = False) -> None:
     from .render import choose_format, render
 
     chosen = choose_format(fmt, sys.stdout)
-    write_out(lambda: render(listing, chosen, sys.stdout))
+    write_out(lambda: render(listing, chosen, sys.stdout, header=header))
     if chosen != "table" and listing.notes and _isatty(sys.stderr):
         for note in listing.notes:
             _err(note)

@@ -14,7 +14,7 @@ import re
 from typing import IO, Any
 
 from .errors import UsageError
-from .listing import Listing, cell
+from .listing import Listing, machine_cell
 
 FORMATS = ("table", "tsv", "csv", "json", "jsonl", "yaml", "ids")
 FORMAT_ENV = "CHINAIND_FORMAT"
@@ -68,7 +68,9 @@ def json_line(value: Any) -> str:
     return _JSON_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 
-def render(listing: Listing, fmt: str, stream: IO[str]) -> None:
+def render(listing: Listing, fmt: str, stream: IO[str], *, header: bool = False) -> None:
+    """Print a listing. csv always starts with its header row; tsv only with `header` (--header),
+    so that pipelines reading rows from the first line keep working."""
     if fmt == "json":
         # One record a line: readable, and json's C encoder (indent= falls back to Python).
         if not listing.records:
@@ -84,13 +86,17 @@ def render(listing: Listing, fmt: str, stream: IO[str]) -> None:
         for rid in listing.ids:
             stream.write(rid + "\n")
     elif fmt == "csv":
+        columns = listing.machine_columns
         writer = csv.writer(stream, lineterminator="\r\n")
-        writer.writerow([c.header for c in listing.columns])
+        writer.writerow([c.name for c in columns])
         for row in listing.table_rows:
-            writer.writerow([cell(c.get(row)) for c in listing.columns])
+            writer.writerow([machine_cell(c.value(row)) for c in columns])
     elif fmt == "tsv":
+        columns = listing.machine_columns
+        if header:
+            stream.write("\t".join(tsv_field(c.name) for c in columns) + "\n")
         for row in listing.table_rows:
-            stream.write("\t".join(tsv_field(cell(c.get(row))) for c in listing.columns) + "\n")
+            stream.write("\t".join(tsv_field(machine_cell(c.value(row))) for c in columns) + "\n")
     else:
         from .render_table import render_table
 
