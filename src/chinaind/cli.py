@@ -15,6 +15,7 @@ import typer
 
 from .cliapp import (AgencyOpt, DateRoleOpt, FormatOpt, HeaderOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
                      _date_window, _isatty, _query, _kb, _quiet_stdout, app, write_out)
+from . import cli_complete as complete
 from .errors import UsageError
 
 __all__ = ["app", "main"]
@@ -24,7 +25,7 @@ __all__ = ["app", "main"]
 def search(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(metavar="QUERY", help="Words, a name, an id or Chinese text. Typos are tolerated.")],
-    kind: Annotated[Optional[str], typer.Option("--kind", "-k", metavar="KIND", help="Only policy, company, technology, agency or sector records.")] = None,
+    kind: Annotated[Optional[str], typer.Option("--kind", "-k", metavar="KIND", autocompletion=complete.kinds, help="Only policy, company, technology, agency or sector records.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, metavar="N", help="At most this many results; 0 for all.")] = 20,
     fmt: FormatOpt = None,
     header: HeaderOpt = False,
@@ -42,9 +43,9 @@ def search(
 @app.command()
 def chain(
     ctx: typer.Context,
-    technology: Annotated[str, typer.Argument(metavar="TECHNOLOGY", help="Technology name, alias or id, e.g. \"fiber laser\".")],
+    technology: Annotated[str, typer.Argument(metavar="TECHNOLOGY", autocompletion=complete.names("technology"), help="Technology name, alias or id, e.g. \"fiber laser\".")],
     fmt: Annotated[Optional[str], typer.Option(
-        "--format", "-f", metavar="FORMAT",
+        "--format", "-f", metavar="FORMAT", autocompletion=complete.chain_formats,
         help="tree (technology, groups, leads, partners), or any listing format: table, tsv, csv, json, jsonl, yaml, ids.")] = None,
     header: HeaderOpt = False,
 ) -> None:
@@ -75,8 +76,8 @@ def _emit_tree(kb: Any, tech: Any) -> None:
 @app.command()
 def agency(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="NAME", help="Abbreviation, English name or Chinese full or short name (MIIT, 工信部).")],
-    with_: Annotated[Optional[list[str]], typer.Option("--with", "-w", metavar="AGENCY", help="Only documents co-issued with this agency too (repeatable).")] = None,
+    name: Annotated[str, typer.Argument(metavar="NAME", autocompletion=complete.names("agency"), help="Abbreviation, English name or Chinese full or short name (MIIT, 工信部).")],
+    with_: Annotated[Optional[list[str]], typer.Option("--with", "-w", metavar="AGENCY", autocompletion=complete.names("agency"), help="Only documents co-issued with this agency too (repeatable).")] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     date_role: DateRoleOpt = None,
@@ -96,7 +97,7 @@ def agency(
 @app.command()
 def company(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="NAME", help="Organisation name, alias or id.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", autocompletion=complete.names("company"), help="Organisation name, alias or id.")],
     fmt: FormatOpt = None,
     header: HeaderOpt = False,
 ) -> None:
@@ -110,7 +111,7 @@ def company(
 @app.command()
 def person(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="NAME", help="A person's name, Chinese name, alias or id.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", autocompletion=complete.names("person"), help="A person's name, Chinese name, alias or id.")],
     fmt: FormatOpt = None,
     header: HeaderOpt = False,
 ) -> None:
@@ -124,7 +125,7 @@ def person(
 @app.command()
 def source(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="SOURCE", help="A source record's id, title or publication.")],
+    name: Annotated[str, typer.Argument(metavar="SOURCE", autocompletion=complete.names("source"), help="A source record's id, title or publication.")],
     fmt: FormatOpt = None,
     header: HeaderOpt = False,
 ) -> None:
@@ -138,7 +139,7 @@ def source(
 @app.command()
 def sector(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="NAME", help="Sector id, name or alias (robotics, EVs, 半导体).")],
+    name: Annotated[str, typer.Argument(metavar="NAME", autocompletion=complete.names("sector"), help="Sector id, name or alias (robotics, EVs, 半导体).")],
     since: SinceOpt = None,
     until: UntilOpt = None,
     date_role: DateRoleOpt = None,
@@ -175,7 +176,7 @@ def targets(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    what: Annotated[str, typer.Argument(metavar="WHAT", help="policies, companies, technologies, agencies, sectors, people or sources.")],
+    what: Annotated[str, typer.Argument(metavar="WHAT", autocompletion=complete.plurals, help="policies, companies, technologies, agencies, sectors, people or sources.")],
     since: SinceOpt = None,
     until: UntilOpt = None,
     date_role: DateRoleOpt = None,
@@ -199,7 +200,7 @@ def list_(
 @app.command()
 def show(
     ctx: typer.Context,
-    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Record ids, or - to read ids from stdin, one per line.")],
+    ids: Annotated[list[str], typer.Argument(metavar="ID...", autocompletion=complete.ids, help="Record ids, or - to read ids from stdin, one per line.")],
     fmt: FormatOpt = None,
     header: HeaderOpt = False,
 ) -> None:

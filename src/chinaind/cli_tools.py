@@ -12,6 +12,7 @@ import typer
 
 from .cliapp import (AgencyOpt, DateRoleOpt, FormatOpt, HeaderOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
                      _date_window, _kb, _query, app)
+from . import cli_complete as complete
 from .errors import UsageError
 
 KIND_HELP = "policy, company, technology, agency or sector."
@@ -22,7 +23,7 @@ DepthOpt = Annotated[int, typer.Option("--depth", "-n", min=1, max=10, metavar="
 @app.command()
 def related(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="Any record: id, name or alias (catl, MIIT, \"fiber laser\").")],
+    name: Annotated[str, typer.Argument(metavar="NAME_OR_ID", autocompletion=complete.ids, help="Any record: id, name or alias (catl, MIIT, \"fiber laser\").")],
     depth: DepthOpt = 2,
     fmt: FormatOpt = None,
     header: HeaderOpt = False,
@@ -88,8 +89,8 @@ def stats(
 @app.command("graph")
 def graph_(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="dot (Graphviz), mermaid (Markdown), gexf (Gephi) or json.")] = "dot",
-    around: Annotated[Optional[str], typer.Option("--around", metavar="NAME_OR_ID", help="Only the records within --depth steps of this one.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", autocompletion=complete.graph_formats, help="dot (Graphviz), mermaid (Markdown), gexf (Gephi) or json.")] = "dot",
+    around: Annotated[Optional[str], typer.Option("--around", metavar="NAME_OR_ID", autocompletion=complete.ids, help="Only the records within --depth steps of this one.")] = None,
     depth: DepthOpt = 2,
 ) -> None:
     """The knowledge graph (policies, agencies, technologies, organisations, sectors and their links)."""
@@ -152,7 +153,7 @@ def _kind(value: str, allowed: tuple[str, ...], command: str) -> str:
 
 @app.command()
 def schema(
-    kind: Annotated[Optional[str], typer.Argument(metavar="[KIND]", help=f"One record kind: {KIND_HELP} Default: all, keyed by kind.")] = None,
+    kind: Annotated[Optional[str], typer.Argument(metavar="[KIND]", autocompletion=complete.kinds, help=f"One record kind: {KIND_HELP} Default: all, keyed by kind.")] = None,
     write_dir: Annotated[Optional[Path], typer.Option("--write", metavar="DIR", help="Write <kind>.json files into DIR instead of printing.")] = None,
 ) -> None:
     """The JSON Schema of each record kind, for editors (yaml-language-server) to check records while typing."""
