@@ -11,10 +11,11 @@ import yaml
 
 from conftest import FIXTURE_KB
 
+# tsv gives the issuers (joined by |) and the number the source counts apart: no "(+15 not named)".
 AGENCY_MIIT_2023_TSV = (
-    "miit-month-item\t2023-01\tmeasures\tMIIT\tA MIIT item dated only to a month\n"
-    'robot-plus\t2023-01-19\tplan\tMIIT, NDRC (+15 not named)\tImplementation Plan for "Robot +" Application Actions\n'
-    "cic-notice-2022\t2023-01-30\tnotice\tMIIT, SASAC\tNotice on the 2022 complete industrial chain directions\n"
+    "miit-month-item\t2023-01\tmeasures\tMIIT\t\tA MIIT item dated only to a month\n"
+    'robot-plus\t2023-01-19\tplan\tMIIT|NDRC\t17\tImplementation Plan for "Robot +" Application Actions\n'
+    "cic-notice-2022\t2023-01-30\tnotice\tMIIT|SASAC\t\tNotice on the 2022 complete industrial chain directions\n"
 )
 
 
@@ -129,7 +130,7 @@ def test_empty_search_is_usage_error(fx, query):
 
 
 def test_no_results_exit_0(fx):
-    for fmt, out in [("tsv", ""), ("json", "[]\n"), ("jsonl", ""), ("ids", ""), ("yaml", "[]\n"), ("csv", "TYPE,ID,DATE,NAME,MATCH\n")]:
+    for fmt, out in [("tsv", ""), ("json", "[]\n"), ("jsonl", ""), ("ids", ""), ("yaml", "[]\n"), ("csv", "type,id,date,name,match\n")]:
         # (CliRunner folds CRLF to LF; test_pipes checks the real CRLF of CSV)
         r = fx("search", "zzzzqqqq", "-f", fmt)
         assert (r.exit_code, r.stdout, r.stderr) == (0, out, ""), fmt
@@ -140,10 +141,10 @@ def test_chain_resolves_fuzzily(fx, name):
     r = fx("chain", name)
     assert r.exit_code == 0, r.stderr
     assert r.stdout == (
-        "1\tlead\twuhan-raycus\tWuhan Raycus Fiber Laser\n"
-        "1\tpartner\thust\tHuazhong University of Science and Technology\n"
-        "1\tpartner\tcatl\tCATL\n"
-        "1\tpartner\t\t+16 more not named\n"
+        "1\tlead\twuhan-raycus\tWuhan Raycus Fiber Laser\t\n"
+        "1\tpartner\thust\tHuazhong University of Science and Technology\t\n"
+        "1\tpartner\tcatl\tCATL\t\n"
+        "1\tpartner\t\t+16 more not named\t16\n"
     )
 
 
@@ -202,14 +203,23 @@ def test_sector(fx):
 def test_targets_sorted_and_filtered(fx):
     r = fx("targets")
     assert r.stdout == (
-        "2023\tfuture-roadmap\tproductivity of key enterprises\tat least +20%\t\t\n"
-        "2025\trobot-plus\tindustrial robot density\t492 robots per 10,000 manufacturing workers\t2020 level\t\n"
-        "2025\trobot-plus\trobot applications promoted\tmore than 200 applications\t\t\n"
-        "2025\tsac-guideline\tnew national technical standard innovation bases\tup to 20 bases\t\t\n"
-        "2025\tfuture-roadmap\trobot engineers\t26 engineers per 10,000 people\t\t\n"
-        "2025\tfuture-roadmap\tshare of provinces covered (part of doctors)\tat least 10 percent\t\t\n"
-        "2027\tfuture-roadmap\ta development landscape linking future and traditional industries\t\t\t\n"
+        "2023\tproductivity\tfuture-roadmap\tproductivity of key enterprises\t\tat-least\t\t\t\t\t\t\t20\t\t\t\t\t\t\n"
+        "2025\trobot-density\trobot-plus\tindustrial robot density\t\t\t492\trobots per 10,000 manufacturing workers"
+        "\t\t\t\t\t\t\t\t2020\tfalse\t\t\n"
+        "2025\tapplications\trobot-plus\trobot applications promoted\t\tmore-than\t200\tapplications\t\t\t\t\t\t\t\t\t\t\t\n"
+        "2025\tnew-bases\tsac-guideline\tnew national technical standard innovation bases\t\tup-to\t20\tbases"
+        "\t\t\t\t\t\t\t\t\t\t\t\n"
+        "2025\tdoctors\tfuture-roadmap\trobot engineers\t\t\t26\tengineers\t\t10000\tpeople\t\t\t\t\t\t\t\t\n"
+        "2025\tdoctors-top\tfuture-roadmap\tshare of provinces covered\tdoctors\tat-least\t10\tpercent"
+        "\t\t\t\t\t\t\t\t\t\t\t\n"
+        "2027\tlandscape\tfuture-roadmap\ta development landscape linking future and traditional industries"
+        "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n"
     )
+    header = fx("targets", "-f", "tsv", "--header").stdout.splitlines()[0].split("\t")
+    assert header == ["deadline", "id", "record_id", "what", "part_of", "comparator", "value", "unit", "currency",
+                      "per_value", "per_unit", "change_factor", "change_percent", "baseline_value", "baseline_unit",
+                      "baseline_year", "baseline_approximate", "baseline_note", "scope"]
+    assert fx("targets", "-f", "csv").stdout.splitlines()[0] == ",".join(header)
     assert fx("targets", "--agency", "SAC", "-f", "ids").stdout == "sac-guideline\n"
     assert fx("targets", "--due-by", "2023", "-f", "ids").stdout == "future-roadmap\n"
     r = fx("targets", "--due-by", "2022")
@@ -266,7 +276,8 @@ def test_every_format_round_trips(fx, fmt):
         assert [d["id"] for d in yaml.safe_load(r.stdout)][-1] == "made-in-china-2025"
     elif fmt == "csv":
         rows = list(csv.reader(io.StringIO(r.stdout)))
-        assert rows[0] == ["ID", "DATE", "KIND", "ISSUERS", "TITLE"] and len(rows) == 8
+        assert rows[0] == ["id", "date", "kind", "issuers", "issuers_total", "title"] and len(rows) == 8
+        assert rows[2][3:5] == ["MIIT|NDRC", "17"]  # robot-plus: named issuers, and how many the source counts
     elif fmt == "table":
         lines = r.stdout.splitlines()
         assert lines[0].split() == ["ID", "DATE", "KIND", "ISSUERS", "TITLE"]
@@ -354,3 +365,19 @@ def test_company_shows_events_of_others_that_name_it(run):
     data = json.loads(run("company", "Naura", "-f", "json").stdout)[0]
     assert [(e["id"], e["date"]) for e in data["named_in_events"]] == [("ymtc", "2023-02-10")]
     assert run("company", "Naura", "-f", "ids").stdout == "ymtc\n"
+
+
+def test_tables_keep_phrases_machine_formats_split_them(fx):
+    table = fx("targets", "-f", "table").stdout
+    assert "492 robots per 10,000 manufacturing workers" in table and "26 engineers per 10,000 people" in table
+    assert table.splitlines()[0].split() == ["DEADLINE", "RECORD", "WHAT", "TARGET", "BASELINE", "SCOPE"]
+    policies = fx("list", "policies", "-f", "table").stdout
+    assert "MIIT, NDRC (+15 not named)" in policies
+
+
+def test_tsv_header_only_when_asked(fx):
+    plain = fx("list", "agencies", "-f", "tsv").stdout
+    headed = fx("list", "agencies", "-f", "tsv", "--header").stdout
+    assert headed == "id\tname\tname_zh\tshort_name_zh\tkind\n" + plain
+    assert fx("list", "agencies", "-f", "csv", "--header").stdout == fx("list", "agencies", "-f", "csv").stdout
+    assert fx("list", "agencies", "-f", "json", "--header").stdout == fx("list", "agencies", "-f", "json").stdout

@@ -63,7 +63,7 @@ def test_two_folders_in_the_other_formats(run, two):
     args = ("diff", *map(str, two), "-f")
     assert run(*args, "ids").stdout == "robot-plus\nsac-guideline\noptics\n"
     assert run(*args, "csv").stdout == (
-        "CHANGE,TYPE,ID,NAME,FIELDS\n"
+        "change,type,id,name,fields\n"
         'changed,policy,robot-plus,"Implementation Plan for ""Robot +"" Application Actions",'
         '"dates[0], figures[robot-density, +robot-firms], summary"\n'
         f"removed,policy,sac-guideline,{SAC},\n"

@@ -143,7 +143,9 @@ def test_date_role(fx):
     r = fx("list", "policies", "--date-role", "effective", "--since", "2023-07", "-f", "ids")
     assert (r.stdout, r.stderr) == ("inferred-news\n", NOTE.format("6 policies", "an effective date"))
     r = fx("list", "policies", "--date-role", "period", "--since", "2030", "-f", "tsv")
-    assert r.stdout == "future-roadmap\t2021/2035\tplan\tMIIT (+6 not named)\tRoadmap for future industries\n"
+    assert r.stdout == "future-roadmap\t2021/2035\tplan\tMIIT\t7\tRoadmap for future industries\n"
+    r = fx("list", "policies", "--date-role", "period", "--since", "2030", "-f", "csv")
+    assert r.stdout.splitlines()[0] == "id,period_date,kind,issuers,issuers_total,title"
     r = fx("list", "policies", "--date-role", "signed")
     assert r.exit_code == 2 and r.stderr.startswith("chinaind: --date-role: unknown role 'signed'; choose one of issued,")
     assert fx("list", "policies", "--undated", "sometimes").exit_code == 2

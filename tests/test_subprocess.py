@@ -24,7 +24,7 @@ def test_piped_output_is_plain_tsv():
     assert r.returncode == 0 and r.stderr == ("chinaind: note: 1 policy without a date left out; "
                                               "--undated include shows them, --undated only lists them\n")
     assert "\x1b" not in r.stdout
-    assert r.stdout.splitlines()[0] == "miit-month-item\t2023-01\tmeasures\tMIIT\tA MIIT item dated only to a month"
+    assert r.stdout.splitlines()[0] == "miit-month-item\t2023-01\tmeasures\tMIIT\t\tA MIIT item dated only to a month"
 
 
 def test_explicit_table_off_terminal_has_no_decoration():
@@ -36,7 +36,7 @@ def test_explicit_table_off_terminal_has_no_decoration():
 def test_csv_has_crlf_line_ends():
     cmd = [sys.executable, "-m", "chinaind", "--data-dir", str(FIXTURE_KB), "list", "agencies", "-f", "csv"]
     out = subprocess.run(cmd, capture_output=True, timeout=60).stdout  # bytes: no newline translation
-    assert out.startswith(b"ID,NAME,NAME_ZH,SHORT_ZH,KIND\r\nMIIT,")
+    assert out.startswith(b"id,name,name_zh,short_name_zh,kind\r\nMIIT,")
 
 
 def test_ids_pipe_into_show():

@@ -86,15 +86,15 @@ def test_related_bad_options_exit_2(fx, args):
 # --- chains ------------------------------------------------------------------------------------
 def test_chains_exact(fx):
     assert tsv(fx("chains")) == [
-        "1\trv-reducer\tIndustrial robot rotate vector reducer\t1\t1\t0\t5\tpartly named",
-        "7\tfiber-laser\tFiber laser\t1\t1\t2\t18\tpartly named",
-        "12\tetching-gas\tSemiconductor etching gas\t0\t0\t0\t\tblank",
+        "1\trv-reducer\tIndustrial robot rotate vector reducer\t1\t1\t0\t5\tfalse\tpartly named",
+        "7\tfiber-laser\tFiber laser\t1\t1\t2\t18\tfalse\tpartly named",
+        "12\tetching-gas\tSemiconductor etching gas\t0\t0\t0\t\tfalse\tblank",
     ]
 
 
 def test_chains_csv_header_and_table_note(fx):
     assert fx("chains", "-f", "csv").stdout.splitlines()[0] == \
-        "NO,ID,NAME,GROUPS,LEADS,PARTNERS_NAMED,PARTNERS_TOTAL,STATUS"
+        "list_position,id,name,groups,leads_named,partners_named,partners_total,partners_total_approximate,status"
     from chinaind.chains import chains
     from chinaind.index import KnowledgeBase
     from chinaind.loader import load
@@ -112,10 +112,10 @@ def test_chains_json_names_leads_and_partners(fx):
 
 def test_chains_coverage_exact(fx):
     assert tsv(fx("chains", "--coverage")) == [
-        "named\t0\t0\t0\t0\t0\t",
-        "partly named\t2\t2\t2\t2\t23\t9%",
-        "blank\t1\t0\t0\t0\t0\t",
-        "all\t3\t2\t2\t2\t23\t9%",
+        "named\t0\t0\t0\t0\t0\tfalse\t",
+        "partly named\t2\t2\t2\t2\t23\tfalse\t8.7",
+        "blank\t1\t0\t0\t0\t0\tfalse\t",
+        "all\t3\t2\t2\t2\t23\tfalse\t8.7",
     ]
 
 
@@ -171,7 +171,7 @@ def test_timeline_table_groups_by_month(fx):
 
 
 def test_timeline_month_column_only_on_a_table(fx):
-    assert fx("timeline", "-f", "csv").stdout.splitlines()[0] == "DATE,TYPE,ID,WHAT"
+    assert fx("timeline", "-f", "csv").stdout.splitlines()[0] == "date,type,id,what"
     rows = json.loads(fx("timeline", "-f", "json").stdout)
     assert [r["type"] for r in rows] == ["statistic", "goal"] + ["policy"] * 5 + ["event"] + ["goal"] * 6
     assert "month" not in rows[0]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-GEXF = "{http://gexf.net/1.3}"
+GEXF = "{http://www.gexf.net/1.2draft}"
 SVG = "{http://www.w3.org/2000/svg}"
 # A name with everything that breaks a careless writer: quotes, brackets, markup, a newline,
 # a backslash, HTML, a Mermaid entity, a backtick, Chinese and an escape character.
@@ -35,13 +35,14 @@ def graph(run, kb: Path, fmt: str, *extra: str) -> str:
 
 def test_json_nodes_and_edges(fx):
     data = json.loads(fx("graph", "-f", "json").stdout)
-    assert len(data["nodes"]) == 25 and len(data["edges"]) == EDGES
-    kinds = {(e["source"], e["kind"], e["target"]) for e in data["edges"]}
+    assert (data["directed"], data["multigraph"], data["graph"]) == (True, False, {"name": "chinaind"})
+    assert len(data["nodes"]) == 25 and len(data["links"]) == EDGES and "edges" not in data
+    kinds = {(e["source"], e["kind"], e["target"]) for e in data["links"]}
     assert {("MIIT", "issued", "cic-notice-2022"), ("SASAC", "co-issued", "cic-notice-2022"),
             ("cic-notice-2022", "lists", "fiber-laser"), ("wuhan-raycus", "leads", "fiber-laser"),
             ("catl", "partners", "fiber-laser"), ("cic-notice-2022", "mentions", "catl"),
             ("qinchuan", "in_sector", "robotics")} <= kinds
-    assert {e["kind"] for e in data["edges"]} == {"issued", "co-issued", "lists", "leads", "partners",
+    assert {e["kind"] for e in data["links"]} == {"issued", "co-issued", "lists", "leads", "partners",
                                                   "mentions", "in_sector", "names", "serves_in", "wrote"}
     assert {("future-roadmap", "names", "li-ming"), ("li-ming", "serves_in", "MIIT"),
             ("li-ming", "wrote", "test-web-page")} <= kinds
@@ -57,7 +58,7 @@ def test_json_label_round_trips(run, nasty_kb):
 
 def test_gexf_parses_and_keeps_labels(run, nasty_kb):
     root = ET.fromstring(graph(run, nasty_kb, "gexf").encode("utf-8"))
-    assert root.tag == f"{GEXF}gexf" and root.get("version") == "1.3"
+    assert root.tag == f"{GEXF}gexf" and root.get("version") == "1.2"
     nodes = {n.get("id"): n for n in root.iter(f"{GEXF}node")}
     edges = list(root.iter(f"{GEXF}edge"))
     assert len(nodes) == 25 and len(edges) == EDGES
@@ -66,6 +67,68 @@ def test_gexf_parses_and_keeps_labels(run, nasty_kb):
     assert nodes["catl"].get("label") == f"{NASTY_FIRST}\n{NASTY_SECOND}"
     values = {v.get("for"): v.get("value") for v in nodes["robotics"].iter(f"{GEXF}attvalue")}
     assert values == {"0": "sector", "1": "机器人"}
+
+
+# --- networkx reads what Gephi and scripts get ---------------------------------------------------
+def node_link_graph(data: dict):
+    """networkx 3.6+ wants edges="links" (it defaults to "edges"); 3.2-3.3 have no such argument."""
+    nx = pytest.importorskip("networkx")
+    try:
+        return nx.node_link_graph(data, edges="links")
+    except TypeError:
+        return nx.node_link_graph(data)
+
+
+def test_networkx_reads_gexf(run, nasty_kb, tmp_path):
+    nx = pytest.importorskip("networkx")
+    path = tmp_path / "kb.gexf"
+    path.write_text(graph(run, nasty_kb, "gexf"), encoding="utf-8")
+    g = nx.read_gexf(path)
+    assert isinstance(g, nx.DiGraph) and not g.is_multigraph()
+    assert g.number_of_nodes() == 25 and g.number_of_edges() == EDGES
+    assert g.nodes["catl"]["label"] == f"{NASTY_FIRST}\n{NASTY_SECOND}"
+    assert g.nodes["robotics"] == {"label": "Robotics", "type": "sector", "label_zh": "机器人"}
+    assert g.edges["MIIT", "cic-notice-2022"]["kind"] == "issued"
+    assert g.edges["MIIT", "cic-notice-2022"]["label"] == "issued"
+    assert g.has_edge("cic-notice-2022", "catl") and not g.has_edge("catl", "cic-notice-2022")
+
+
+def test_networkx_reads_node_link_json(run, nasty_kb):
+    nx = pytest.importorskip("networkx")
+    g = node_link_graph(json.loads(graph(run, nasty_kb, "json")))
+    assert isinstance(g, nx.DiGraph) and not g.is_multigraph()
+    assert g.number_of_nodes() == 25 and g.number_of_edges() == EDGES
+    assert g.graph == {"name": "chinaind"}
+    assert g.nodes["catl"]["label"] == f"{NASTY_FIRST}\n{NASTY_SECOND}".replace("\\x1b", "\x1b")
+    assert g.edges["wuhan-raycus", "fiber-laser"] == {"kind": "leads"}
+    assert g.has_edge("cic-notice-2022", "catl") and not g.has_edge("catl", "cic-notice-2022")
+
+
+@pytest.fixture
+def parallel_kb(kb_copy: Path) -> Path:
+    """li-ming both wrote and edited test-web-page: two edges of different kinds, one pair."""
+    path = kb_copy / "sources" / "test-web-page.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("authors:\n  - li-ming\n",
+                                                             "authors:\n  - li-ming\neditors:\n  - li-ming\n"),
+                    encoding="utf-8")
+    return kb_copy
+
+
+def test_parallel_edges_load_as_a_multigraph(run, parallel_kb, tmp_path):
+    nx = pytest.importorskip("networkx")
+    data = json.loads(graph(run, parallel_kb, "json"))
+    assert data["multigraph"] is True
+    assert [x for x in data["links"] if x["source"] == "li-ming" and x["target"] == "test-web-page"] == [
+        {"source": "li-ming", "target": "test-web-page", "kind": "wrote", "key": "wrote"},
+        {"source": "li-ming", "target": "test-web-page", "kind": "edited", "key": "edited"}]
+    g = node_link_graph(data)
+    assert isinstance(g, nx.MultiDiGraph) and g.number_of_edges() == EDGES + 1
+    assert dict(g["li-ming"]["test-web-page"]) == {"wrote": {"kind": "wrote"}, "edited": {"kind": "edited"}}
+    path = tmp_path / "kb.gexf"
+    path.write_text(graph(run, parallel_kb, "gexf"), encoding="utf-8")
+    h = nx.read_gexf(path)
+    assert isinstance(h, nx.MultiDiGraph) and h.number_of_edges() == EDGES + 1
+    assert sorted(d["kind"] for d in h["li-ming"]["test-web-page"].values()) == ["edited", "wrote"]
 
 
 def test_dot_renders_with_graphviz(run, nasty_kb):
@@ -120,7 +183,7 @@ def test_mermaid_ids_never_collide():
 def test_around_limits_the_graph(fx):
     data = json.loads(fx("graph", "-f", "json", "--around", "etching-gas", "--depth", "1").stdout)
     assert [n["id"] for n in data["nodes"]] == ["cic-notice-2022", "etching-gas", "semiconductors"]
-    assert len(data["edges"]) == 3
+    assert len(data["links"]) == 3
 
 
 def test_unknown_graph_format_exit_2(fx):

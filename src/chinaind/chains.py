@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .index import KnowledgeBase
-from .listing import Column, Listing, col
+from .listing import Column, Listing, col, field
 
 Record = dict[str, Any]
 NAMED, PARTLY, BLANK = "named", "partly named", "blank"
@@ -45,6 +45,11 @@ def _total_cell(row: Record) -> str:
     return ("about " if row["partners_total_approximate"] else "") + str(row["partners_total"])
 
 
+# "about 43" on a terminal; the count and whether it is approximate apart in csv and tsv.
+PARTNERS_TOTAL = Column("PARTNERS_TOTAL", _total_cell,
+                        parts=(field("partners_total"), field("partners_total_approximate")))
+
+
 def _order(row: Record) -> tuple[int, int, str]:
     pos = row["list_position"]
     return (pos is None, pos or 0, row["id"])
@@ -54,7 +59,7 @@ def chains(kb: KnowledgeBase) -> Listing:
     rows = sorted((coverage_of(kb, t) for t in kb.of_type("technology")), key=_order)
     columns = [col("NO", "list_position"), col("ID", "id"), col("NAME", "name", wide=True),
                col("GROUPS", "groups"), col("LEADS", "leads_named"), col("PARTNERS_NAMED", "partners_named"),
-               Column("PARTNERS_TOTAL", _total_cell), col("STATUS", "status")]
+               PARTNERS_TOTAL, col("STATUS", "status")]
     return Listing(rows, columns, title=f"{len(rows)} chain technologies", notes=[totals_note(rows)])
 
 
@@ -84,8 +89,13 @@ def coverage(kb: KnowledgeBase) -> Listing:
         })
     columns = [col("STATUS", "status"), col("TECHNOLOGIES", "technologies"), col("GROUPS", "groups"),
                col("LEADS", "leads_named"), col("PARTNERS_NAMED", "partners_named"),
-               Column("PARTNERS_TOTAL", _total_cell), Column("SHARE_NAMED", _share)]
+               PARTNERS_TOTAL, Column("SHARE_NAMED", _share, key="share_named_percent", raw=_share_percent)]
     return Listing(summary, columns, title="Chain coverage", notes=[totals_note(rows)])
+
+
+def _share_percent(row: Record) -> float | None:
+    total = row["partners_total"]
+    return round(100 * row["partners_named"] / total, 1) if total else None
 
 
 def _share(row: Record) -> str:

@@ -13,8 +13,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .cliapp import (AgencyOpt, DateRoleOpt, FormatOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
+from .cliapp import (AgencyOpt, DateRoleOpt, FormatOpt, HeaderOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
                      _date_window, _isatty, _query, _kb, _quiet, app, write_out)
+from . import cli_complete as complete
 from .errors import UsageError
 
 __all__ = ["app", "main"]
@@ -24,9 +25,10 @@ __all__ = ["app", "main"]
 def search(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(metavar="QUERY", help="Words, a name, an id or Chinese text. Typos are tolerated.")],
-    kind: Annotated[Optional[str], typer.Option("--kind", "-k", metavar="KIND", help="Only policy, company, technology, agency or sector records.")] = None,
+    kind: Annotated[Optional[str], typer.Option("--kind", "-k", metavar="KIND", autocompletion=complete.kinds, help="Only policy, company, technology, agency or sector records.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, metavar="N", help="At most this many results; 0 for all.")] = 20,
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Search every record: exact names first, then text containing the query, then close spellings."""
     from . import queries
@@ -41,10 +43,11 @@ def search(
 @app.command()
 def chain(
     ctx: typer.Context,
-    technology: Annotated[str, typer.Argument(metavar="TECHNOLOGY", help="Technology name, alias or id, e.g. \"fiber laser\".")],
+    technology: Annotated[str, typer.Argument(metavar="TECHNOLOGY", autocompletion=complete.names("technology"), help="Technology name, alias or id, e.g. \"fiber laser\".")],
     fmt: Annotated[Optional[str], typer.Option(
-        "--format", "-f", metavar="FORMAT",
+        "--format", "-f", metavar="FORMAT", autocompletion=complete.chain_formats,
         help="tree (technology, groups, leads, partners), or any listing format: table, tsv, csv, json, jsonl, yaml, ids.")] = None,
+    header: HeaderOpt = False,
 ) -> None:
     """A "complete industrial chain" technology: its groups, leads, partners and the policy listing it."""
     from . import queries
@@ -75,14 +78,15 @@ def _emit_tree(kb: Any, tech: Any) -> None:
 @app.command()
 def agency(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="NAME", help="Abbreviation, English name or Chinese full or short name (MIIT, 工信部).")],
-    with_: Annotated[Optional[list[str]], typer.Option("--with", "-w", metavar="AGENCY", help="Only documents co-issued with this agency too (repeatable).")] = None,
+    name: Annotated[str, typer.Argument(metavar="NAME", autocompletion=complete.names("agency"), help="Abbreviation, English name or Chinese full or short name (MIIT, 工信部).")],
+    with_: Annotated[Optional[list[str]], typer.Option("--with", "-w", metavar="AGENCY", autocompletion=complete.names("agency"), help="Only documents co-issued with this agency too (repeatable).")] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     date_role: DateRoleOpt = None,
     undated: UndatedOpt = "exclude",
     sector: SectorOpt = None,
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Policies an agency issued or co-issued."""
     from . import queries
@@ -95,8 +99,9 @@ def agency(
 @app.command()
 def company(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="NAME", help="Organisation name, alias or id.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", autocompletion=complete.names("company"), help="Organisation name, alias or id.")],
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """An organisation: its chain roles, the policies that mention it and its events."""
     from . import queries
@@ -108,8 +113,9 @@ def company(
 @app.command()
 def person(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="NAME", help="A person's name, Chinese name, alias or id.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", autocompletion=complete.names("person"), help="A person's name, Chinese name, alias or id.")],
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """A person: posts held, the policies that name them, the sources they wrote or edited."""
     from . import lookups
@@ -121,8 +127,9 @@ def person(
 @app.command()
 def source(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="SOURCE", help="A source record's id, title or publication.")],
+    name: Annotated[str, typer.Argument(metavar="SOURCE", autocompletion=complete.names("source"), help="A source record's id, title or publication.")],
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """A source document and everything the knowledge base took from it."""
     from . import lookups
@@ -134,12 +141,13 @@ def source(
 @app.command()
 def sector(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="NAME", help="Sector id, name or alias (robotics, EVs, 半导体).")],
+    name: Annotated[str, typer.Argument(metavar="NAME", autocompletion=complete.names("sector"), help="Sector id, name or alias (robotics, EVs, 半导体).")],
     since: SinceOpt = None,
     until: UntilOpt = None,
     date_role: DateRoleOpt = None,
     undated: UndatedOpt = "exclude",
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Policies, technologies and organisations in a sector."""
     from . import queries
@@ -157,6 +165,7 @@ def targets(
     due_by: Annotated[Optional[int], typer.Option("--due-by", metavar="YEAR", min=1900, max=2200, help="Only goals due in or before this year.")] = None,
     undated: UndatedOpt = "exclude",
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Goals (numeric, relative or in words), sorted by deadline."""
     from . import queries
@@ -169,7 +178,7 @@ def targets(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    what: Annotated[str, typer.Argument(metavar="WHAT", help="policies, companies, technologies, agencies, sectors, people or sources.")],
+    what: Annotated[str, typer.Argument(metavar="WHAT", autocompletion=complete.plurals, help="policies, companies, technologies, agencies, sectors, people or sources.")],
     since: SinceOpt = None,
     until: UntilOpt = None,
     date_role: DateRoleOpt = None,
@@ -177,6 +186,7 @@ def list_(
     agency: AgencyOpt = None,
     sector: SectorOpt = None,
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """List every record of one type, optionally filtered."""
     from . import queries
@@ -192,8 +202,9 @@ def list_(
 @app.command()
 def show(
     ctx: typer.Context,
-    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Record ids, or - to read ids from stdin, one per line.")],
+    ids: Annotated[list[str], typer.Argument(metavar="ID...", autocompletion=complete.ids, help="Record ids, or - to read ids from stdin, one per line.")],
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Whole records by id."""
     from . import queries

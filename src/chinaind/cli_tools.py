@@ -10,8 +10,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .cliapp import (AgencyOpt, DateRoleOpt, FormatOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
+from .cliapp import (AgencyOpt, DateRoleOpt, FormatOpt, HeaderOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
                      _date_window, _kb, _query, app, write_out)
+from . import cli_complete as complete
 from .errors import UsageError
 
 KIND_HELP = "policy, company, technology, agency or sector."
@@ -22,9 +23,10 @@ DepthOpt = Annotated[int, typer.Option("--depth", "-n", min=1, max=10, metavar="
 @app.command()
 def related(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="Any record: id, name or alias (catl, MIIT, \"fiber laser\").")],
+    name: Annotated[str, typer.Argument(metavar="NAME_OR_ID", autocompletion=complete.ids, help="Any record: id, name or alias (catl, MIIT, \"fiber laser\").")],
     depth: DepthOpt = 2,
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Records linked to one record, step by step: its policies, agencies, chains, firms and sectors."""
     from .graph import related as run
@@ -38,6 +40,7 @@ def chains(
     ctx: typer.Context,
     coverage: Annotated[bool, typer.Option("--coverage", help="One row per status (named, partly named, blank) and one for all, instead of one per technology.")] = False,
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Every chain technology at once: how many leads and partners the source names, and which are blank."""
     from . import chains as lib
@@ -55,6 +58,7 @@ def timeline(
     agency: AgencyOpt = None,
     sector: SectorOpt = None,
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Every dated item in date order: policies, organisation events, statistics and goals falling due."""
     from . import timeline as lib
@@ -72,6 +76,7 @@ def stats(
     until: UntilOpt = None,
     undated: UndatedOpt = "exclude",
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Counts by record kind, agency, sector and month; --since/--until narrow the policies counted by agency and month."""
     from . import stats as lib
@@ -84,8 +89,8 @@ def stats(
 @app.command("graph")
 def graph_(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="dot (Graphviz), mermaid (Markdown), gexf (Gephi) or json.")] = "dot",
-    around: Annotated[Optional[str], typer.Option("--around", metavar="NAME_OR_ID", help="Only the records within --depth steps of this one.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", autocompletion=complete.graph_formats, help="dot (Graphviz), mermaid (Markdown), gexf (Gephi) or json.")] = "dot",
+    around: Annotated[Optional[str], typer.Option("--around", metavar="NAME_OR_ID", autocompletion=complete.ids, help="Only the records within --depth steps of this one.")] = None,
     depth: DepthOpt = 2,
 ) -> None:
     """The knowledge graph (policies, agencies, technologies, organisations, sectors and their links)."""
@@ -210,7 +215,7 @@ def _kind(value: str, allowed: tuple[str, ...], command: str) -> str:
 
 @app.command()
 def schema(
-    kind: Annotated[Optional[str], typer.Argument(metavar="[KIND]", help=f"One record kind: {KIND_HELP} Default: all, keyed by kind.")] = None,
+    kind: Annotated[Optional[str], typer.Argument(metavar="[KIND]", autocompletion=complete.kinds, help=f"One record kind: {KIND_HELP} Default: all, keyed by kind.")] = None,
     write_dir: Annotated[Optional[Path], typer.Option("--write", metavar="DIR", help="Write <kind>.json files into DIR instead of printing.")] = None,
     force: ForceOpt = False,
 ) -> None:
@@ -276,6 +281,7 @@ def migrate(
     directory: Annotated[Path, typer.Argument(metavar="DIR", help="The knowledge base folder to upgrade in place.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")] = False,
     fmt: FormatOpt = None,
+    header: HeaderOpt = False,
 ) -> None:
     """Upgrade a knowledge base in the first record format (one `date`, `targets`, sources written
     out) to the current one, losing nothing. Lists each change; --dry-run writes nothing."""
@@ -294,4 +300,4 @@ def migrate(
     if not dry_run and (plan.changed or plan.sources):
         run.apply(directory, plan)
     _emit(Listing(rows, [col("FILE", "file"), col("CHANGE", "change")], title=title,
-                  notes=[] if rows else ["already in the current format; nothing to do"]), fmt)
+                  notes=[] if rows else ["already in the current format; nothing to do"]), fmt, header=header)

@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
+from . import cli_complete as complete
 from .errors import ChinaindError, InvalidKnowledgeBase, OSFailure, UsageError
 
 DEBUG_ENV = "CHINAIND_DEBUG"
@@ -232,19 +233,21 @@ app = typer.Typer(
 )
 
 FormatOpt = Annotated[Optional[str], typer.Option(
-    "--format", "-f", metavar="FORMAT",
+    "--format", "-f", metavar="FORMAT", autocompletion=complete.formats,
     help="table, tsv, csv, json, jsonl, yaml or ids. Default: $CHINAIND_FORMAT, else table on a terminal, tsv otherwise.")]
+HeaderOpt = Annotated[bool, typer.Option(
+    "--header", help="With tsv: a first line naming the columns (csv always has one). Names are the JSON field names.")]
 SinceOpt = Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="From this date on (YYYY, YYYY-MM or YYYY-MM-DD), inclusive.")]
 UntilOpt = Annotated[Optional[str], typer.Option("--until", metavar="DATE", help="Up to this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive of its whole span.")]
-SectorOpt = Annotated[Optional[str], typer.Option("--sector", "-s", metavar="SECTOR", help="Only records in this sector (id, name or alias).")]
+SectorOpt = Annotated[Optional[str], typer.Option("--sector", "-s", metavar="SECTOR", autocompletion=complete.names("sector"), help="Only records in this sector (id, name or alias).")]
 UndatedOpt = Annotated[str, typer.Option(
-    "--undated", metavar="MODE",
+    "--undated", metavar="MODE", autocompletion=complete.undated,
     help="Records without the date filtered on: exclude (default; their number is reported), include, or only them.")]
 DateRoleOpt = Annotated[Optional[str], typer.Option(
-    "--date-role", metavar="ROLE",
+    "--date-role", metavar="ROLE", autocompletion=complete.roles,
     help="Which date to filter on: issued, adopted, announced, published, reported, effective, occurred or period "
          "(the period a document covers). Default: the issued date, else the first known one.")]
-AgencyOpt = Annotated[Optional[str], typer.Option("--agency", "-a", metavar="AGENCY", help="Only policies issued or co-issued by this agency.")]
+AgencyOpt = Annotated[Optional[str], typer.Option("--agency", "-a", metavar="AGENCY", autocompletion=complete.names("agency"), help="Only policies issued or co-issued by this agency.")]
 
 
 @app.callback()
@@ -284,7 +287,7 @@ def _query(ctx: typer.Context, build: Callable[[Any], Any], fmt: Optional[str]) 
         again = confirm()
         if again is not None:
             listing = build(again)
-    _emit(listing, fmt)
+    _emit(listing, fmt, header=bool(ctx.params.get("header")))
 
 
 # This process's share of the scan's lstat calls when a query is answered speculatively: it
@@ -349,11 +352,11 @@ def _date_window(since: Optional[str], until: Optional[str], role: Optional[str]
     return Window(start, end, chosen, mode)
 
 
-def _emit(listing: Any, fmt: Optional[str]) -> None:
+def _emit(listing: Any, fmt: Optional[str], header: bool = False) -> None:
     from .render import choose_format, render
 
     chosen = choose_format(fmt, sys.stdout)
-    write_out(lambda: render(listing, chosen, sys.stdout))
+    write_out(lambda: render(listing, chosen, sys.stdout, header=header))
     if chosen != "table" and listing.notes and _isatty(sys.stderr):
         for note in listing.notes:
             _err(note)

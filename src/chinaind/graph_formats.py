@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any, Callable
 
-from .graph import Graph
+from .graph import Edge, Graph
 from .escape import json_safe, visible
 from .text import display_name
 
@@ -33,9 +33,26 @@ def node_data(rec: Record) -> dict[str, Any]:
 
 
 # --- JSON ------------------------------------------------------------------------------------
+def parallel_edges(graph: Graph) -> bool:
+    """Whether two edges of different kinds join the same pair the same way (a person who
+    wrote and edited one source): readers then need a multigraph to keep both."""
+    pairs = {(e.source, e.target) for e in graph.edges}
+    return len(pairs) < len(graph.edges)
+
+
 def to_json(graph: Graph, *, ascii_only: bool = False) -> str:
-    data = {"nodes": [node_data(r) for r in graph.nodes.values()],
-            "edges": [{"source": e.source, "target": e.target, "kind": e.kind} for e in graph.edges]}
+    """networkx's node-link layout: `links` is the key every networkx version reads (3.6+
+    needs `edges="links"`); without `directed` a reader would load the graph undirected.
+    In a multigraph each link's `key` is its kind, which keeps parallel edges apart."""
+    multigraph = parallel_edges(graph)
+
+    def link(e: Edge) -> dict[str, str]:
+        data = {"source": e.source, "target": e.target, "kind": e.kind}
+        return {**data, "key": e.kind} if multigraph else data
+
+    data = {"directed": True, "multigraph": multigraph, "graph": {"name": "chinaind"},
+            "nodes": [node_data(r) for r in graph.nodes.values()],
+            "links": [link(e) for e in graph.edges]}
     return json_safe(json.dumps(data, ensure_ascii=ascii_only, indent=2)) + "\n"
 
 
@@ -123,7 +140,9 @@ def to_mermaid(graph: Graph) -> str:
 
 
 # --- GEXF --------------------------------------------------------------------------------------
-GEXF_NS = "http://gexf.net/1.3"
+# GEXF 1.2draft, not 1.3: Gephi reads both, but networkx 3.2-3.5 reject 1.3 files.
+GEXF_NS = "http://www.gexf.net/1.2draft"
+GEXF_VERSION = "1.2"
 _GEXF_ATTRS = ("type", "label_zh", "date")
 # XML 1.0 cannot carry most control characters even as references: show them as escapes.
 _XML_BAD_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -137,13 +156,16 @@ def _xml_text(text: str) -> str:
 def to_gexf(graph: Graph) -> str:
     import xml.etree.ElementTree as ET
 
-    root = ET.Element("gexf", {"xmlns": GEXF_NS, "version": "1.3"})
+    root = ET.Element("gexf", {"xmlns": GEXF_NS, "version": GEXF_VERSION})
     meta = ET.SubElement(root, "meta")
     ET.SubElement(meta, "creator").text = "chinaind"
     g = ET.SubElement(root, "graph", {"defaultedgetype": "directed", "mode": "static"})
     attrs = ET.SubElement(g, "attributes", {"class": "node", "mode": "static"})
     for n, title in enumerate(_GEXF_ATTRS):
         ET.SubElement(attrs, "attribute", {"id": str(n), "title": title, "type": "string"})
+    # The kind as an edge attribute too: Gephi filters and colours by attributes, not labels.
+    edge_attrs = ET.SubElement(g, "attributes", {"class": "edge", "mode": "static"})
+    ET.SubElement(edge_attrs, "attribute", {"id": "0", "title": "kind", "type": "string"})
     nodes = ET.SubElement(g, "nodes")
     for rec in graph.nodes.values():
         d = node_data(rec)
@@ -154,7 +176,8 @@ def to_gexf(graph: Graph) -> str:
                 ET.SubElement(values, "attvalue", {"for": str(n), "value": _xml_text(str(d[title]))})
     edges = ET.SubElement(g, "edges")
     for n, e in enumerate(graph.edges):
-        ET.SubElement(edges, "edge", {"id": str(n), "source": _xml_text(e.source),
-                                      "target": _xml_text(e.target), "label": e.kind})
+        edge = ET.SubElement(edges, "edge", {"id": str(n), "source": _xml_text(e.source),
+                                             "target": _xml_text(e.target), "label": e.kind})
+        ET.SubElement(ET.SubElement(edge, "attvalues"), "attvalue", {"for": "0", "value": e.kind})
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -10,7 +10,7 @@ from .errors import NotFoundError, UsageError
 from .dating import Window, role_date, span_of, split, undated_note
 from .figures import baseline_text, figure_text
 from .index import KnowledgeBase
-from .listing import Column, Listing, cell, col
+from .listing import Column, Listing, cell, col, field
 from .text import display_name
 
 Record = dict[str, Any]
@@ -29,22 +29,23 @@ def _names(kb: KnowledgeBase, ids: Iterable[str]) -> str:
 
 def columns_for(rtype: str, kb: KnowledgeBase, role: str | None = None) -> list[Column]:
     if rtype == "policy":
-        when = Column("DATE", lambda r: role_date(r, role)) if role else col("DATE", "date")
-        return [col("ID", "id"), when, col("KIND", "kind"),
-                Column("ISSUERS", issuers_text, wide=True), col("TITLE", "title", wide=True)]
+        # Under --date-role the column holds that role's date, which JSON has only inside `dates`.
+        when = Column("DATE", lambda r: role_date(r, role), key=f"{role}_date") if role else col("DATE", "date")
+        return [col("ID", "id"), when, col("KIND", "kind"), ISSUERS, col("TITLE", "title", wide=True)]
     if rtype == "person":
         return [col("ID", "id"), col("NAME", "name", wide=True), col("NAME_ZH", "name_zh"),
-                Column("POSITIONS", lambda r: "; ".join(p["title"] for p in r.get("positions") or []), wide=True)]
+                Column("POSITIONS", lambda r: "; ".join(_position_titles(r)), wide=True, raw=_position_titles)]
     if rtype == "source":
         return [col("ID", "id"), col("DATE", "issue_date"), col("PUBLICATION", "publication", wide=True),
-                col("TITLE", "title", wide=True), Column("URL", lambda r: (r.get("urls") or [""])[0])]
+                col("TITLE", "title", wide=True),
+                Column("URL", lambda r: (r.get("urls") or [""])[0], key="urls", raw=lambda r: r.get("urls"))]
     if rtype == "company":
         return [col("ID", "id"), col("NAME", "name", wide=True), col("KIND", "kind"),
                 col("COUNTRY", "country"), col("SECTORS", "sectors", wide=True)]
     if rtype == "technology":
         return [col("ID", "id"), col("NO", "list_position"), col("NAME", "name", wide=True),
                 col("SECTORS", "sectors", wide=True),
-                Column("LEADS", lambda r: _names(kb, _leads(r)), wide=True)]
+                Column("LEADS", lambda r: _names(kb, _leads(r)), wide=True, raw=_leads)]
     if rtype == "agency":
         return [col("ID", "id"), col("NAME", "name", wide=True), col("NAME_ZH", "name_zh"),
                 col("SHORT_ZH", "short_name_zh"), col("KIND", "kind")]
@@ -55,12 +56,20 @@ MIXED_COLUMNS = [col("TYPE", "type"), col("ID", "id"), col("DATE", "date"),
                  Column("NAME", display_name, wide=True)]
 
 
+def _position_titles(person: Record) -> list[str]:
+    return [p["title"] for p in person.get("positions") or []]
+
+
 def issuers_text(policy: Record) -> str:
     """'MIIT, NDRC (+11 not named)' when the source counts more issuers than it names."""
     named = policy.get("issuers") or []
     total = policy.get("issuers_total")
     more = f" (+{total - len(named)} not named)" if total and total > len(named) else ""
     return ", ".join(named) + more
+
+
+# Issuers named, and how many the source counts when it names fewer.
+ISSUERS = Column("ISSUERS", issuers_text, wide=True, parts=(field("issuers"), field("issuers_total")))
 
 
 def _leads(tech: Record) -> list[str]:
@@ -118,7 +127,9 @@ def chain(kb: KnowledgeBase, name: str) -> Listing:
     record = {**tech, "date": tech_date(kb, tech),
               "listed_in_policies": [{"id": p["id"], "title": display_name(p), "date": p.get("date")} for p in policies],
               "members": members}
-    columns = [col("GROUP", "group"), col("ROLE", "role"), col("ID", "id"), col("NAME", "name", wide=True)]
+    # csv and tsv count the partners not named in a column of their own.
+    columns = [col("GROUP", "group"), col("ROLE", "role"), col("ID", "id"),
+               Column("NAME", lambda r: r.get("name"), wide=True, parts=(field("name"), field("unnamed")))]
     return Listing([record], columns, rows=members, title=title, notes=notes)
 
 
@@ -243,16 +254,30 @@ def targets(kb: KnowledgeBase, *, agency_name: str | None, sector_name: str | No
         rows.append({**f, "record": {"id": rec["id"], "type": rec["type"], "title": display_name(rec),
                                      "date": rec.get("date"), "issuers": rec.get("issuers") or []}})
     rows.sort(key=lambda r: (r.get("deadline") or "9999", r["record"].get("date") or "9999", r["record"]["id"]))
-    columns = [col("DEADLINE", "deadline"), Column("RECORD", lambda r: r["record"]["id"]),
-               Column("WHAT", _goal_what, wide=True), Column("TARGET", figure_text, wide=True),
-               Column("BASELINE", baseline_text), col("SCOPE", "scope", wide=True)]
-    table_rows = [{**r, "id": r["record"]["id"]} for r in rows]
-    return Listing(rows, columns, rows=table_rows, title=plural(len(rows), "goal"),
+    # Table rows carry the record's id as "id" (what -f ids prints); the goal's own id moves.
+    table_rows = [{**r, "id": r["record"]["id"], "goal_id": r["id"]} for r in rows]
+    return Listing(rows, TARGET_COLUMNS, rows=table_rows, title=plural(len(rows), "goal"),
                    warnings=undated_note(left_out, "goal", "goals", "deadline"))
 
 
 def _goal_what(f: Record) -> str:
     return f"{f['what']} (part of {f['part_of']})" if f.get("part_of") else f["what"]
+
+
+# A goal's phrases ("at least 492 robots per 10,000 workers") split into JSON's fields in csv/tsv.
+_TARGET_PARTS = (field("comparator"), field("value"), field("unit"), field("currency"), field("per", "value"),
+                 field("per", "unit"), field("change", "factor"), field("change", "percent"))
+_BASELINE_PARTS = tuple(field("baseline", k) for k in ("value", "unit", "year", "approximate", "note"))
+TARGET_COLUMNS = [
+    col("DEADLINE", "deadline"),
+    Column("RECORD", lambda r: r["record"]["id"], parts=(Column("ID", lambda r: r["goal_id"], key="id"),
+                                                         field("record", "id"))),
+    Column("WHAT", _goal_what, wide=True, parts=(field("what"), field("part_of"))),
+    Column("TARGET", figure_text, wide=True, parts=_TARGET_PARTS),
+    Column("BASELINE", baseline_text, parts=_BASELINE_PARTS),
+    col("SCOPE", "scope", wide=True),
+]
+
 
 
 # --- list, show ----------------------------------------------------------------------------

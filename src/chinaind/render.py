@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from .errors import UsageError
 from .escape import csv_cell, has_unsafe, json_safe, one_line, unicode_stream, visible
-from .listing import Listing, cell
+from .listing import Listing, cell, machine_cell
 
 __all__ = ["FORMATS", "choose_format", "render", "visible", "one_line", "tsv_field", "json_line"]
 
@@ -51,7 +51,9 @@ def json_line(value: Any, ascii_only: bool = False) -> str:
     return json_safe(json.dumps(value, ensure_ascii=ascii_only))
 
 
-def render(listing: Listing, fmt: str, stream: IO[str]) -> None:
+def render(listing: Listing, fmt: str, stream: IO[str], *, header: bool = False) -> None:
+    """Print a listing. csv always starts with its header row; tsv only with `header` (--header),
+    so that pipelines reading rows from the first line keep working."""
     # Where the stream cannot encode everything, JSON and YAML use their own escapes, exactly.
     ascii_only = not unicode_stream(stream)
     if fmt == "json":
@@ -69,13 +71,17 @@ def render(listing: Listing, fmt: str, stream: IO[str]) -> None:
         for rid in listing.ids:
             stream.write(one_line(rid) + "\n")
     elif fmt == "csv":
+        columns = listing.machine_columns
         writer = csv.writer(stream, lineterminator="\r\n")
-        writer.writerow([c.header for c in listing.columns])
+        writer.writerow([c.name for c in columns])
         for row in listing.table_rows:
-            writer.writerow([csv_cell(cell(c.get(row))) for c in listing.columns])
+            writer.writerow([csv_cell(machine_cell(c.value(row))) for c in columns])
     elif fmt == "tsv":
+        columns = listing.machine_columns
+        if header:
+            stream.write("\t".join(tsv_field(c.name) for c in columns) + "\n")
         for row in listing.table_rows:
-            stream.write("\t".join(tsv_field(cell(c.get(row))) for c in listing.columns) + "\n")
+            stream.write("\t".join(tsv_field(machine_cell(c.value(row))) for c in columns) + "\n")
     else:
         from .render_table import render_table
 

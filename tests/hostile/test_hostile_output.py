@@ -104,6 +104,11 @@ def test_yaml_keeps_next_line_character():
     assert yaml.safe_load(stream.getvalue()) == records
 
 
+def joined(items: list[str]) -> str:
+    """A list cell of csv and tsv: items joined by |, a backslash or | inside one escaped."""
+    return "|".join(i.replace("\\", "\\\\").replace("|", "\\|") for i in items)
+
+
 def test_csv_parses_back_to_the_values_with_unsafe_characters_shown(run, kb, records):
     # CSV has no escapes of its own: unsafe characters are shown as \\x1b, \\u202e (newline
     # and tab are kept, inside quotes). JSON, YAML and TSV are the exact formats.
@@ -111,8 +116,8 @@ def test_csv_parses_back_to_the_values_with_unsafe_characters_shown(run, kb, rec
     assert r.exit_code == 0
     rows = list(csv.reader(io.StringIO(r.stdout, newline="")))
     rec = records["robotics"]
-    assert rows[0] == ["ID", "NAME", "NAME_ZH", "ALIASES"]
-    assert rows[1:] == [[rec["id"], shown(rec["name"]), shown(rec["name_zh"]), shown(", ".join(rec["aliases"]))]]
+    assert rows[0] == ["id", "name", "name_zh", "aliases"]
+    assert rows[1:] == [[rec["id"], shown(rec["name"]), shown(rec["name_zh"]), shown(joined(rec["aliases"]))]]
     assert rows[1][1] == "[bold]Robotics[/] \\x1b[31mred\\x1b[0m"
 
 
@@ -122,13 +127,13 @@ def test_tsv_rows_never_break_and_unescape_to_the_values(run, kb, records):
     assert lines[-1] == "" and len(lines) == 2  # one record, one line
     fields = lines[0].split("\t")
     rec = records["robotics"]
-    assert [tsv_unescape(f) for f in fields] == [rec["id"], rec["name"], rec["name_zh"], ", ".join(rec["aliases"])]
+    assert [tsv_unescape(f) for f in fields] == [rec["id"], rec["name"], rec["name_zh"], joined(rec["aliases"])]
     assert "\\x1b[31m" in lines[0] and "\\t" in lines[0] and "\\n" in lines[0] and "\\x00" in lines[0]
 
     r = run("--data-dir", str(kb), "list", "policies", "-f", "tsv")
     (line,) = r.stdout.splitlines()
     fields = line.split("\t")
-    assert len(fields) == 5 and tsv_unescape(fields[-1]) == records["plan"]["title"]
+    assert len(fields) == 6 and tsv_unescape(fields[-1]) == records["plan"]["title"]
 
 
 @pytest.mark.parametrize("detail", [False, True])
