@@ -116,13 +116,13 @@ def export_sqlite(
     path: Annotated[Path, typer.Argument(metavar="PATH", help="The database file to write, e.g. chinaind.sqlite.")],
     force: ForceOpt = False,
 ) -> None:
-    """One table per record kind, link tables, sources, and full-text search that finds two-character Chinese words."""
-    from .export import check_target, write_sqlite
+    """One table per record kind, link tables, sources, full-text search that finds Chinese words, and a Datasette metadata file (kb.db -> kb.metadata.json)."""
+    from .export import check_target, metadata_path, write_sqlite
 
     check_target(path, force, "sqlite")  # before loading anything
     counts = write_sqlite(_kb(ctx), path, force=force)
-    sys.stdout.write(f"wrote {path} ({counts['records']} records); open it with sqlite3, "
-                     "whose `about` table shows how to search it\n")
+    sys.stdout.write(f"wrote {path} ({counts['records']} records) and its Datasette metadata {metadata_path(path)}; "
+                     "its `about` table shows how to search it in SQL\n")
 
 
 @export_app.command("csv")

@@ -24,15 +24,18 @@ For plain substring matching use the `record_search` view: WHERE body LIKE '%机
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import sqlite3
 import tempfile
 import unicodedata
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .errors import UsageError
+from .export_fts import create_fts
 from .export_tables import Table, build_tables
 from .index import KnowledgeBase
 from .kinds import RECORD_TYPES
@@ -96,35 +99,64 @@ def _ddl(table: Table) -> str:
     return f"CREATE TABLE {table.name} (\n  " + ",\n  ".join(parts) + "\n)"
 
 
+def metadata_path(path: Path) -> Path:
+    """The Datasette metadata file written beside a database: kb.db -> kb.metadata.json."""
+    return path.with_name(f"{path.stem}.metadata.json")
+
+
 def check_target(path: Path, force: bool, what: str) -> None:
     if path.is_dir():
         raise UsageError(f"export {what}: {path} is a folder; give a file name")
-    if path.exists() and not force:
-        raise UsageError(f"export {what}: {path} exists; pass --force to replace it")
+    targets = [path, metadata_path(path)] if what == "sqlite" else [path]
+    for target in targets:
+        if target.exists() and not force:
+            raise UsageError(f"export {what}: {target} exists; pass --force to replace it")
     if not path.parent.is_dir():
         raise UsageError(f"export {what}: the folder {path.parent} does not exist")
 
 
 def write_sqlite(kb: KnowledgeBase, path: Path, *, force: bool = False) -> dict[str, int]:
-    """Write the database to `path` (atomically: a reader never sees half a file). Returns the
-    row count of every table."""
+    """Write the database to `path` and its Datasette metadata beside it (metadata_path), each
+    atomically: a reader never sees half a file. Returns the row count of every table."""
+    from .export_fts import add_search_columns
+    from .export_metadata import metadata
+
     check_target(path, force, "sqlite")
     tables = build_tables(kb)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    add_search_columns(tables, kb)
+    with _atomic(path) as tmp:
         con = sqlite3.connect(tmp)
         try:
             _fill(con, tables, _search_rows(kb))
         finally:
             con.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with _atomic(metadata_path(path)) as tmp:
+        text = json.dumps(metadata(kb, path.stem), ensure_ascii=False, indent=2)
+        Path(tmp).write_text(text + "\n", encoding="utf-8")
     counts = {t.name: len(t.rows) for t in tables}
     counts["search"] = len(kb.records)
     return counts
+
+
+@contextmanager
+def _atomic(target: Path) -> Iterator[str]:
+    """A temporary file beside `target`, renamed onto it when the block succeeds, removed when
+    it fails. Made with the permissions a plain open() would give (mkstemp's are 0600)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it: put it straight back
+    os.umask(mask)
+    return mask
 
 
 def _fill(con: sqlite3.Connection, tables: list[Table], search: list[tuple[str, str, str, str]]) -> None:
@@ -149,6 +181,7 @@ def _fill(con: sqlite3.Connection, tables: list[Table], search: list[tuple[str, 
         if bad:  # build_tables drops dangling links; a row here is a bug, not bad data
             raise RuntimeError(f"export produced rows breaking foreign keys: {bad[:3]}")
     con.execute("VACUUM")
+    create_fts(con)  # after VACUUM, which may renumber the rowids the FTS tables point at
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -171,17 +204,11 @@ def write_csv(kb: KnowledgeBase, folder: Path, *, force: bool = False) -> dict[s
                          f"{' ...' if len(clashes) > 3 else ''}; pass --force to replace them")
     folder.mkdir(parents=True, exist_ok=True)
     for table in tables:
-        target = folder / f"{table.name}.csv"
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with _atomic(folder / f"{table.name}.csv") as tmp:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
                 writer = csv.writer(fh, lineterminator="\r\n")
                 writer.writerow(table.header)
                 writer.writerows([_csv_value(v) for v in row] for row in table.rows)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
     return {t.name: len(t.rows) for t in tables}
 
 
