@@ -164,3 +164,9 @@ def test_a_han_query_up_to_ngram_max_matches_exactly_the_texts_containing_it(tex
     con.execute("INSERT INTO s VALUES (?)", (search_text([text]),))
     found = con.execute("SELECT count(*) FROM s WHERE s MATCH ?", (f'"{query}"',)).fetchone()[0]
     assert found == (query in text)
+
+
+def test_the_about_table_shows_a_working_table_search(export):
+    con = sqlite3.connect(export)
+    example = dict(con.execute("SELECT key, value FROM about"))["table search"].split(": ")[-1]
+    assert [r[0] for r in con.execute(example)] == ["robot-plus"]

@@ -19,6 +19,10 @@ its words. A query is rewritten the same way and asked as a phrase:
 
 `fts_query()` does the rewrite in Python; the `about` table in the database repeats these rules.
 For plain substring matching use the `record_search` view: WHERE body LIKE '%机器%'.
+
+Datasette and sqlite-utils cannot rewrite a query; for them each record table has its own index
+`<table>_fts` whose text holds Chinese as 1-6 character n-grams (export_fts.py), and a Datasette
+metadata file is written beside the database (export_metadata.py).
 """
 
 from __future__ import annotations
@@ -54,6 +58,10 @@ ABOUT = [
     ("example", "SELECT r.id, r.type, r.name FROM search JOIN records r USING (id) "
                 "WHERE search MATCH '\"机器 器人\"' ORDER BY rank"),
     ("substring", "SELECT id, type, name FROM record_search WHERE body LIKE '%机器%'"),
+    ("table search", "records and each kind table (policies, companies, ...) have an FTS5 table <table>_fts "
+                     "(content=\"<table>\") over their search_text column, where Chinese is written as its 1-6 "
+                     "character substrings: ask words as they are, as Datasette's _search= and sqlite-utils search do: "
+                     "SELECT id FROM policies WHERE rowid IN (SELECT rowid FROM policies_fts WHERE policies_fts MATCH '机器人')"),
     ("link roles", "policy_agency.role: lead (first issuer), co-issuer, republisher; "
                    "chain_member.role: lead, partner; sources.part: '' for the record, events.N for an event"),
 ]
