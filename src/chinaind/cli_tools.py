@@ -181,14 +181,14 @@ def export_sqlite(
     path: Annotated[Path, typer.Argument(metavar="PATH", help="The database file to write, e.g. chinaind.sqlite.")],
     force: ForceOpt = False,
 ) -> None:
-    """One table per record kind, link tables, sources, and full-text search that finds two-character Chinese words."""
+    """One table per record kind, link tables, sources, full-text search that finds Chinese words, and a Datasette metadata file (kb.db -> kb.metadata.json)."""
     from .escape import one_line
-    from .export import check_target, write_sqlite
+    from .export import check_target, metadata_path, write_sqlite
 
     check_target(path, force, "sqlite")  # before loading anything
     counts = write_sqlite(_kb(ctx), path, force=force)
-    sys.stdout.write(f"wrote {one_line(str(path))} ({counts['records']} records); open it with sqlite3, "
-                     "whose `about` table shows how to search it\n")
+    sys.stdout.write(f"wrote {one_line(str(path))} ({counts['records']} records) and its Datasette metadata {one_line(str(metadata_path(path)))}; "
+                     "its `about` table shows how to search it in SQL\n")
 
 
 @export_app.command("csv")

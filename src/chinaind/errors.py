@@ -92,3 +92,10 @@ class InvalidKnowledgeBase(ChinaindError):
         self.problems = problems
         noun = "problem" if len(problems) == 1 else "problems"
         super().__init__(f"the knowledge base has {len(problems)} {noun}")
+
+
+class MissingExtra(UsageError):
+    """A command needs an optional dependency that is not installed (pip install 'chinaind[extra]')."""
+
+    def __init__(self, command: str, package: str, extra: str) -> None:
+        super().__init__(f"{command}: {package} is not installed; install it with: pip install 'chinaind[{extra}]'")

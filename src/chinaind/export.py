@@ -19,12 +19,17 @@ its words. A query is rewritten the same way and asked as a phrase:
 
 `fts_query()` does the rewrite in Python; the `about` table in the database repeats these rules.
 For plain substring matching use the `record_search` view: WHERE body LIKE '%机器%'.
+
+Datasette and sqlite-utils cannot rewrite a query; for them each record table has its own index
+`<table>_fts` whose text holds Chinese as 1-6 character n-grams (export_fts.py), and a Datasette
+metadata file is written beside the database (export_metadata.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import json
 import os
 import re
 import shutil
@@ -36,6 +41,7 @@ from typing import Any
 from . import safewrite
 from .errors import OSFailure, UsageError
 from .escape import csv_cell, one_line
+from .export_fts import create_fts
 from .export_tables import Table, build_tables
 from .index import KnowledgeBase
 from .kinds import RECORD_TYPES
@@ -54,6 +60,10 @@ ABOUT = [
     ("example", "SELECT r.id, r.type, r.name FROM search JOIN records r USING (id) "
                 "WHERE search MATCH '\"机器 器人\"' ORDER BY rank"),
     ("substring", "SELECT id, type, name FROM record_search WHERE body LIKE '%机器%'"),
+    ("table search", "records and each kind table (policies, companies, ...) have an FTS5 table <table>_fts "
+                     "(content=\"<table>\") over their search_text column, where Chinese is written as its 1-6 "
+                     "character substrings: ask words as they are, as Datasette's _search= and sqlite-utils search do: "
+                     "SELECT id FROM policies WHERE rowid IN (SELECT rowid FROM policies_fts WHERE policies_fts MATCH '机器人')"),
     ("link roles", "policy_agency.role: lead (first issuer), co-issuer, republisher; "
                    "chain_member.role: lead, partner; sources.part: '' for the record, events.N for an event"),
 ]
@@ -99,8 +109,14 @@ def _ddl(table: Table) -> str:
     return f"CREATE TABLE {table.name} (\n  " + ",\n  ".join(parts) + "\n)"
 
 
+def metadata_path(path: Path) -> Path:
+    """The Datasette metadata file written beside a database: kb.db -> kb.metadata.json."""
+    return path.with_name(f"{path.stem}.metadata.json")
+
+
 def check_target(path: Path, force: bool, what: str) -> None:
-    safewrite.check_target(path, force=force, what=f"export {what}")
+    for target in ([path, metadata_path(path)] if what == "sqlite" else [path]):
+        safewrite.check_target(target, force=force, what=f"export {what}")
 
 
 # SQLite's primary result codes for what the system refused (not bugs): PERM, READONLY,
@@ -109,11 +125,15 @@ _SQLITE_OS_CODES = {3: "permission denied", 8: "read-only", 10: "disk I/O error"
 
 
 def write_sqlite(kb: KnowledgeBase, path: Path, *, force: bool = False) -> dict[str, int]:
-    """Write the database to `path` (atomically: a reader never sees half a file). Returns the
-    row count of every table."""
+    """Write the database to `path` and its Datasette metadata beside it (metadata_path), each
+    atomically: a reader never sees half a file. Returns the row count of every table."""
+    from .export_fts import add_search_columns
+    from .export_metadata import metadata
+
     what = "export sqlite"
-    safewrite.check_target(path, force=force, what=what)
+    check_target(path, force, "sqlite")
     tables = build_tables(kb)
+    add_search_columns(tables, kb)
     with safewrite.building(path, force=force, what=what) as tmp:
         con = sqlite3.connect(tmp)
         try:
@@ -125,6 +145,9 @@ def write_sqlite(kb: KnowledgeBase, path: Path, *, force: bool = False) -> dict[
                             "check the permissions, or write somewhere else") from None
         finally:
             con.close()
+    with safewrite.building(metadata_path(path), force=force, what=what) as tmp:
+        text = json.dumps(metadata(kb, path.stem), ensure_ascii=False, indent=2)
+        Path(tmp).write_text(text + "\n", encoding="utf-8")
     counts = {t.name: len(t.rows) for t in tables}
     counts["search"] = len(kb.records)
     return counts
@@ -152,6 +175,7 @@ def _fill(con: sqlite3.Connection, tables: list[Table], search: list[tuple[str, 
         if bad:  # build_tables drops dangling links; a row here is a bug, not bad data
             raise RuntimeError(f"export produced rows breaking foreign keys: {bad[:3]}")
     con.execute("VACUUM")
+    create_fts(con)  # after VACUUM, which may renumber the rowids the FTS tables point at
 
 
 # --- CSV ---------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
+from .export_dates import add_date_bounds
 from .export_figures import date_table, figure_tables, people_tables
 from .tabular import Check, Table
 from .index import KnowledgeBase
@@ -76,6 +77,7 @@ def build_tables(kb: KnowledgeBase) -> list[Table]:
     tables.extend(people_tables(kb, ok))
     tables.append(date_table(kb))
     tables.append(_citations(kb, ok))
+    add_date_bounds(tables)
     return tables
 
 
