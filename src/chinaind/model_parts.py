@@ -134,9 +134,9 @@ class Figure(Part):
     period: Period | None = None
     scope: Text | None = None
     part_of: Id | None = None  # compound goals: the figure (same record) this one qualifies
-    named: list[Text] = []  # items the source names, in our words
-    named_ids: list[Id] = []  # items the source names that are records
-    sectors: list[Id] = []
+    named: list[Text] = Field(default_factory=list)  # items the source names, in our words
+    named_ids: list[Id] = Field(default_factory=list)  # items the source names that are records
+    sectors: list[Id] = Field(default_factory=list)
     note: Text | None = None
 
     @model_validator(mode="after")

@@ -63,7 +63,7 @@ def primary_date(entries: list[DateEntry]) -> str | None:
 
 
 class Dated(Record):
-    dates: list[DateEntry] = []
+    dates: list[DateEntry] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -77,11 +77,11 @@ class Agency(Record):
     name: Text
     name_zh: Text | None = None
     short_name_zh: Text | None = None
-    aliases: list[Text] = []
+    aliases: list[Text] = Field(default_factory=list)
     kind: AgencyKind
     parent: Id | None = None
     description: Text | None = None
-    editorial: Editorial = []
+    editorial: Editorial = Field(default_factory=list)
     sources: Citations
 
 
@@ -91,11 +91,11 @@ class Sector(Record):
     id: Id
     name: Text
     name_zh: Text | None = None
-    aliases: list[Text] = []
+    aliases: list[Text] = Field(default_factory=list)
     parent: Id | None = None
     description: Text | None = None
-    editorial: Editorial = []
-    sources: list[Citation] = []
+    editorial: Editorial = Field(default_factory=list)
+    sources: list[Citation] = Field(default_factory=list)
 
 
 class Policy(Dated):
@@ -107,19 +107,19 @@ class Policy(Dated):
     kind: PolicyKind
     draft: bool = False
     period: Period | None = None
-    issuers: list[Id] = []
+    issuers: list[Id] = Field(default_factory=list)
     issuers_total: int | None = Field(default=None, ge=1)
-    republished_by: list[Id] = []
-    sectors: list[Id] = []
-    technologies: list[Id] = []
-    organisations: list[Mention] = []
-    people: list[PersonMention] = []
-    figures: list[Figure] = []
-    terms: list[Term] = []
-    refers_to: list[Id] = []
+    republished_by: list[Id] = Field(default_factory=list)
+    sectors: list[Id] = Field(default_factory=list)
+    technologies: list[Id] = Field(default_factory=list)
+    organisations: list[Mention] = Field(default_factory=list)
+    people: list[PersonMention] = Field(default_factory=list)
+    figures: list[Figure] = Field(default_factory=list)
+    terms: list[Term] = Field(default_factory=list)
+    refers_to: list[Id] = Field(default_factory=list)
     summary: Text
     analysis: Text | None = None
-    editorial: Editorial = []
+    editorial: Editorial = Field(default_factory=list)
     sources: Citations
 
     @model_validator(mode="after")
@@ -149,9 +149,9 @@ class Event(Dated):
     share_percent: float | None = Field(default=None, ge=0, le=100)
     share_comparator: Literal["exactly", "at-least", "more-than", "up-to", "about"] | None = None
     venue: Text | None = None
-    agencies: list[Id] = []
-    organisations: list[Id] = []
-    people: list[Id] = []
+    agencies: list[Id] = Field(default_factory=list)
+    organisations: list[Id] = Field(default_factory=list)
+    people: list[Id] = Field(default_factory=list)
     sources: Citations
 
 
@@ -159,15 +159,15 @@ class Organisation(Record):
     id: Id
     name: Text
     name_zh: Text | None = None
-    aliases: list[Text] = []
+    aliases: list[Text] = Field(default_factory=list)
     kind: OrgKind | None = None  # absent when the source does not say what it is
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
-    sectors: list[Id] = []
+    sectors: list[Id] = Field(default_factory=list)
     parent: Id | None = None
-    events: list[Event] = []
-    figures: list[Figure] = []
+    events: list[Event] = Field(default_factory=list)
+    figures: list[Figure] = Field(default_factory=list)
     description: Text | None = None
-    editorial: Editorial = []
+    editorial: Editorial = Field(default_factory=list)
     sources: Citations
 
     @model_validator(mode="after")
@@ -178,7 +178,7 @@ class Organisation(Record):
 
 class ChainGroup(Part):
     leads: list[Id] = Field(min_length=1)
-    partners: list[Id] = []
+    partners: list[Id] = Field(default_factory=list)
     partners_total: int | None = Field(default=None, ge=0)
     partners_total_approximate: bool = False
 
@@ -195,15 +195,15 @@ class Technology(Record):
     id: Id
     name: Text
     name_zh: Text | None = None
-    aliases: list[Text] = []
-    sectors: list[Id] = []
+    aliases: list[Text] = Field(default_factory=list)
+    sectors: list[Id] = Field(default_factory=list)
     programme: Text | None = None
-    listed_in: list[Id] = []
+    listed_in: list[Id] = Field(default_factory=list)
     list_position: int | None = Field(default=None, ge=1)
-    groups: list[ChainGroup] = []
-    figures: list[Figure] = []
+    groups: list[ChainGroup] = Field(default_factory=list)
+    figures: list[Figure] = Field(default_factory=list)
     description: Text | None = None
-    editorial: Editorial = []
+    editorial: Editorial = Field(default_factory=list)
     sources: Citations
 
     @model_validator(mode="after")
@@ -216,10 +216,10 @@ class Person(Record):
     id: Id
     name: Text
     name_zh: Text | None = None
-    aliases: list[Text] = []
-    positions: list[Position] = []
+    aliases: list[Text] = Field(default_factory=list)
+    positions: list[Position] = Field(default_factory=list)
     description: Text | None = None
-    editorial: Editorial = []
+    editorial: Editorial = Field(default_factory=list)
     sources: Citations
 
 
@@ -232,7 +232,7 @@ class Chart(Part):
     section: Text
     title: Text
     measure: Text | None = None  # what it shows and in which unit ("sales volume, USD billion")
-    data_sources: list[Id] = []  # organisations whose data it shows
+    data_sources: list[Id] = Field(default_factory=list)  # organisations whose data it shows
 
 
 class Source(Record):
@@ -243,14 +243,14 @@ class Source(Record):
     title: Text | None = None
     kind: SourceKind
     issue_date: PartialDate | None = None  # absent when the document does not state it
-    urls: list[Url] = []  # the first is the address; others are mirrors
-    authors: list[Id] = []  # person ids
-    editors: list[Id] = []  # person ids
-    headlines: list[Headline] = []
-    charts: list[Chart] = []
-    figures: list[Figure] = []
+    urls: list[Url] = Field(default_factory=list)  # the first is the address; others are mirrors
+    authors: list[Id] = Field(default_factory=list)  # person ids
+    editors: list[Id] = Field(default_factory=list)  # person ids
+    headlines: list[Headline] = Field(default_factory=list)
+    charts: list[Chart] = Field(default_factory=list)
+    figures: list[Figure] = Field(default_factory=list)
     description: Text | None = None
-    editorial: Editorial = []
+    editorial: Editorial = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _figures(self) -> "Source":
