@@ -45,6 +45,8 @@ class Record(Part):
                                  f"name fields such as: {known}")
             if getattr(self, name) in (None, [], "", False):
                 raise ValueError(f"editorial names {name!r}, which has no value here; remove it from editorial")
+        # Every kind that holds figures checks them the same way (ids unique, part_of within).
+        _check_figures(getattr(self, "figures", None) or [])
         return self
 
 
@@ -123,10 +125,9 @@ class Policy(Dated):
     sources: Citations
 
     @model_validator(mode="after")
-    def _counts_and_links(self) -> "Policy":
+    def _issuers_total_covers_named(self) -> "Policy":
         if self.issuers_total is not None and self.issuers_total < len(self.issuers):
             raise ValueError(f"issuers_total is {self.issuers_total} but {len(self.issuers)} issuers are named")
-        _check_figures(self.figures)
         return self
 
 
@@ -170,11 +171,6 @@ class Organisation(Record):
     editorial: Editorial = Field(default_factory=list)
     sources: Citations
 
-    @model_validator(mode="after")
-    def _figures(self) -> "Organisation":
-        _check_figures(self.figures)
-        return self
-
 
 class ChainGroup(Part):
     leads: list[Id] = Field(min_length=1)
@@ -205,11 +201,6 @@ class Technology(Record):
     description: Text | None = None
     editorial: Editorial = Field(default_factory=list)
     sources: Citations
-
-    @model_validator(mode="after")
-    def _figures(self) -> "Technology":
-        _check_figures(self.figures)
-        return self
 
 
 class Person(Record):
@@ -251,11 +242,6 @@ class Source(Record):
     figures: list[Figure] = Field(default_factory=list)
     description: Text | None = None
     editorial: Editorial = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _figures(self) -> "Source":
-        _check_figures(self.figures)
-        return self
 
 
 MODELS: dict[str, type[Record]] = {
