@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from chinaind import cache, workers
+import sqlite3
+
+from chinaind import cachedb, refresh, workers
 from conftest import FIXTURE_COUNT
 from chinaind.loader import load
 from chinaind.scan import files as scan
@@ -49,7 +51,7 @@ def test_first_load_builds_then_serves_from_cache(kb_copy, cache_dir, monkeypatc
     seen = _spy(monkeypatch)
     first = load(kb_copy)
     assert len(seen) == FIXTURE_COUNT
-    assert cache.cache_file(kb_copy).parent == cache_dir
+    assert cachedb.cache_path(kb_copy).parent == cache_dir
     seen.clear()
     second = load(kb_copy)
     assert seen == []
@@ -118,17 +120,34 @@ def test_cross_record_problems_are_cached_and_still_reported(kb_copy, monkeypatc
     (kb_copy / "companies" / "hust.yaml").unlink()
     _age_tree(kb_copy)
     first = load(kb_copy, skip_invalid=True).problems
-    import chinaind.loader as loader
-
-    monkeypatch.setattr(loader, "reference_problems", lambda *a: pytest.fail("recomputed on a warm run"))
+    monkeypatch.setattr(refresh, "dangling", lambda *a: pytest.fail("recomputed on a warm run"))
     assert load(kb_copy, skip_invalid=True).problems == first and len(first) == 1
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "foreign-magic", "flip-index-byte"])
+def _checkpointed(path: Path) -> Path:
+    """The database with every commit moved from its write-ahead log into the file itself."""
+    import gc
+
+    gc.collect()  # earlier loads in this process close their connections, as ended runs do
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+def _sql(path: Path, sql: str, args: tuple = ()) -> list:
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "foreign-magic", "flip-header-byte"])
 def test_corrupt_cache_is_ignored_and_rebuilt(kb_copy, monkeypatch, damage):
     _age_tree(kb_copy)
-    expected = load(kb_copy).records
-    path = cache.cache_file(kb_copy)
+    expected = dict(load(kb_copy).records)
+    path = _checkpointed(cachedb.cache_path(kb_copy))
     blob = path.read_bytes()
     if damage == "truncate":
         path.write_bytes(blob[: len(blob) // 2])
@@ -139,10 +158,10 @@ def test_corrupt_cache_is_ignored_and_rebuilt(kb_copy, monkeypatch, damage):
     elif damage == "foreign-magic":
         path.write_bytes(b"PK\x03\x04" + blob[4:])
     else:
-        at = len(cache.MAGIC) + cache._HEADER.size + 5
+        at = 16  # the page size
         path.write_bytes(blob[:at] + bytes([blob[at] ^ 0xFF]) + blob[at + 1:])
     seen = _spy(monkeypatch)
-    assert load(kb_copy).records == expected
+    assert dict(load(kb_copy).records) == expected
     assert len(seen) == FIXTURE_COUNT
     seen.clear()
     load(kb_copy)
@@ -150,17 +169,16 @@ def test_corrupt_cache_is_ignored_and_rebuilt(kb_copy, monkeypatch, damage):
 
 
 def test_damaged_record_bytes_are_reread_from_yaml(kb_copy, monkeypatch):
-    """Records are checked (CRC) when decoded: a damaged one is read again from its file,
-    and the cache is dropped so that the next run rebuilds it."""
+    """Records are checked (CRC) when decoded: on a damaged one the run drops the cache and
+    answers from the files, so the next run rebuilds it."""
     _age_tree(kb_copy)
     expected = dict(load(kb_copy).records)
-    path = cache.cache_file(kb_copy)
-    heap = cache.heap_file(path)
-    blob = heap.read_bytes()
-    heap.write_bytes(blob[:-10] + bytes([blob[-10] ^ 0xFF]) + blob[-9:])
+    path = cachedb.cache_path(kb_copy)
+    (body,) = _sql(path, "SELECT body FROM records WHERE id = 'catl'")[0]
+    _sql(path, "UPDATE records SET body = ? WHERE id = 'catl'", (body[:-10] + bytes([body[-10] ^ 0xFF]) + body[-9:],))
     seen = _spy(monkeypatch)
     assert dict(load(kb_copy).records) == expected
-    assert len(seen) == 1 and not path.exists()
+    assert len(seen) == FIXTURE_COUNT and not path.exists()
     seen.clear()
     load(kb_copy)
     assert len(seen) == FIXTURE_COUNT
@@ -170,15 +188,15 @@ def test_records_are_decoded_only_when_used(kb_copy):
     _age_tree(kb_copy)
     load(kb_copy)
     records = load(kb_copy).records
-    assert records.location("catl") is not None  # still undecoded
+    assert records._decoded == {}
     assert records["catl"]["name"] == "CATL"
-    assert records.location("catl") is None and records.location("hust") is not None
+    assert list(records._decoded) == ["catl"]
 
 
 def test_cache_of_another_version_is_ignored(kb_copy, monkeypatch):
     _age_tree(kb_copy)
     load(kb_copy)
-    monkeypatch.setattr(cache, "SCHEMA_VERSION", cache.SCHEMA_VERSION + 1)
+    monkeypatch.setattr(cachedb, "SCHEMA_VERSION", cachedb.SCHEMA_VERSION + 1)
     seen = _spy(monkeypatch)
     load(kb_copy)
     assert len(seen) == FIXTURE_COUNT
@@ -216,21 +234,22 @@ def test_recently_modified_files_are_checked_by_content(kb_copy, monkeypatch):
 
 
 def test_racy_files_are_settled_once_old_enough(kb_copy, monkeypatch):
-    """Once the racy window has passed, the index is rewritten without the racy list, so that
-    runs stop re-reading those files."""
+    """Once the racy window has passed, the files' CRCs are dropped, so that runs stop
+    re-reading them."""
     for p in kb_copy.rglob("*.yaml"):
         p.touch()
     load(kb_copy)
-    assert len(cache.read_cache(cache.cache_file(kb_copy), kb_copy).get("racy")) == FIXTURE_COUNT
-    monkeypatch.setattr(cache, "RACY_NS", 0)
+    racy = "SELECT count(*) FROM files WHERE racy = 1"
+    assert _sql(cachedb.cache_path(kb_copy), racy) == [(FIXTURE_COUNT,)]
+    monkeypatch.setattr(refresh, "RACY_NS", 0)
     load(kb_copy)
-    assert cache.read_cache(cache.cache_file(kb_copy), kb_copy).get("racy") == []
+    assert _sql(cachedb.cache_path(kb_copy), racy) == [(0,)]
 
 
 def test_cache_keyed_by_data_dir(kb_copy, tmp_path):
     other = tmp_path / "other"
     other.mkdir()
-    assert cache.cache_file(kb_copy) != cache.cache_file(other)
+    assert cachedb.cache_path(kb_copy) != cachedb.cache_path(other)
 
 
 def test_cli_no_cache_flag(run, kb_copy, cache_dir):
@@ -249,10 +268,9 @@ def test_two_processes_building_at_once(kb_copy, tmp_path):
     assert [p.returncode for p in procs] == [0, 0, 0, 0]
     assert {o for o, _ in outs} == {"miit-month-item\nrobot-plus\ninferred-news\ncic-notice-2022\nsac-guideline\nfuture-roadmap\nmade-in-china-2025\n"}
     assert all(e == "" for _, e in outs)
-    files = list((tmp_path / "cc").iterdir())
-    assert [f.name for f in files if f.name.startswith(".tmp-")] == []
-    index = next(f for f in files if f.suffix == ".cache")
-    assert len(cache.read_cache(index, kb_copy).rels()) == FIXTURE_COUNT
+    index = next((tmp_path / "cc").glob("*.sqlite"))
+    assert _sql(index, "SELECT count(*) FROM files") == [(FIXTURE_COUNT,)]
+    assert _sql(index, "SELECT value FROM meta WHERE key = 'valid'") == [(1,)]
 
 
 def test_scan_ignores_non_records(kb_copy):
@@ -270,12 +288,9 @@ def test_warm_search_answers_like_a_cold_one(kb_copy, query):
     """A warm run searches the cache's joined text; it must rank exactly as a run without cache."""
     from chinaind import queries
     from chinaind.index import KnowledgeBase
-    from chinaind.textindex import TextIndex
-
     _age_tree(kb_copy)
     load(kb_copy)
     warm = load(kb_copy)
-    assert isinstance(warm.texts, TextIndex)
     cold = load(kb_copy, use_cache=False)
     answers = [[(r["id"], r["match"]) for r in queries.search(KnowledgeBase(res.records, res.texts), query, None, None).records]
                for res in (warm, cold)]

@@ -3,6 +3,7 @@ give exactly what reading every file afresh gives: records, problems, search tex
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import time
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from chinaind import cache
+import sqlite3
+
+from chinaind import cachedb
 from chinaind.index import KnowledgeBase
 from chinaind.loader import load
 
@@ -89,46 +92,57 @@ def test_racy_edits_equal_fresh_reads(kb_copy):
         assert _snapshot(load(kb_copy, skip_invalid=True)) == truth, (step, action)
 
 
-def test_heap_grows_by_the_edited_record_only(kb_copy):
+def _rows(kb: Path, sql: str) -> list:
+    conn = sqlite3.connect(cachedb.cache_path(kb))
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_an_edit_replaces_the_edited_file_rows_only(kb_copy):
     for p in kb_copy.rglob("*.yaml"):
         _age(p, 100)
     load(kb_copy)
-    heap = cache.heap_file(cache.cache_file(kb_copy))
-    before = heap.stat().st_size
+    before = dict(_rows(kb_copy, "SELECT rel, file FROM files"))
     path = kb_copy / "sectors" / "lasers.yaml"
     path.write_text(path.read_text() + "description: Beams.\n")
     _age(path, 50)
     assert load(kb_copy).records["lasers"]["description"] == "Beams."
-    grown = heap.stat().st_size - before
-    assert 0 < grown < 200
+    after = dict(_rows(kb_copy, "SELECT rel, file FROM files"))
+    assert after.keys() == before.keys()
+    assert {rel for rel in after if after[rel] != before[rel]} == {"sectors/lasers.yaml"}
 
 
-def test_heap_is_compacted_when_mostly_dead(kb_copy, monkeypatch):
-    monkeypatch.setattr(cache, "HEAP_SLACK", 0)
+def test_the_database_stays_small_under_many_edits(kb_copy):
+    """Rows replaced by edits leave free pages that SQLite reuses: 40 edits of one record do
+    not grow the cache 40 times."""
     for p in kb_copy.rglob("*.yaml"):
         _age(p, 100)
     load(kb_copy)
-    heap = cache.heap_file(cache.cache_file(kb_copy))
     path = kb_copy / "sectors" / "lasers.yaml"
     original = path.read_text()
-    sizes = []
+    db = cachedb.cache_path(kb_copy)
+
+    def size() -> int:
+        return sum(p.stat().st_size for p in db.parent.iterdir() if p.name.startswith(db.name))
+
+    first = size()
     for step in range(40):
         path.write_text(original + f"description: {'x' * 400} {step}\n")
         _age(path, 50 - step)
         assert load(kb_copy).records["lasers"]["description"] == f"{'x' * 400} {step}"
-        sizes.append(heap.stat().st_size)
-    shrank = [b for a, b in zip(sizes, sizes[1:]) if b < a]
-    assert shrank and max(sizes) < 3 * sizes[0]
+        gc.collect()  # the run ends: its read transaction no longer holds the log back
+    assert size() < 3 * first
     assert load(kb_copy).records["lasers"]["description"].endswith(" 39")
 
 
 @pytest.fixture
 def parallel(monkeypatch):
-    """Validate on every core and spool a first build, as for a large base."""
-    from chinaind import rebuild, workers
+    """Validate on every core, as for a large base."""
+    from chinaind import workers
 
     monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(rebuild, "PARALLEL_MIN", 1)
 
 
 def _with_trouble(kb: Path) -> None:
@@ -138,38 +152,41 @@ def _with_trouble(kb: Path) -> None:
         _age(p, 100)
 
 
-def test_spooled_first_build_equals_fresh_reads(kb_copy, parallel):
+def test_parallel_first_build_equals_fresh_reads(kb_copy, parallel):
     _with_trouble(kb_copy)
     truth = _snapshot(load(kb_copy, use_cache=False, skip_invalid=True))
     assert _snapshot(load(kb_copy, skip_invalid=True)) == truth
     assert _snapshot(load(kb_copy, skip_invalid=True)) == truth
-    leftovers = [p.name for p in cache.cache_file(kb_copy).parent.iterdir() if p.name.startswith(".tmp-")]
-    assert leftovers == []
+    assert _rows(kb_copy, "SELECT count(*) FROM files") == [(len(list(kb_copy.rglob("*.yaml"))),)]
 
 
-def test_a_spool_that_fails_midway_falls_back_to_memory(kb_copy, parallel, monkeypatch):
-    from chinaind import workers
+def test_a_refresh_that_fails_midway_keeps_the_old_cache(kb_copy, parallel, monkeypatch):
+    """A refresh is one transaction: a disk that fills up midway leaves the cache as it was,
+    and the run answers from memory."""
+    from chinaind import refresh
 
     _with_trouble(kb_copy)
     truth = _snapshot(load(kb_copy, use_cache=False, skip_invalid=True))
-    real, calls = workers.Spool.put, []
+    real, calls = refresh._insert, []
 
-    def failing(self, blob, text):
+    def failing(*args):
         calls.append(1)
-        if len(calls) == 7:
-            raise OSError(28, "No space left on device")
-        return real(self, blob, text)
+        if len(calls) == 1:  # the first chunk the cache build stores
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(*args)
 
-    monkeypatch.setattr(workers.Spool, "put", failing)
+    monkeypatch.setattr(refresh, "_insert", failing)
     assert _snapshot(load(kb_copy, skip_invalid=True)) == truth
-    monkeypatch.setattr(workers.Spool, "put", real)
+    # Rolled back whole: not even the tables the build created are left.
+    assert _rows(kb_copy, "SELECT count(*) FROM sqlite_master WHERE name = 'files'") == [(0,)]
+    monkeypatch.setattr(refresh, "_insert", real)
     assert _snapshot(load(kb_copy, skip_invalid=True)) == truth
-    assert [p for p in cache.cache_file(kb_copy).parent.iterdir() if p.name.startswith(".tmp-")] == []
+    assert _snapshot(load(kb_copy, skip_invalid=True)) == truth
 
 
 def test_a_file_added_in_the_middle_keeps_search_in_path_order(kb_copy):
-    """Text of a new file is appended to the text heap, after every other; hits still come in
-    path order, as from a fresh read."""
+    """A new file gets the next row number, after every other; hits still come in path
+    order, as from a fresh read."""
     for p in kb_copy.rglob("*.yaml"):
         _age(p, 100)
     load(kb_copy)

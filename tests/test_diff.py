@@ -176,9 +176,9 @@ def test_rev_against_the_working_tree(run, repo, cache_dir, monkeypatch):
     assert run("--data-dir", "..", "diff", "-r", "HEAD").stdout == TSV
     # Nothing written into the repository; in the cache only the working tree's files.
     assert tree(repo) == before
-    from chinaind.cache import cache_file
+    from chinaind.cachedb import cache_path
 
-    key = cache_file(repo / "data").stem
+    key = cache_path(repo / "data").stem
     assert {p.name.split(".")[0] for p in cache_dir.iterdir() if not p.name.startswith(".")} == {key}
 
 

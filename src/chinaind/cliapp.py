@@ -33,6 +33,12 @@ class _Group(TyperGroup):
              standalone_mode: bool = True, **extra: Any) -> Any:
         _prepare_streams()
         try:
+            return self._run(args, prog_name, complete_var, **extra)
+        finally:
+            _release()
+
+    def _run(self, args: Any, prog_name: Any, complete_var: Any, **extra: Any) -> Any:
+        try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             if rv == INTERRUPTED:  # Typer turns Ctrl-C into a silent exit 130
                 raise KeyboardInterrupt
@@ -266,6 +272,17 @@ def _root(
 _KEEP_ALIVE: list[Any] = []
 
 
+def _release() -> None:
+    """At the end of a run: close the cache connections it read through. A process ends
+    them anyway; a caller running several commands in one process (tests, a script calling
+    main()) would otherwise keep each run's connection open until a garbage collection."""
+    for kb in _KEEP_ALIVE:
+        close = getattr(kb.records, "close", None)
+        if close is not None:
+            close()
+    _KEEP_ALIVE.clear()
+
+
 def _kb(ctx: typer.Context) -> Any:
     kb, _ = _load_kb(ctx, speculate=False)
     return kb
@@ -311,6 +328,7 @@ def _load_kb(ctx: typer.Context, speculate: bool) -> tuple[Any, Callable[[], Any
         kb = KnowledgeBase(result.records, result.texts)
         _KEEP_ALIVE.append(kb)
         return kb
+
 
     result, confirm = load_speculatively(data_dir, use_cache=not opts.get("no_cache"),
                                          skip_invalid=bool(opts.get("skip_invalid")),

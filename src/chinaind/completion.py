@@ -1,5 +1,5 @@
-"""Values for shell completion (TAB): record ids and names read straight from the compiled
-cache, with the standard library only. Completion runs the whole app on every TAB, so this
+"""Values for shell completion (TAB): record ids and names read straight from the cache
+database, with the standard library only. Completion runs the whole app on every TAB, so this
 never imports Pydantic, PyYAML or Rich and never loads or validates a record file: without a
 cache (no query has run on this knowledge base yet) it offers nothing rather than wait.
 """
@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import marshal
 import os
+import sqlite3
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 # Offered for free-text arguments when the prefix is empty: a shell would page through them all.
 MAX_CANDIDATES = 200
@@ -28,43 +29,42 @@ def _data_dir(explicit: str | None) -> Path | None:
         return None
 
 
-def _cache(data_dir: Path) -> Any:
-    from .cache import Damaged, cache_file, read_cache
+def _rows(data_dir: str | None, sql: str, args: tuple[Any, ...]) -> list[Any]:
+    """Rows of a query on the data dir's cache, if it is a valid one of this version; else none."""
+    from . import cachedb
 
+    root = _data_dir(data_dir)
+    if root is None:
+        return []
+    conn = cachedb.connect(cachedb.cache_path(root), readonly=True)
+    if conn is None:
+        return []
     try:
-        data = read_cache(cache_file(data_dir), data_dir)
-        return data if data and data.toc.get("valid") else None
-    except (OSError, ValueError, Damaged):
-        return None
+        conn.execute("BEGIN")
+        valid = conn.execute("SELECT value FROM meta WHERE key = 'valid'").fetchone()
+        if cachedb.stored_stamp(conn) != cachedb.stamp(root) or not valid or valid[0] != 1:
+            return []
+        return conn.execute(sql, args).fetchall()
+    except sqlite3.Error:
+        return []
+    finally:
+        conn.close()
 
 
 def ids_of(rtype: str | None, incomplete: str, data_dir: str | None = None) -> list[str]:
     """Ids of one record type (all types when None) starting with `incomplete`."""
-    root = _data_dir(data_dir)
-    cache = _cache(root) if root else None
-    if cache is None:
-        return []
-    ids: Iterable[str] = cache.get("by_type").get(rtype, []) if rtype else cache.get("ids")
-    return _first([i for i in ids if i.startswith(incomplete)])
+    where = "live = 1" + (" AND type = ?" if rtype else "")
+    rows = _rows(data_dir, f"SELECT id FROM records WHERE {where}", (rtype,) if rtype else ())
+    return _first([rid for (rid,) in rows if rid.startswith(incomplete)])
 
 
 def names_of(rtype: str, incomplete: str, data_dir: str | None = None) -> list[str]:
     """Ids and names (English, Chinese, aliases) of one record type that start with
     `incomplete`. Case counts: Typer drops every candidate that does not start with the exact
-    text typed. Only the records of that type are decoded from the heap."""
-    root = _data_dir(data_dir)
-    cache = _cache(root) if root else None
-    if cache is None:
-        return []
-    wanted = cache.get("by_type").get(rtype, [])
-    slots = {rid: n for n, rid in enumerate(cache.get("ids"))}
-    offsets, lengths = (memoryview(b).cast("q") for b in cache.get("locations")[:2])
+    text typed. Only the records of that type are decoded."""
     found: dict[str, None] = {}
-    for rid in wanted:
-        slot = slots[rid]
-        start = offsets[slot]
-        record = marshal.loads(cache.heap[start: start + lengths[slot]])
-        for name in _names(record):
+    for (body,) in _rows(data_dir, "SELECT body FROM records WHERE live = 1 AND type = ?", (rtype,)):
+        for name in _names(marshal.loads(body)):
             if name.startswith(incomplete):
                 found.setdefault(name, None)
     return _first(list(found))

@@ -1,372 +1,293 @@
-"""Bringing the cache up to date with the files: validate only what changed, patch the
-per-file columns, and write the new index (appending new record versions to the heap).
+"""Bringing the cache database up to date with the files, in the caller's write transaction:
+find what changed since the last refresh, validate only that, replace those files' rows, and
+check again only the cross-record problems the change can touch.
 
-Columns are per file slot, slots in path order. When the set of files is unchanged (an edit,
-the common case), slots keep their numbers and only the changed ones are patched; when files
-were added, removed or renamed, every slot is mapped to its old one by path.
+"What changed" is decided by the scan's stat data (size, mtime, ctime, inode, device: a
+rewrite keeping size and mtime still moves ctime), folder by folder: a folder whose listing
+and stat columns are byte for byte as stored is skipped without reading a row of it. A file
+written too close to the refresh to trust its stat keeps the CRC of its content, and every run
+re-reads it until that window has passed (see racy_suspects).
 """
 
 from __future__ import annotations
 
 import marshal
-import os
+import sqlite3
 import time
 import zlib
-from array import array
-from bisect import insort
-from stat import S_IFMT, S_IFREG
 from pathlib import Path
-from functools import cached_property
-from typing import Any, Callable, NamedTuple
+from stat import S_IFMT, S_IFREG
+from typing import Any, Iterable, NamedTuple
 
-from .cache import (HEAP_MAGIC, HEAP_START, RACY_NS, CacheData, Damaged, _map, append_records, append_with,
-                    heap_file, new_heap, text_intact, write_cache)
-from .fileread import NotRegular, Oversized, read_record_file
-from .kinds import FOLDERS
-from .scan import TYPECODES, YAML_SUFFIXES, FileEntry, Folder, as_folders, entries
-from .workers import Fresh, Spool
+try:  # hashlib's own import (OpenSSL) costs several ms on every run; BLAKE2 is built in
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - another Python implementation
+    from hashlib import blake2b
 
-Record = dict[str, Any]
-TYPE_OF_FOLDER = {folder: rtype for rtype, folder in FOLDERS.items()}
+from .kinds import ANY, REFERENCES
+from .references import KnownIds, Row, dangling, duplicate, raw_dangling
+from .scan import YAML_SUFFIXES, FileEntry, Folder
+from .workers import Fresh, Validator, validate_stream
 
-
-class Columns:
-    """Per-slot columns of a cache, decoded when first read (none when there is no cache)."""
-
-    def __init__(self, old: CacheData | None = None) -> None:
-        self._old = old if old else None
-
-    def _get(self, name: str, empty: Any) -> Any:
-        return self._old.get(name) if self._old is not None else empty
-
-    @cached_property
-    def rels(self) -> list[str]:
-        return self._get("rels", [])
-
-    @cached_property
-    def ids(self) -> list[Any]:
-        return self._get("ids", [])
-
-    @cached_property
-    def facets(self) -> list[Any]:
-        return self._get("facets", [])
-
-    @cached_property
-    def refs(self) -> list[Any]:
-        return self._get("refs", [])
-
-    @cached_property
-    def problems(self) -> dict[int, list[Any]]:
-        """slot -> [(line, col, message)], only slots that have some"""
-        return self._get("problems", {})
-
-    @cached_property
-    def locations(self) -> tuple[Any, Any, Any]:
-        """(offsets, lengths, crc32s) in the heap by slot; length 0 = no record"""
-        if self._old is None:
-            return (array("q"), array("q"), array("q"))
-        return tuple(memoryview(b).cast("q") for b in self._old.get("locations"))  # type: ignore[return-value]
-
-    @cached_property
-    def texts(self) -> Any:
-        from .textindex import TextIndex
-
-        if self._old is None:
-            return TextIndex.build([], [], HEAP_START)
-        return text_index_of(self._old, self.ids)
+# A file modified within this window before the refresh may change again within the same
+# mtime tick, unseen by its stat: its content's CRC is kept and checked by every run until then.
+RACY_NS = 2_000_000_000
+# Above this many changed files, checking every reference again is as cheap as finding which.
+MAX_CHANGED = 2000
 
 
-def text_index_of(old: CacheData, ids: list[Any], position: dict[str, int] | None = None) -> Any:
-    """The search text a cache holds, checked against its CRC (Damaged if it fails)."""
-    from .textindex import TextIndex
+class FileStat(NamedTuple):
+    """A record file as the scan saw it, as the `files` table keeps it."""
 
-    if not text_intact(old):
-        raise Damaged("text")
-    slots = tuple(old.raw(f"text_{name}") for name in ("starts", "splits", "ends"))
-    segments = (old.raw("text_segments"), old.raw("text_segment_slots"))
-    return TextIndex(ids, old.text, slots, segments, old.toc["text"][1], position)  # type: ignore[arg-type]
-
-
-def changed_slots(old: CacheData, folders: list[Folder], suspects: set[int]) -> dict[int, FileEntry] | None:
-    """When the same files exist as when the cache was written: slot -> entry for each file
-    whose stat changed (or whose content did, `suspects`). None when files came or went."""
-    before = as_folders(old.get("scan"))
-    if len(before) != len(folders) or any(a[:3] != b[:3] or a.modes != b.modes for a, b in zip(before, folders)):
-        return None
-    perm, rels = memoryview(old.raw("perm")).cast("q"), old.get("rels")
-    changed: dict[int, FileEntry] = {}
-    base = 0
-    for a, b in zip(before, folders):
-        count = len(b.sizes) // 8
-        if a.stats() != b.stats():  # one comparison of bytes per column: most folders stop here
-            now = [memoryview(c).cast(t) for c, t in zip(b.stats(), TYPECODES)]
-            then = [memoryview(c).cast(t) for c, t in zip(a.stats(), TYPECODES)]
-            for i in range(count):
-                if any(x[i] != y[i] for x, y in zip(now, then)):
-                    slot = perm[base + i]
-                    if slot >= 0:
-                        st = Stat._make(column[i] for column in now)
-                        changed[slot] = FileEntry(rels[slot], b.rtype, st.size, st.mtime, st.ctime)
-        base += count
-    for slot in suspects - set(changed):
-        changed[slot] = _entry_now(old.data_dir, rels[slot])  # type: ignore[arg-type]
-    return changed
-
-
-class Stat(NamedTuple):
-    """One name's values in a scan's columns (see scan.STAT_FIELDS)."""
-
+    rel: str
+    folder: str
+    name: str
+    rtype: str
     size: int
-    mtime: int
-    mode: int
+    mtime_ns: int
+    ctime_ns: int
     ino: int
-    ctime: int
     dev: int
 
+    def entry(self) -> FileEntry:
+        return FileEntry(self.rel, self.rtype, self.size, self.mtime_ns, self.ctime_ns)
 
-def _entry_now(data_dir: Path, rel: str) -> FileEntry:
-    """An entry for a file whose content changed under an unchanged stat."""
-    st = os.stat(data_dir / rel)
-    return FileEntry(rel, TYPE_OF_FOLDER[rel.split("/", 1)[0]], st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-def _stats(folder: Folder | None) -> dict[str, tuple[int, ...]]:
-    """name -> its values in every stat column (see Stat) of a scanned folder."""
-    if folder is None or not folder.joined:
-        return {}
-    columns = (memoryview(c).cast(t) for c, t in zip(folder.stats(), TYPECODES))
-    return dict(zip(folder.names(), zip(*columns)))
+    def key(self) -> tuple[int, int, int, int, int]:
+        return (self.size, self.mtime_ns, self.ctime_ns, self.ino, self.dev)
 
 
-def _is_record(name: str, mode: int) -> bool:
-    return S_IFMT(mode) == S_IFREG and name.lower().endswith(YAML_SUFFIXES)
+class Plan(NamedTuple):
+    """What a refresh does: validate `changed` (new or modified files), drop `gone` (rels)."""
+
+    changed: list[FileStat]
+    gone: list[str]
+    folders: list[Folder]
 
 
-def permutation(folders: list[Folder], rels: list[str]) -> bytes:
-    """For each name of the scan, in scan order, its slot (or -1 when not a record file)."""
-    slot = {rel: i for i, rel in enumerate(rels)}
-    out = array("q")
-    for _, prefix, joined, *_ in folders:
-        if joined:
-            out.extend(slot.get(prefix + name, -1) for name in joined.split("\x00"))
-    return out.tobytes()
+def snapshot(folder: Folder) -> bytes:
+    """A digest of a folder's listing and stat columns, stored to compare the next scan with:
+    16 bytes instead of the columns themselves (some megabytes at 100,000 files, which every
+    edit would rewrite). BLAKE2, so that no change of stat data can go unseen by a collision."""
+    return blake2b(folder.joined.encode("utf-8", "surrogateescape") + b"\x00" + b"".join(folder.stats()),
+                   digest_size=16).digest()
 
 
-class Plan:
-    """How the new slots relate to the old: `source` maps each new slot to its old one (None
-    when it must be validated); None means slots are unchanged and only `changed` differ."""
-
-    def __init__(self, old: CacheData, folders: list[Folder], suspects: set[int]) -> None:
-        self.same = None if not old else changed_slots(old, folders, suspects)
-        self.columns = Columns(old)
-        if self.same is not None:
-            self.rels = self.columns.rels
-            self.source: list[int | None] | None = None
-            self.changed = self.same
-            self.perm = old.raw("perm")
-            return
-        if not old:  # a first build: every file is new
-            new = entries(folders)
-            self.rels = [e.rel for e in new]
-            self.source, self.changed = [None] * len(new), dict(enumerate(new))
-        else:
-            self._diff(old, folders, suspects)
-        self.perm = permutation(folders, self.rels)
-
-    def _diff(self, old: CacheData, folders: list[Folder], suspects: set[int]) -> None:
-        """Files came or went: compare folder by folder (most are as they were), and keep the
-        old path order for the rest rather than sorting every file again."""
-        before = {(f.rtype, f.prefix): f for f in as_folders(old.get("scan"))}
-        fresh: dict[str, FileEntry] = {}
-        gone: set[str] = set()
-        for folder in folders:
-            was = before.pop((folder[0], folder[1]), None)
-            if was == folder:
-                continue
-            now, then = _stats(folder), _stats(was)
-            # Set operations in C: the names whose stat is new, and the names no longer there.
-            for name in {name for name, _ in now.items() - then.items()}:
-                st = Stat._make(now[name])
-                if _is_record(name, st.mode):
-                    rel = folder.prefix + name
-                    fresh[rel] = FileEntry(rel, folder.rtype, st.size, st.mtime, st.ctime)
-                elif name in then and _is_record(name, Stat._make(then[name]).mode):
-                    gone.add(folder.prefix + name)  # no longer a record file (a folder now, say)
-            gone.update(folder.prefix + name for name in then.keys() - now.keys()
-                        if _is_record(name, Stat._make(then[name]).mode))
-        for was in before.values():  # a folder that is no longer there
-            gone.update(was.prefix + name for name, stat in _stats(was).items() if _is_record(name, Stat._make(stat).mode))
-        old_rels = self.columns.rels
-        for i in suspects:  # content changed under an unchanged stat
-            rel = old_rels[i]
-            if rel not in gone and rel not in fresh:
-                fresh[rel] = _entry_now(old.data_dir, rel)  # type: ignore[arg-type]
-        at = dict(zip(old_rels, range(len(old_rels))))
-        self.rels = [rel for rel in old_rels if rel not in gone] if gone else list(old_rels)
-        added = sorted(rel for rel in fresh if rel not in at)
-        if len(added) < 64:  # a few new files: put them in place rather than sort everything
-            for rel in added:
-                insort(self.rels, rel)
-        else:
-            self.rels = sorted(self.rels + added)
-        self.source = [None if rel in fresh else at[rel] for rel in self.rels]
-        self.changed = {j: fresh[rel] for j, rel in enumerate(self.rels) if rel in fresh}
-
-    def column(self, old: list[Any], fresh: Callable[[int], Any]) -> list[Any]:
-        if self.source is None:
-            out = list(old)
-            for slot in self.changed:
-                out[slot] = fresh(slot)
-            return out
-        return [old[i] if i is not None else fresh(j) for j, i in enumerate(self.source)]
-
-    def problems(self, old: dict[int, list[Any]], fresh: dict[int, Fresh]) -> dict[int, list[Any]]:
-        if self.source is None:
-            out = {i: p for i, p in old.items() if i not in fresh}
-        else:
-            out = {j: old[i] for j, i in enumerate(self.source) if i is not None and i in old}
-        out.update((slot, f.raw) for slot, f in fresh.items() if f.raw)
-        return dict(sorted(out.items()))
-
-    def texts(self, ids: list[Any], fresh: dict[int, Fresh], base: int) -> Any:
-        """A text index over a new buffer laid out from `base`, slot by slot."""
-        from .textindex import TextIndex
-
-        old = self.columns.texts
-        if self.source is None:
-            return TextIndex.build(ids, [fresh[j].text if j in fresh else old.at(j) for j in range(len(ids))], base)
-        return TextIndex.build(ids, [old.at(i) if i is not None else fresh[j].text
-                                     for j, i in enumerate(self.source)], base)
+def unchanged(conn: sqlite3.Connection, folders: list[Folder]) -> bool:
+    stored = {prefix: (rtype, stats) for prefix, rtype, stats in conn.execute("SELECT prefix, rtype, digest FROM folders")}
+    return stored == {f.prefix: (f.rtype, snapshot(f)) for f in folders}
 
 
-def mapped_heap(index: Path, heap: tuple[Any, int], suffix: str = ".heap") -> Any:
-    """The heap just written, mapped, if it is still the one named (another run may have
-    replaced it since); None otherwise."""
-    token, length = heap
-    if token is None:
-        return None
-    mapped = _map(heap_file(index, suffix))
-    if mapped is None or mapped[len(HEAP_MAGIC): HEAP_START] != token or len(mapped) < length:
-        return None
-    return mapped
-
-
-def store_texts(index: Path | None, old: CacheData, plan: Plan, fresh: dict[int, Fresh], ids: list[Any],
-                position: dict[str, int] | None, spool: Spool | None = None) -> tuple[Any, tuple[Any, int, int] | None]:
-    """The search text for this run, and (token, length, crc32) of the text heap holding it
-    (None when there is no cache to write). The changed records' text is appended to the
-    heap, and the kept records' text stays where it lies; a first build, or a heap mostly
-    dead, gets a new one."""
-    from .textindex import TextIndex
-
-    if index is None:
-        return plan.texts(ids, fresh, 0), None
-    finished = spool.finish(".text", fresh) if spool is not None and spool.usable else None
-    if finished is not None:  # a first build: every slot's text is in the spool
-        columns = spool.rows[3:]  # type: ignore[union-attr]  # a row per slot, in slot order
-        # Mapped (the write lock keeps it in place); read whole if it cannot be mapped.
-        buffer = mapped_heap(index, finished, ".text") or heap_file(index, ".text").read_bytes()
-        texts = TextIndex(ids, buffer, columns, (columns[0], array("q", range(len(ids)))), finished[1], position)
-        return texts, (finished[0], finished[1], spool.text_crc)
-    if old:
-        before = plan.columns.texts
-        token, length, crc = old.toc["text"]
-        made: dict[str, Any] = {}
-
-        def make(at: int) -> bytes:
-            made["data"], made["slots"], made["segments"] = before.appended(
-                ids, {s: f.text for s, f in fresh.items()}, at, plan.source)
-            return made["data"]  # type: ignore[no-any-return]
-
-        found = append_with(index, token, make, before.live_bytes(), ".text", before=length)
-        mapped = _map(heap_file(index, ".text")) if found is not None else None
-        if found is not None and mapped is not None and len(mapped) >= found[1]:
-            _, end, between = found
-            texts = TextIndex(ids, mapped, made["slots"], made["segments"], end, position)
-            return texts, (token, end, zlib.crc32(made["data"], zlib.crc32(between, crc)))
-    texts = plan.texts(ids, fresh, HEAP_START)
-    data = texts.segment_bytes()
-    token, _, end = new_heap(index, [data], ".text")
-    if token is None:
-        return texts, None
-    mapped = mapped_heap(index, (token, end), ".text")
-    if mapped is not None:  # read from the file from now on: the built buffer can go
-        texts = TextIndex(ids, mapped, (texts.starts, texts.splits, texts.ends),
-                          (texts.seg_starts, texts.seg_slots), end, position)
-    return texts, (token, end, zlib.crc32(data))
-
-
-def store_records(index: Path, old: CacheData, plan: Plan, fresh: dict[int, Fresh],
-                  spool: Spool | None = None) -> tuple[Any, Any, Any]:
-    """Put the new record versions in the heap. Returns (locations to save, (heap token,
-    length) to save, locations this run reads kept records at): each locations is (offsets,
-    lengths, crc32s) by slot, length 0 where a slot has no record."""
-    kept = tuple(array("q", plan.column(list(c), lambda s: 0)) for c in plan.columns.locations)
-    finished = spool.finish(".heap", fresh) if spool is not None and spool.usable else None
-    if finished is not None:  # a first build: the heap was written as it went
-        saved = tuple(array("q", c) for c in kept)
-        for slot, f in fresh.items():
-            if f.placed is not None:
-                saved[0][slot], saved[1][slot], saved[2][slot] = (c[f.placed] for c in spool.rows[:3])  # type: ignore[union-attr]
-        return saved, finished, kept
-    new = [(slot, f.encoded()) for slot, f in sorted(fresh.items()) if f.rid is not None]
-    live = sum(kept[1]) + sum(len(b) for _, b in new)
-    token = None
-    if old and old.toc.get("heap") is not None:
-        token, first, length = append_records(index, old.toc["heap"], [b for _, b in new], live)
-    placed = new
-    if token is None:  # no heap yet, or one mostly dead: write every live record afresh
-        view = memoryview(old.heap) if old.heap is not None else b""
-        offsets, lengths, _ = kept
-        placed = sorted([(slot, view[offsets[slot]: offsets[slot] + lengths[slot]])
-                         for slot in range(len(lengths)) if lengths[slot]] + new)
-        token, first, length = new_heap(index, [b for _, b in placed])
-        if token is None:
-            return kept, (None, 0), kept
-    saved = tuple(array("q", c) for c in kept)
-    at = first
-    for slot, raw in placed:
-        saved[0][slot], saved[1][slot] = at, len(raw)
-        at += len(raw)
-    for slot, raw in new:
-        saved[2][slot] = zlib.crc32(raw)
-    return saved, (token, length), kept
-
-
-def racy_entries(plan: Plan, old_racy: list[Any], fresh: dict[int, Fresh], changed: dict[int, FileEntry],
-                 written_ns: int) -> list[tuple[int, str, int, int]]:
-    """(slot, rel, change time, content crc) of files modified too close to the write to
-    trust their stat: each run re-reads them until the window has passed. The change time is
-    the later of mtime and ctime: a file whose mtime was set back (cp -p) just before the
-    write can still be rewritten unseen within the same ctime tick."""
-    at = {rel: i for i, rel in enumerate(plan.rels)} if plan.source is not None else None
-    out = []
-    for slot, rel, mtime, crc in old_racy:
-        new_slot = slot if at is None else at.get(rel)
-        if new_slot is not None and new_slot not in changed and mtime >= written_ns - RACY_NS:
-            out.append((new_slot, rel, mtime, crc))
-    for slot, e in changed.items():
-        crc = fresh[slot].crc
-        if e.changed_ns >= written_ns - RACY_NS and crc is not None:
-            out.append((slot, e.rel, e.changed_ns, crc))
-    return sorted(out)
-
-
-def racy_mismatches(data_dir: Path, racy: list[Any]) -> set[int]:
-    """Slots of racy files whose content no longer matches what was cached."""
-    out = set()
-    for slot, rel, _, crc in racy:
-        try:
-            if zlib.crc32(read_record_file(data_dir / rel)) != crc:
-                out.add(slot)
-        except (OSError, Oversized, NotRegular):
-            out.add(slot)
+def record_files(folder: Folder) -> dict[str, FileStat]:
+    """name -> FileStat of the record files a scanned folder holds."""
+    out = {}
+    columns = [memoryview(c).cast(t) for c, t in zip(folder.stats(), ("q", "q", "q", "Q", "q", "Q"))]
+    for name, size, mtime, mode, ino, ctime, dev in zip(folder.names(), *columns):
+        if S_IFMT(mode) == S_IFREG and name.lower().endswith(YAML_SUFFIXES):
+            out[name] = FileStat(folder.prefix + name, folder.prefix, name, folder.rtype, size, mtime, ctime, ino, dev)
     return out
 
 
-def save(index: Path, data_dir: Path, sections: dict[str, Any], heap: tuple[bytes | None, int],
-         text: tuple[Any, int, int] | None, valid: bool, racy: list[Any]) -> None:
-    if heap[0] is None or text is None or text[0] is None:
-        return  # a heap could not be written: keep no cache rather than a broken one
-    sections["racy"] = marshal.dumps(racy)
-    write_cache(index, data_dir, sections, heap, {"valid": valid, "written_ns": time.time_ns(), "text": text})
+def plan(conn: sqlite3.Connection, folders: list[Folder], suspects: set[str]) -> Plan:
+    """Compare the scan with the stored state; `suspects` are rels whose content changed
+    under an unchanged stat."""
+    stored = {prefix: (rtype, digest) for prefix, rtype, digest in conn.execute("SELECT prefix, rtype, digest FROM folders")}
+    changed: list[FileStat] = []
+    gone: list[str] = []
+    for folder in folders:
+        if stored.pop(folder.prefix, None) == (folder.rtype, snapshot(folder)):
+            if suspects:
+                changed += [f for f in record_files(folder).values() if f.rel in suspects]
+            continue
+        now = record_files(folder)
+        before = {row[0]: tuple(row[1:]) for row in conn.execute(
+            "SELECT name, size, mtime_ns, ctime_ns, ino, dev, rtype FROM files WHERE folder = ?", (folder.prefix,))}
+        for name, f in now.items():
+            if before.get(name) != (*f.key(), f.rtype) or f.rel in suspects:
+                changed.append(f)
+        gone += [folder.prefix + name for name in before.keys() - now.keys()]
+    for prefix in stored:  # folders no longer there
+        gone += [rel for (rel,) in conn.execute("SELECT rel FROM files WHERE folder = ?", (prefix,))]
+    changed.sort()
+    return Plan(changed, sorted(gone), folders)
+
+
+def racy_suspects(conn: sqlite3.Connection, data_dir: Path) -> set[str]:
+    """Rels of files stored as racy whose content no longer has the stored CRC."""
+    from .fileread import NotRegular, Oversized, read_record_file
+
+    out = set()
+    for rel, crc in conn.execute("SELECT rel, crc FROM files WHERE racy = 1"):
+        try:
+            if zlib.crc32(read_record_file(data_dir / rel)) != crc:
+                out.add(rel)
+        except (OSError, Oversized, NotRegular):
+            out.add(rel)
+    return out
+
+
+def settle(conn: sqlite3.Connection, now_ns: int) -> None:
+    """Stop re-reading racy files old enough to trust their stat."""
+    conn.execute("UPDATE files SET racy = 0, crc = NULL WHERE racy = 1 AND max(mtime_ns, ctime_ns) < ?",
+                 (now_ns - RACY_NS,))
+
+
+def has_racy(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT EXISTS (SELECT 1 FROM files WHERE racy = 1)").fetchone()[0] == 1
+
+
+def apply(conn: sqlite3.Connection, data_dir: Path, work: Plan, validate: Validator) -> None:
+    """Carry out a plan: its files' rows replaced, cross-record problems checked again."""
+    now = time.time_ns()
+    changed_rels = [f.rel for f in work.changed]
+    old_ids = _forget(conn, changed_rels + work.gone)
+    first_build = not conn.execute("SELECT EXISTS (SELECT 1 FROM files)").fetchone()[0]
+    next_file = conn.execute("SELECT coalesce(max(file), 0) + 1 FROM files").fetchone()[0]
+    new_ids: set[str] = set()
+    new_files: list[int] = []
+    by_rel = {f.rel: f for f in work.changed}
+    for chunk in validate_stream(data_dir, [f.entry() for f in work.changed], validate):
+        rows = [(next_file + i, by_rel[entry.rel], fresh) for i, (entry, fresh) in enumerate(chunk)]
+        next_file += len(chunk)
+        _insert(conn, rows, now)
+        new_files += [file for file, _, _ in rows]
+        new_ids.update(fresh.rid for _, _, fresh in rows if fresh.rid is not None)
+    conn.execute("DELETE FROM folders")
+    conn.executemany("INSERT INTO folders VALUES (?, ?, ?)", [(f.prefix, f.rtype, snapshot(f)) for f in work.folders])
+    everything = first_build or len(work.changed) + len(work.gone) > MAX_CHANGED
+    touched = None if everything else old_ids | new_ids
+    remember_touched(conn, touched)
+    _mark_live(conn, data_dir, touched)
+    _check_references(conn, data_dir, None if everything else new_files, touched)
+    settle(conn, now)
+    valid = not conn.execute("SELECT EXISTS (SELECT 1 FROM problems)").fetchone()[0]
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'valid'", (int(valid),))
+
+
+def _forget(conn: sqlite3.Connection, rels: list[str]) -> set[str]:
+    """Delete every row of these files; return the ids their records had."""
+    if not rels:
+        return set()
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS doomed (file INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM doomed")
+    conn.executemany("INSERT OR IGNORE INTO doomed SELECT file FROM files WHERE rel = ?", ((rel,) for rel in rels))
+    ids = {rid for (rid,) in conn.execute("SELECT id FROM records WHERE file IN doomed")}
+    for table in ("files", "records", "texts", "issuers", "refs", "problems"):
+        conn.execute(f"DELETE FROM {table} WHERE file IN doomed")
+    return ids
+
+
+def _insert(conn: sqlite3.Connection, rows: list[tuple[int, FileStat, Fresh]], now: int) -> None:
+    files, records, texts, issuers, refs, problems = [], [], [], [], [], []
+    for file, f, fresh in rows:
+        racy = max(f.mtime_ns, f.ctime_ns) >= now - RACY_NS and fresh.crc is not None
+        files.append((file, f.rel, f.folder, f.name, f.rtype, f.size, f.mtime_ns, f.ctime_ns, f.ino, f.dev,
+                      fresh.crc if racy else None, int(racy)))
+        problems += [(file, line, col, message, "file") for line, col, message in fresh.raw]
+        if fresh.rid is None:
+            continue
+        rtype, when, agencies = fresh.facet
+        sort_date = when or "9999"
+        records.append((file, fresh.rid, rtype, when, sort_date, " ".join(agencies), fresh.blob, zlib.crc32(fresh.blob)))
+        names, text = fresh.text
+        texts.append((file, fresh.rid, rtype, _storable(names), _storable(text).replace("\x00", "\n")))
+        if rtype == "policy":
+            issuers += [(file, agency, fresh.rid, sort_date) for agency in dict.fromkeys(agencies)]
+        spec = REFERENCES[rtype]
+        refs += [(file, k, target, spec[k][1]) for k, target in zip(fresh.refs[::2], fresh.refs[1::2])]
+    conn.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", files)
+    conn.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)", records)
+    conn.executemany("INSERT INTO texts VALUES (?, ?, ?, 0, ?, ?)", texts)
+    conn.executemany("INSERT INTO issuers VALUES (?, ?, ?, ?)", issuers)
+    conn.executemany("INSERT INTO refs VALUES (?, ?, ?, ?)", refs)
+    conn.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?)", problems)
+
+
+def _storable(text: str) -> str:
+    """Text SQLite can take: a lone surrogate (a YAML escape can make one) has no UTF-8."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def _mark_live(conn: sqlite3.Connection, data_dir: Path, touched: set[str] | None) -> None:
+    """Make the first file (in path order) of each id touched (of every id, None) its live
+    record, and report the others as duplicates."""
+    scope, args = _scope("records.id", touched)
+    conn.execute(f"DELETE FROM problems WHERE kind = 'duplicate' AND file IN (SELECT file FROM records WHERE {scope})", args)
+    conn.execute(f"""UPDATE records SET live = (file = (
+        SELECT r.file FROM records r JOIN files f ON f.file = r.file WHERE r.id = records.id ORDER BY f.rel LIMIT 1))
+        WHERE {scope}""", args)
+    conn.execute(f"UPDATE texts SET live = (SELECT live FROM records WHERE records.file = texts.file) WHERE {scope.replace('records.', 'texts.')}", args)
+    found = conn.execute(f"""SELECT r.file, f.rel, r.id, (SELECT f2.rel FROM records r2 JOIN files f2 ON f2.file = r2.file
+        WHERE r2.id = r.id AND r2.live = 1) FROM records r JOIN files f ON f.file = r.file
+        WHERE r.live = 0 AND {scope.replace('records.', 'r.')}""", args).fetchall()
+    rows = [(file, duplicate(data_dir, rel, first, rid)) for file, rel, rid, first in found]
+    _add_problems(conn, rows, "duplicate")
+
+
+def _scope(column: str, ids: set[str] | None) -> tuple[str, tuple[Any, ...]]:
+    """A WHERE clause limiting `column` to `ids` (kept in a temp table), or to everything."""
+    return ("1", ()) if ids is None else (f"{column} IN touched_ids", ())
+
+
+def _check_references(conn: sqlite3.Connection, data_dir: Path, new_files: list[int] | None,
+                      touched: set[str] | None) -> None:
+    """Check again the references of the new files and of the files pointing at a touched
+    id (every file, None), and those of every file that failed its model."""
+    if new_files is None:
+        conn.execute("DELETE FROM problems WHERE kind = 'reference'")
+        where = "1"
+    else:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS recheck (file INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM recheck")
+        conn.executemany("INSERT OR IGNORE INTO recheck VALUES (?)", ((f,) for f in new_files))
+        conn.execute("INSERT OR IGNORE INTO recheck SELECT file FROM refs WHERE target IN touched_ids")
+        conn.execute("INSERT OR IGNORE INTO recheck SELECT file FROM files WHERE file NOT IN (SELECT file FROM records)")
+        conn.execute("DELETE FROM problems WHERE kind = 'reference' AND file IN recheck")
+        where = "r.file IN recheck"
+    found: dict[int, set[int]] = {}
+    for file, k in conn.execute(f"""SELECT r.file, r.k FROM refs r JOIN records y ON y.file = r.file AND y.live = 1
+            WHERE {where} AND NOT EXISTS (SELECT 1 FROM records x WHERE x.id = r.target AND x.live = 1
+            AND (r.target_type = '{ANY}' OR x.type = r.target_type))"""):
+        found.setdefault(file, set()).add(k)
+    invalid = conn.execute(f"SELECT file, rel FROM files WHERE file NOT IN (SELECT file FROM records)"
+                           f"{'' if new_files is None else ' AND file IN recheck'}").fetchall()
+    if not found and not invalid:
+        return
+    known = _known_ids(conn)
+    rows: list[tuple[int, Row]] = []
+    for file, bad in sorted(found.items()):
+        rel, body = conn.execute("SELECT f.rel, r.body FROM files f JOIN records r ON r.file = f.file WHERE f.file = ?",
+                                 (file,)).fetchone()
+        rows += [(file, row) for row in dangling(data_dir, rel, marshal.loads(body), bad, known)]
+    at = {rel: file for file, rel in invalid}
+    rows += [(at[row.rel], row) for row in raw_dangling(data_dir, [rel for _, rel in invalid], known)]
+    _add_problems(conn, rows, "reference")
+
+
+def _known_ids(conn: sqlite3.Connection) -> KnownIds:
+    cache: dict[str, set[str]] = {}
+
+    def known(rtype: str) -> set[str]:
+        if rtype not in cache:
+            sql, args = ("SELECT id FROM records WHERE live = 1", ()) if rtype == ANY else \
+                ("SELECT id FROM records WHERE live = 1 AND type = ?", (rtype,))
+            cache[rtype] = {rid for (rid,) in conn.execute(sql, args)}
+        return cache[rtype]
+
+    return known
+
+
+def _add_problems(conn: sqlite3.Connection, rows: Iterable[tuple[int, Row]], kind: str) -> None:
+    conn.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?)",
+                     ((file, r.line, r.col, r.message, kind) for file, r in rows))
+
+
+def remember_touched(conn: sqlite3.Connection, ids: set[str] | None) -> None:
+    """Keep the ids a refresh touched in a temp table, for the checks' SQL to join with."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_ids (id TEXT PRIMARY KEY) WITHOUT ROWID")
+    conn.execute("DELETE FROM touched_ids")
+    if ids:
+        conn.executemany("INSERT OR IGNORE INTO touched_ids VALUES (?)", ((rid,) for rid in ids))

@@ -94,32 +94,12 @@ class PendingScan:
     the cache) in the meantime, then call result()."""
 
     def __init__(self, data_dir: Path, share: float = 0.42) -> None:
-        from .prefetch import adopt
-
         self.root = data_dir.resolve()
         self.seen: set[tuple[int, int]] = set()
         self.out: list[Folder] = []
         self.problems: list[Problem] = []  # what cannot be listed or read (see unreadable)
-        self.helper: Helper | None = None
-        adopted = adopt(data_dir, self.seen)  # the listing a child started at launch, if any
-        if adopted is not None:
-            self.listed, self.helper = adopted
-            jobs = [(fd, names) for _, _, _, fd, names in self.listed]
-            self.waiting = lambda: _per_job(jobs, self.helper.columns())  # type: ignore[union-attr]
-            return
         self.listed = top_listing(data_dir, self.root, self.seen, self.problems)
         self.waiting = _lstat_all([(fd, names) for _, _, _, fd, names in self.listed], share)
-
-    def differs_already(self, before: list[Folder]) -> bool:
-        """Whether the part the child has done already differs from the scan `before` (so a
-        caller can get ready to validate while the rest is done). False when unsure."""
-        if self.helper is None:
-            return False
-        top = [(rtype, prefix, _SEP.join(names)) for rtype, _, prefix, _, names in self.listed]
-        done = as_folders(before[: len(top)])
-        if [(f.rtype, f.prefix, f.joined) for f in done] != top:
-            return True
-        return self.helper.differs([b"".join(column) for column in zip(*(f.stats() for f in done))])
 
     def result(self) -> list[Folder]:
         """The scan's folders; what could not be listed or read is in self.problems."""

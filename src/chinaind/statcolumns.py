@@ -89,18 +89,6 @@ class Helper:
         self.shared[at] = self.DONE
         return True
 
-    def differs(self, before: list[bytes]) -> bool:
-        """Whether a chunk done so far has other stats than these packed columns."""
-        n, at = self.n, self.columns_at
-        for c in range(self.chunks):
-            if self.shared is None or self.shared[self.states_at + c] != self.DONE:
-                continue
-            lo, hi = c * self.CHUNK * 8, min(n, (c + 1) * self.CHUNK) * 8
-            for k, column in enumerate(before):
-                if self.shared[at + 8 * k * n + lo: at + 8 * k * n + hi] != column[lo:hi]:
-                    return True
-        return False
-
     def columns(self) -> tuple[array, ...]:
         if self.pid < 0:  # no child: do it all here
             return lstat_items(self.items)

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from chinaind import cache
+import sqlite3
+
+from chinaind import cachedb
 from hostile_support import PROBLEM_RE
 
 CHINAIND = Path(sys.executable).parent / "chinaind"
@@ -57,15 +59,44 @@ def _garbage(blob: bytes) -> bytes:
 
 
 def _valid_header_bad_payload(blob: bytes) -> bytes:
-    payload = b"\xff\x00 not marshal data \x00" * 10
-    return cache.MAGIC + cache._HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+    """SQLite's header, then pages of junk."""
+    return blob[:100] + b"\xff\x00 not a b-tree page \x00" * (len(blob) // 22)
 
 
 def _valid_header_foreign_payload(blob: bytes) -> bytes:
-    import marshal
+    """A sound SQLite database that another program (or version) wrote."""
+    import tempfile
 
-    payload = marshal.dumps(("some other version", [("sectors/s00.yaml", "sector", 1, 1)], [None], [None], [None], None, None))
-    return cache.MAGIC + cache._HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = sqlite3.connect(Path(tmp) / "other.sqlite")
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value)")
+        conn.execute("INSERT INTO meta VALUES ('stamp', 'some other version')")
+        conn.execute("CREATE TABLE records (file INTEGER PRIMARY KEY, id TEXT, body BLOB)")
+        conn.commit()
+        conn.close()
+        return (Path(tmp) / "other.sqlite").read_bytes()
+
+
+def _checkpointed(path: Path) -> Path:
+    """The database with every commit moved from its write-ahead log into the file itself,
+    and the log gone, so that damage to the file is damage to the cache."""
+    import gc
+
+    gc.collect()  # earlier loads in this process close their connections, as ended runs do
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    for suffix in cachedb.COMPANIONS:
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return path
+
+
+def _files_in_cache(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT count(*) FROM files").fetchone()[0]
+    finally:
+        conn.close()
 
 
 DAMAGE = {
@@ -85,16 +116,15 @@ DAMAGE = {
 def test_damaged_cache_is_detected_and_rebuilt(run, tmp_path, damage):
     kb = _kb(tmp_path)
     expected = _ids_and_names(run, kb)
-    path = cache.cache_file(kb)
+    path = _checkpointed(cachedb.cache_path(kb))
     good = path.read_bytes()
-    assert cache.read_cache(path, kb).rels(), "the first run should have built the cache"
+    assert _files_in_cache(path) == N_RECORDS, "the first run should have built the cache"
     path.write_bytes(DAMAGE[damage](good))
     assert _ids_and_names(run, kb) == expected
-    # Damage in the index is found on reading and rebuilt at once; damage in a record's bytes
-    # is found when it is decoded: that record is re-read from YAML and the cache dropped.
+    # Damage SQLite sees on opening is rebuilt at once; damage in a record's bytes is found
+    # when it is decoded: the run answers from the files and drops the cache.
     assert _ids_and_names(run, kb) == expected
-    entries = cache.read_cache(path, kb).rels()
-    assert len(entries) == N_RECORDS, "the damaged cache was not rebuilt"
+    assert _files_in_cache(path) == N_RECORDS, "the damaged cache was not rebuilt"
     r = run("validate", str(kb))
     assert r.exit_code == 0 and r.stdout.startswith(f"valid: {N_RECORDS} records")
 
@@ -105,11 +135,11 @@ def test_damaged_cache_in_a_real_process_is_quiet(tmp_path):
     args = [str(CHINAIND), "-d", str(kb), "list", "sectors", "-f", "ids"]
     first = subprocess.run(args, capture_output=True, env=env, timeout=60)
     assert first.returncode == 0
-    path = next((tmp_path / "cache" / "chinaind").glob("kb-*.cache"))
+    path = next((tmp_path / "cache" / "chinaind").glob("kb-*.sqlite"))
     for name in sorted(DAMAGE):
         if not path.exists():  # dropped by the previous run on finding a damaged record
             subprocess.run(args, capture_output=True, env=env, timeout=60, check=True)
-        path.write_bytes(DAMAGE[name](path.read_bytes()))
+        path.write_bytes(DAMAGE[name](_checkpointed(path).read_bytes()))
         again = subprocess.run(args, capture_output=True, env=env, timeout=60)
         assert (again.returncode, again.stdout, again.stderr) == (0, first.stdout, b""), name
 
@@ -117,7 +147,7 @@ def test_damaged_cache_in_a_real_process_is_quiet(tmp_path):
 def test_cache_path_occupied_by_a_directory(run, tmp_path):
     kb = _kb(tmp_path)
     expected = _ids_and_names(run, kb)
-    path = cache.cache_file(kb)
+    path = cachedb.cache_path(kb)
     path.unlink()
     path.mkdir()
     (path / "x").write_text("in the way")
@@ -138,8 +168,8 @@ def test_leftover_temp_files_do_not_matter(run, tmp_path):
     """A process killed mid-write leaves its temp file next to the cache."""
     kb = _kb(tmp_path)
     expected = _ids_and_names(run, kb)
-    path = cache.cache_file(kb)
-    (path.parent / ".tmp-killed.cache").write_bytes(path.read_bytes()[:100])
+    path = cachedb.cache_path(kb)
+    (path.parent / ".tmp-killed.sqlite").write_bytes(path.read_bytes()[:100])
     assert _ids_and_names(run, kb) == expected
 
 

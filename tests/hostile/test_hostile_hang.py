@@ -101,7 +101,12 @@ def test_killed_first_build_leaves_no_process_holding_the_pipe(tmp_path, big_kb,
 # --- (b) nothing in the cache folder can block or crash a run ---------------------------------
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-CACHE_FILES = {"index": ".cache", "heap": ".heap", "text": ".text", "lock": ".lock"}
+# The cache database and SQLite's companion files beside it (see cachedb.py).
+CACHE_FILES = {"db": "", "wal": "-wal", "shm": "-shm"}
+
+
+def _cache_file(db: Path, which: str) -> Path:
+    return Path(f"{db}{CACHE_FILES[which]}")
 
 
 def _small_kb(tmp_path: Path) -> Path:
@@ -149,10 +154,10 @@ def test_odd_file_in_the_cache_folder_never_blocks(tmp_path, which, kind):
     args = ("-d", str(kb), "list", "sectors", "-f", "ids")
     first = _chinaind(tmp_path, *args)
     assert first == Outcome(0, "drones\nlasers\nrobotics\n", "")
-    index = next((tmp_path / "cache").glob("kb-*.cache"))
-    _occupy(index.with_suffix(CACHE_FILES[which]), kind)
+    db = next((tmp_path / "cache").rglob("kb-*.sqlite"))
+    _occupy(_cache_file(db, which), kind)
     assert _chinaind(tmp_path, *args, timeout=10) == first
-    # An edit makes the run write: appending to the heaps, replacing the index, taking the lock.
+    # An edit makes the run write: a transaction on the database, through its log.
     (kb / "sectors" / "cranes.yaml").write_text(sector("cranes"))
     assert _chinaind(tmp_path, *args, timeout=10) == Outcome(0, "cranes\ndrones\nlasers\nrobotics\n", "")
     assert _chinaind(tmp_path, "validate", str(kb), timeout=10).code == 0
@@ -204,18 +209,18 @@ def clean_search(big_kb, tmp_path_factory) -> tuple[tuple[str, ...], Outcome]:
     return args, clean
 
 
-@pytest.mark.parametrize("occupied", [("heap",), ("text",), tuple(sorted(CACHE_FILES))], ids="+".join)
+@pytest.mark.parametrize("occupied", [("db",), ("wal",), tuple(sorted(CACHE_FILES))], ids="+".join)
 @pytest.mark.parametrize("kind", ["fifo", "folder"])
 def test_odd_files_in_the_cache_folder_at_a_first_build(tmp_path, big_kb, clean_search, kind, occupied):
-    """A large first build writes its heaps as the workers deliver (workers.Spool): when they
-    cannot be put in place, the run still answers in full from what it validated."""
+    """A large first build stores what the workers deliver as it comes: when the database
+    cannot be opened, the run still answers in full, from memory."""
     args, clean = clean_search
-    from chinaind import cache
+    from chinaind import cachedb
 
     cache_dir = tmp_path / "cache"
     cache_dir.mkdir()
-    index = cache_dir / cache.cache_file(big_kb).name
+    db = cache_dir / cachedb.cache_path(big_kb).name
     for which in occupied:
-        _occupy(index.with_suffix(CACHE_FILES[which]), kind)
+        _occupy(_cache_file(db, which), kind)
     assert _chinaind(tmp_path, *args, timeout=30) == clean
     assert _chinaind(tmp_path, *args, timeout=30) == clean

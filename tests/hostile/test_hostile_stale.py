@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from chinaind import cache, launch, refresh, scan
+from chinaind import refresh, scan
 
 OLD_NS = 1_600_000_000_000_000_000
 GOOD = "id: robotics\nname: Robotics\n"
@@ -25,7 +25,6 @@ BAD = "id: robotics\nnmae: Robotics\n"
 
 @pytest.fixture(autouse=True)
 def no_racy_window(monkeypatch):
-    monkeypatch.setattr(cache, "RACY_NS", 0)
     monkeypatch.setattr(refresh, "RACY_NS", 0)
 
 
@@ -69,17 +68,13 @@ if shutil.which("cp"):
 
 
 def _scanned_by(scanner: str, kb: Path, monkeypatch) -> None:
-    """Make the next run's scan take the named path: this process alone, a forked helper
-    sharing the stat calls, or the child a query starts at launch."""
+    """Make the next run's scan take the named path: this process alone, or a forked helper
+    sharing the stat calls."""
     if scanner == "forked":
         monkeypatch.setattr(scan, "FORK_MIN", 1)
-    elif scanner == "launch-child":
-        monkeypatch.setattr(launch, "SMALL_BYTES", 0)
-        launch._prefetch(["--data-dir", str(kb), "list", "sectors"])
-        assert launch.PREFETCH is not None
 
 
-@pytest.mark.parametrize("scanner", ["in-process", "forked", "launch-child"])
+@pytest.mark.parametrize("scanner", ["in-process", "forked"])
 @pytest.mark.parametrize("how", sorted(REWRITES))
 def test_rewrite_keeping_size_and_mtime_is_seen(run, tmp_path, monkeypatch, how, scanner):
     kb = _kb(tmp_path)
