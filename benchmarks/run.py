@@ -1,6 +1,10 @@
-"""Whole-process benchmarks of chinaind against the issue's targets, and against rg, jq and sqlite3.
+"""Whole-process benchmarks of chinaind against the issues' targets, and against rg, jq and sqlite3.
 
-    .venv/bin/python benchmarks/run.py [--sizes 100,1000,10000,100000] [--runs 5] [--out FILE] [--keep]
+    .venv/bin/python benchmarks/run.py [--corpus synthetic,cloned] [--sizes 100,1000,10000,100000]
+        [--cloned-sizes 1000,10000,100000] [--runs 5] [--out FILE] [--keep]
+
+Two corpora, each at its own sizes: synthetic records (generate.py) and the bundled records
+cloned under new ids (clone.py), which are as big and as varied as real ones.
 
 Every run is a fresh process of the venv's own `chinaind` (next to sys.executable, never a
 pyenv shim), started from a small wrapper that times it and reads its peak RSS
@@ -31,6 +35,7 @@ from typing import Callable
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
+import clone  # noqa: E402
 import generate  # noqa: E402
 
 PY = sys.executable
@@ -244,33 +249,80 @@ def edit_policy(path: Path, k: int) -> str:
     return text
 
 
-def bench_size(n: int, work: Path, tmp: Path, runs: int, keep: bool) -> dict[str, Result | str]:
+CORPORA = ("synthetic", "cloned")
+TITLES = {"synthetic": "Synthetic records (benchmarks/generate.py)",
+          "cloned": "Bundled records cloned under new ids (benchmarks/clone.py)"}
+
+
+def prepare_synthetic(n: int, work: Path, keep: bool) -> tuple[dict, float | None, Path]:
+    """(info, generation seconds or None when reused, folder) of the synthetic KB of n records."""
     out = work / f"kb-{n}"
     info_file = out / "info.json"
-    gen_s: float | None = None
     if keep and info_file.is_file() and json.loads(info_file.read_text())["n"] == n:
+        return json.loads(info_file.read_text()), None, out
+    print(f"  generating {n} records in {out} ...", file=sys.stderr, flush=True)
+    t = time.perf_counter()
+    info = generate.write(n, out)
+    gen_s = time.perf_counter() - t
+    info_file.write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
+    time.sleep(RACY_S)
+    return info, gen_s, out
+
+
+def prepare_cloned(n: int, work: Path, keep: bool) -> tuple[dict, float | None, Path]:
+    """The same for the cloned KB, kept under a name with a hash of data/ (and clone.py), so
+    that a change of either makes --keep generate it again."""
+    data = (SNAPSHOT or REPO) / "data"
+    key = clone.data_hash(data)
+    out = work / f"cloned-{n}-{key}"
+    info_file = out / "info.json"
+    if keep and info_file.is_file():
         info = json.loads(info_file.read_text())
-    else:
-        print(f"  generating {n} records in {out} ...", file=sys.stderr, flush=True)
-        t = time.perf_counter()
-        info = generate.write(n, out)
-        gen_s = time.perf_counter() - t
-        info_file.write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
-        time.sleep(RACY_S)
+        if info.get("requested") == n and info.get("data_hash") == key:
+            return info, None, out
+    for stale in work.glob(f"cloned-{n}-*"):  # made from an earlier data/ or clone.py
+        shutil.rmtree(stale, ignore_errors=True)
+    print(f"  cloning the bundled records to {n} records in {out} ...", file=sys.stderr, flush=True)
+    t = time.perf_counter()
+    info = clone.write(n, out, data)
+    gen_s = time.perf_counter() - t
+    info_file.write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
+    time.sleep(RACY_S)
+    return info, gen_s, out
+
+
+def edit_one(corpus: str, info: dict, k: int) -> tuple[Path, str]:
+    """Edit a different policy file for run k, keeping it valid; (path, original text)."""
+    if corpus == "cloned":
+        path = Path(info["data_dir"]) / "policies" / f"{info['edit_ids'][k % len(info['edit_ids'])]}.yaml"
+        return path, clone.edit_summary(path, k)
+    path = Path(info["data_dir"]) / "policies" / f"{info['policy_ids'][k + 1]}.yaml"
+    return path, edit_policy(path, k)
+
+
+def bench_size(corpus: str, n: int, work: Path, tmp: Path, runs: int, keep: bool) -> dict[str, Result | str]:
+    info, gen_s, out = (prepare_cloned if corpus == "cloned" else prepare_synthetic)(n, work, keep)
     kb = info["data_dir"]
     base = [CHINAIND, "--data-dir", kb]
     search = [*base, "search", "robot", "-f", "json"]
-    cache = tmp / f"cache-{n}"
+    cache = tmp / f"cache-{corpus}-{n}"
     env = clean_env(cache)
-    rows: dict[str, Result | str] = {"records (policies/companies/technologies)":
-                                     f"{info['n']} ({info['by_type']['policy']}/{info['by_type']['company']}/{info['by_type']['technology']})"}
+    t = info["by_type"]
+    rows: dict[str, Result | str]
+    if corpus == "cloned":
+        rows = {"records (policies/companies/technologies/people/sources)":
+                f"{info['n']} ({t['policy']}/{t['company']}/{t['technology']}/{t['person']}/{t['source']})",
+                "bundled records + clone sets": f"{info['originals']} + {info['sets']} × {info['per_set']}"
+                + (f" + {info['partial_set']}" if info["partial_set"] else "")}
+    else:
+        rows = {"records (policies/companies/technologies)": f"{info['n']} ({t['policy']}/{t['company']}/{t['technology']})"}
     rows["generate KB + peers (not chinaind)"] = fmt_s(gen_s) if gen_s is not None else "reused (--keep)"
     fresh = iter(range(10**6))
-    print(f"  N={n}: first build ...", file=sys.stderr, flush=True)
+    print(f"  {corpus} N={n}: first build ...", file=sys.stderr, flush=True)
     rows["first build, no cache: search robot -f json"] = measure(
-        search, env, runs, before=lambda i: clean_env(tmp / f"first-{n}-{next(fresh)}"))
+        search, env, runs, before=lambda i: clean_env(tmp / f"first-{corpus}-{n}-{next(fresh)}"))
     once(search, env)  # fill the warm cache
-    print(f"  N={n}: warm queries and peers ...", file=sys.stderr, flush=True)
+    print(f"  {corpus} N={n}: warm queries and peers ...", file=sys.stderr, flush=True)
     jobs: dict[str, Job] = {
         "warm: search robot -f json": (search, env, RUN_TIMEOUT),
         "warm: agency MIIT --since 2023-01 -f ids": ([*base, "agency", "MIIT", "--since", "2023-01", "-f", "ids"], env, RUN_TIMEOUT),
@@ -291,11 +343,10 @@ def bench_size(n: int, work: Path, tmp: Path, runs: int, keep: bool) -> dict[str
     rows.update(measure_together(jobs, runs))
     rows.update({name: f"{name.split()[1]} not installed" for name, (tool, _) in peers.items() if not tool})
 
-    print(f"  N={n}: one-file edits ...", file=sys.stderr, flush=True)
+    print(f"  {corpus} N={n}: one-file edits ...", file=sys.stderr, flush=True)
     edits = Result()
     for k in range(runs):
-        path = Path(kb) / "policies" / f"{info['policy_ids'][k + 1]}.yaml"
-        original = edit_policy(path, k)
+        path, original = edit_one(corpus, info, k)
         s, rss, note = once(search, env)
         path.write_text(original, encoding="utf-8")  # restore, then let the cache settle
         time.sleep(RACY_S)
@@ -311,12 +362,13 @@ def bench_size(n: int, work: Path, tmp: Path, runs: int, keep: bool) -> dict[str
     hits += [count_lines([tool, *argv], peer_env) if tool else "-" for tool, argv in peers.values()]
     rows["TECH / ID"] = f"{info['tech_name']} / {info['show_id']}"
     rows["hits for robot: chinaind / rg / jq / sqlite"] = " / ".join(hits)
+    rows["ids from agency MIIT --since 2023-01"] = count_lines(jobs["warm: agency MIIT --since 2023-01 -f ids"][0], env)
     if not keep:
         shutil.rmtree(out, ignore_errors=True)
     return rows
 
 
-def report(start: dict[str, Result], label: str, sizes: list[int], per: dict[int, dict[str, Result | str]],
+def report(start: dict[str, Result], label: str, corpora: dict[str, tuple[list[int], dict[int, dict[str, Result | str]]]],
            runs: int, startup_runs: int, code: str) -> str:
     lines = [f"Machine: {machine()}", f"Code: {code}",
              f"Medians of {runs} runs ({startup_runs} for start-up rows) after one warm-up; peak RSS is the largest of those runs.",
@@ -329,8 +381,17 @@ def report(start: dict[str, Result], label: str, sizes: list[int], per: dict[int
     floor_help = start["floor: minimal Typer app --help"].median
     bundled = next(r for k, r in start.items() if k.startswith("search robot -f json, warm")).median
     lines += [f"| ratio: bundled warm search / floor (one command) | {ratio(bundled, floor_cmd)} | |",
-              f"| ratio: bundled warm search / floor (--help) | {ratio(bundled, floor_help)} | |", ""]
-    lines += ["| N records | " + " | ".join(str(n) for n in sizes) + " |", "|---|" + "---:|" * len(sizes)]
+              f"| ratio: bundled warm search / floor (--help) | {ratio(bundled, floor_help)} | |"]
+    for corpus, (sizes, per) in corpora.items():
+        lines += ["", f"**{TITLES[corpus]}**", ""]
+        lines += corpus_tables(sizes, per, label, bundled, floor_cmd, floor_help)
+    return "\n".join(lines) + "\n"
+
+
+def corpus_tables(sizes: list[int], per: dict[int, dict[str, Result | str]], label: str, bundled: float | None,
+                  floor_cmd: float | None, floor_help: float | None) -> list[str]:
+    """The per-size table and the targets table of one corpus."""
+    lines = ["| N records | " + " | ".join(str(n) for n in sizes) + " |", "|---|" + "---:|" * len(sizes)]
     names = list(dict.fromkeys(k for n in sizes for k in per[n]))
 
     def cell(n: int, key: str) -> str:
@@ -355,6 +416,7 @@ def report(start: dict[str, Result], label: str, sizes: list[int], per: dict[int
         "peak RSS, warm search": lambda n: f"{rss(n, S):.0f} MiB" if rss(n, S) else "n/a",
         "ratio: warm search / floor (one command)": lambda n: ratio(med(n, S), floor_cmd),
         "ratio: warm search / rg": lambda n: ratio(med(n, S), med(n, RG)),
+        "ratio: warm agency / rg": lambda n: ratio(med(n, A), med(n, RG)),
         "ratio: warm search / sqlite3": lambda n: ratio(med(n, S), med(n, "peer: sqlite3 FTS5 match 'robot'")),
         "ratio: edited / warm search": lambda n: ratio(med(n, E), med(n, S)),
     }
@@ -375,12 +437,14 @@ def report(start: dict[str, Result], label: str, sizes: list[int], per: dict[int
         (f"{label}: warm `search robot -f json` ≤ 1.25× floor (one command)",
          f"{fmt_s(bundled)} vs {fmt_s(floor_cmd)} = {ratio(bundled, floor_cmd)}",
          le(bundled, 1.25 * floor_cmd if floor_cmd else None)),
-        (f"same, against the floor's --help (less strict)", f"{ratio(bundled, floor_help)}",
+        ("same, against the floor's --help (less strict)", f"{ratio(bundled, floor_help)}",
          le(bundled, 1.25 * floor_help if floor_help else None)),
         (f"100k warm `search robot -f json` ≤ 0.5 s{at}", fmt_s(med(big, S)), le(med(big, S), 0.5)),
         (f"100k warm search not slower than `rg -il robot`{at}", f"{fmt_s(med(big, S))} vs {fmt_s(med(big, RG))}",
          le(med(big, S), med(big, RG))),
         (f"100k warm `agency MIIT --since 2023-01 -f ids` ≤ 0.4 s{at}", fmt_s(med(big, A)), le(med(big, A), 0.4)),
+        (f"100k warm agency query not slower than `rg -il robot`{at}", f"{fmt_s(med(big, A))} vs {fmt_s(med(big, RG))}",
+         le(med(big, A), med(big, RG))),
         (f"100k, one file edited: next query ≤ 2× warm{at}", f"{fmt_s(med(big, E))} = {ratio(med(big, E), med(big, S))}",
          le(med(big, E), 2 * med(big, S) if med(big, S) else None)),
         (f"100k first build, no cache ≤ 10 s{at}", fmt_s(med(big, F)), le(med(big, F), 10.0)),
@@ -388,12 +452,16 @@ def report(start: dict[str, Result], label: str, sizes: list[int], per: dict[int
     ]
     lines += ["", "| target | measured | result |", "|---|---|---|"]
     lines += [f"| {t} | {m} | {verdict(ok)} |" for t, m, ok in targets]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Benchmark chinaind against the issue's targets and peer tools.")
-    ap.add_argument("--sizes", default="100,1000,10000,100000", help="comma-separated record counts")
+    ap = argparse.ArgumentParser(description="Benchmark chinaind against the issues' targets and peer tools.")
+    ap.add_argument("--corpus", default="synthetic,cloned",
+                    help="comma-separated corpora to measure: synthetic (generate.py), cloned (clone.py); default both")
+    ap.add_argument("--sizes", default="100,1000,10000,100000", help="record counts of the synthetic corpus")
+    ap.add_argument("--cloned-sizes", default="1000,10000,100000",
+                    help="record counts of the cloned corpus (bundled records included; at least their number)")
     ap.add_argument("--runs", type=int, default=5, help="timed runs per measurement (after one warm-up)")
     ap.add_argument("--startup-runs", type=int, default=21, help="timed runs for the start-up rows (short, noisy: more runs)")
     ap.add_argument("--out", type=Path, help="also write the Markdown report to this file")
@@ -402,21 +470,38 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--commit", metavar="REV", help="benchmark src/ as committed in REV (git archive) instead of the working tree")
     ap.add_argument("--work-dir", type=Path, default=HERE / "out", help="where KBs are generated (default benchmarks/out)")
     args = ap.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    corpora = [c.strip() for c in args.corpus.split(",") if c.strip()]
+    unknown = [c for c in corpora if c not in CORPORA]
+    if unknown or not corpora:
+        ap.error(f"--corpus: unknown {', '.join(unknown) or 'empty'}; choose from {', '.join(CORPORA)}")
+    sizes = {"synthetic": [int(s) for s in args.sizes.split(",") if s.strip()],
+             "cloned": [int(s) for s in args.cloned_sizes.split(",") if s.strip()]}
+    for corpus in corpora:
+        if not sizes[corpus]:
+            ap.error(f"no sizes for the {corpus} corpus")
+    if args.runs > 49:
+        ap.error("--runs: at most 49 (one edited file per run)")
     if not Path(CHINAIND).exists():
         sys.exit(f"{CHINAIND} not found: run this with the venv's python (.venv/bin/python benchmarks/run.py)")
     args.work_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="chinaind-bench-") as tmp_name:
         tmp = Path(tmp_name)
         code = code_identity() + " (live working tree)" if args.live else snapshot(tmp, args.commit)
+        if "cloned" in corpora:
+            bundled = clone.load((SNAPSHOT or REPO) / "data")
+            if min(sizes["cloned"]) < len(bundled):
+                ap.error(f"--cloned-sizes: at least {len(bundled)} (the bundled records)")
         print("start-up ...", file=sys.stderr, flush=True)
         start, label = startup(tmp, args.startup_runs)
-        per = {}
-        for n in sizes:
-            per[n] = bench_size(n, args.work_dir, tmp, args.runs, args.keep)
-            for cache in tmp.glob(f"first-{n}-*"):
-                shutil.rmtree(cache, ignore_errors=True)
-    text = report(start, label, sizes, per, args.runs, args.startup_runs, code)
+        results: dict[str, tuple[list[int], dict[int, dict[str, Result | str]]]] = {}
+        for corpus in corpora:
+            per = {}
+            for n in sizes[corpus]:
+                per[n] = bench_size(corpus, n, args.work_dir, tmp, args.runs, args.keep)
+                for cache in tmp.glob(f"first-{corpus}-{n}-*"):
+                    shutil.rmtree(cache, ignore_errors=True)
+            results[corpus] = (sizes[corpus], per)
+    text = report(start, label, results, args.runs, args.startup_runs, code)
     print(text)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
