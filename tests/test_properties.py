@@ -314,15 +314,15 @@ def _db_texts(texts: list[str]):
     return DbTexts(DbRecords(Reader(conn))), [norm_text(t) for t in texts]
 
 
-# LIKE's own wildcards and escape character must be taken literally.
-LIKE_CHARS = st.sampled_from(list("robotRb0 9_-é中机器人%\\.,“”—") + ["\U0001d400", "ß", "\u00b2"])
+# Wildcards of LIKE and GLOB must be taken literally.
+QUERY_CHARS = st.sampled_from(list("robotRb0 9_-é中机器人%\\.,“”—*?[]^") + ["\U0001d400", "ß", "\u00b2"])
 
 
 @SETTINGS
 @given(st.lists(st.text(SEARCH_CHARS, max_size=30), min_size=1, max_size=6),
-       st.text(LIKE_CHARS, min_size=1, max_size=4))
+       st.text(QUERY_CHARS, min_size=1, max_size=4))
 def test_db_text_search_answers_like_strings(texts, q):
-    """A search's prefilter in SQLite (LIKE over the stored text) finds exactly the records
+    """A search's prefilter in SQLite (GLOB over the stored text) finds exactly the records
     whose normalised text holds the query, and hands back that text unchanged, separators
     included; whole-word tests on it agree with the same tests on the text itself."""
     from chinaind.search import _whole_word
@@ -335,6 +335,25 @@ def test_db_text_search_answers_like_strings(texts, q):
     for rid, _, text in found:
         assert text == normalised[int(rid[1:])] == index[rid][1]
         assert _whole_word(q, text) == _whole_word(q, normalised[int(rid[1:])])
+
+
+def _whole_word_by_hand(q: str, text: str) -> bool:
+    """The definition: some occurrence with no letter or digit (str.isalnum) on either side."""
+    start = text.find(q)
+    while start != -1:
+        end = start + len(q)
+        if (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return True
+        start = text.find(q, start + 1)
+    return False
+
+
+@SETTINGS
+@given(st.text(SEARCH_CHARS, max_size=30), st.text(QUERY_CHARS.filter(lambda c: c not in "中机器人"), min_size=1, max_size=4))
+def test_whole_word_regex_is_the_definition(text, q):
+    from chinaind.search import _whole_word
+
+    assert _whole_word(q, text) == _whole_word_by_hand(q, text)
 
 
 def test_a_query_holding_a_field_separator_is_answered_record_by_record():
