@@ -10,7 +10,7 @@ Agencies and sectors are the vocabulary and stay shared: `agency MIIT` keeps fin
 every clone. Every other record (policies, companies, technologies, people, sources) is then
 copied once per clone set j = 1, 2, ... under the id `<id>-c<j>` (zero-padded to at least four
 digits; the file name is the id + .yaml) and every reference from it to a record of a cloned
-kind (the paths of chinaind.kinds.REFERENCES; for ANY, the kind of the record the id names) is
+kind (the paths of chinaind.records.kinds.REFERENCES; for ANY, the kind of the record the id names) is
 rewritten to that set's id. References to agencies and sectors stay as they are. So each set is
 a second, closed copy of the bundled knowledge base and the whole validates without problems.
 
@@ -51,10 +51,10 @@ if str(HERE) not in sys.path:
 from generate import _fts_body  # noqa: E402  (the same FTS body as the synthetic peers)
 
 try:  # the record kinds and reference paths of the code under test
-    from chinaind.kinds import ANY, FOLDERS, REFERENCES  # noqa: E402
+    from chinaind.records.kinds import ANY, FOLDERS, REFERENCES  # noqa: E402
 except ImportError:  # pragma: no cover - run without the package installed
     sys.path.insert(0, str(REPO / "src"))
-    from chinaind.kinds import ANY, FOLDERS, REFERENCES  # noqa: E402
+    from chinaind.records.kinds import ANY, FOLDERS, REFERENCES  # noqa: E402
 
 SHARED = frozenset({"agency", "sector"})  # the vocabulary: never cloned, referenced by every clone
 MARK = "\ue000"  # stands for the clone suffix in the peers' JSON and FTS templates

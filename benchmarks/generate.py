@@ -267,7 +267,7 @@ def _fts_body(value: Any) -> Iterator[str]:
 def current_format(rec: Record, cited: dict[str, dict[str, Any]]) -> Record:
     """A generated record in chinaind's current format (dates with roles, goals, citations of
     one source record per publication), as `chinaind migrate` would write it."""
-    from chinaind.migrate import upgrade_record
+    from chinaind.records.migrate import upgrade_record
 
     def strip(sources: list[Record]) -> list[Record]:
         return [{k: v for k, v in s.items() if k != "issue_date"} for s in sources]

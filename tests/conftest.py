@@ -46,7 +46,7 @@ class Run:
         self.runner = CliRunner()
 
     def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None):
-        from chinaind.cli import app
+        from chinaind.cli.commands import app
 
         return self.runner.invoke(app, list(args), input=input, env=env, prog_name="chinaind")
 

@@ -12,10 +12,14 @@ import pytest
 
 import sqlite3
 
-from chinaind import cachedb, refresh, workers
+from chinaind.store import cachedb
+
+from chinaind.store import refresh
+
+from chinaind.store import workers
 from conftest import FIXTURE_COUNT
-from chinaind.loader import load
-from chinaind.scan import files as scan
+from chinaind.store.loader import load
+from chinaind.store.scan import files as scan
 
 NEW_SECTOR = "id: {id}\nname: {name}\n"
 
@@ -33,7 +37,7 @@ def _age_tree(root: Path) -> None:
 
 def _spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record which files are parsed and validated (not served from the cache)."""
-    import chinaind.loader as loader
+    import chinaind.store.loader as loader
 
     seen: list[str] = []
     real = loader.validate_entry
@@ -286,8 +290,8 @@ def test_scan_ignores_non_records(kb_copy):
 @pytest.mark.parametrize("query", ["robot", "reducer industrial", "机器人", "机器", "catl", "robto", "fibre lazer", "zzz", "a"])
 def test_warm_search_answers_like_a_cold_one(kb_copy, query):
     """A warm run searches the cache's joined text; it must rank exactly as a run without cache."""
-    from chinaind import queries
-    from chinaind.index import KnowledgeBase
+    from chinaind.query import queries
+    from chinaind.query.index import KnowledgeBase
     _age_tree(kb_copy)
     load(kb_copy)
     warm = load(kb_copy)
@@ -339,7 +343,7 @@ def test_a_not_found_from_a_stale_cache_is_checked_again(run, kb_copy):
 def test_forked_scan_equals_a_plain_one(kb_copy, monkeypatch):
     """A large folder's lstat calls are shared with a forked child; the columns must be the
     same as one process's, whatever share each takes."""
-    from chinaind import scan as scanning
+    from chinaind.store import scan as scanning
 
     for i in range(30):
         (kb_copy / "sectors" / f"extra-{i}.yaml").write_text(f"id: extra-{i}\nname: Extra {i}\n")

@@ -13,9 +13,9 @@ import pytest
 
 import sqlite3
 
-from chinaind import cachedb
-from chinaind.index import KnowledgeBase
-from chinaind.loader import load
+from chinaind.store import cachedb
+from chinaind.query.index import KnowledgeBase
+from chinaind.store.loader import load
 
 
 def _age(path: Path, seconds: float) -> None:
@@ -140,7 +140,7 @@ def test_the_database_stays_small_under_many_edits(kb_copy):
 @pytest.fixture
 def parallel(monkeypatch):
     """Validate on every core, as for a large base."""
-    from chinaind import workers
+    from chinaind.store import workers
 
     monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
 
@@ -163,7 +163,7 @@ def test_parallel_first_build_equals_fresh_reads(kb_copy, parallel):
 def test_a_refresh_that_fails_midway_keeps_the_old_cache(kb_copy, parallel, monkeypatch):
     """A refresh is one transaction: a disk that fills up midway leaves the cache as it was,
     and the run answers from memory."""
-    from chinaind import refresh
+    from chinaind.store import refresh
 
     _with_trouble(kb_copy)
     truth = _snapshot(load(kb_copy, use_cache=False, skip_invalid=True))

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chinaind.kinds import FOLDERS
-from chinaind.loader import load
-from chinaind.models import MODELS
+from chinaind.records.kinds import FOLDERS
+from chinaind.store.loader import load
+from chinaind.records.models import MODELS
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
@@ -592,7 +592,7 @@ def test_no_prose_copied_from_the_source(records):
 
 @pytest.fixture
 def cli():
-    cli_module = pytest.importorskip("chinaind.cli")
+    cli_module = pytest.importorskip("chinaind.cli.commands")
     from typer.testing import CliRunner
 
     runner = CliRunner()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from chinaind.loader import load
+from chinaind.store.loader import load
 from conftest import BUNDLED_KB
 
 EXCERPTS = Path(__file__).resolve().parents[2] / "shared" / "sources" / "excerpts"

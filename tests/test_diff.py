@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURE_KB
-from chinaind.kbdiff import FieldChange, changed_fields, list_items
+from chinaind.query.kbdiff import FieldChange, changed_fields, list_items
 
 HAS_GIT = shutil.which("git") is not None
 needs_git = pytest.mark.skipif(not HAS_GIT, reason="git is not installed")
@@ -76,7 +76,7 @@ def test_two_folders_in_the_other_formats(run, two):
 
 
 def test_the_table_says_what_was_compared(run, two, monkeypatch):
-    import chinaind.render as render
+    import chinaind.output.render as render
 
     monkeypatch.setattr(render, "_isatty", lambda stream: True)
     old, new = two
@@ -176,7 +176,7 @@ def test_rev_against_the_working_tree(run, repo, cache_dir, monkeypatch):
     assert run("--data-dir", "..", "diff", "-r", "HEAD").stdout == TSV
     # Nothing written into the repository; in the cache only the working tree's files.
     assert tree(repo) == before
-    from chinaind.cachedb import cache_path
+    from chinaind.store.cachedb import cache_path
 
     key = cache_path(repo / "data").stem
     assert {p.name.split(".")[0] for p in cache_dir.iterdir() if not p.name.startswith(".")} == {key}

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chinaind.export_fts import FTS_TABLES, NGRAM_MAX, TOKENIZER, search_text
+from chinaind.export.fts import FTS_TABLES, NGRAM_MAX, TOKENIZER, search_text
 
 datasette_app = pytest.importorskip("datasette.app")
 sqlite_utils = pytest.importorskip("sqlite_utils")
@@ -38,7 +38,7 @@ SEARCHES = {
 def export(tmp_path_factory) -> Path:
     from typer.testing import CliRunner
 
-    from chinaind.cli import app
+    from chinaind.cli.commands import app
     from conftest import FIXTURE_KB
 
     path = tmp_path_factory.mktemp("ds") / "kb.db"

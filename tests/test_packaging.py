@@ -28,13 +28,15 @@ def test_wheel_contains_every_record(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {f"chinaind/_data/{p.relative_to(BUNDLED_KB).as_posix()}" for p in BUNDLED_KB.rglob("*.yaml")}
     assert expected and expected <= names
-    assert "chinaind/cli.py" in names
+    layers = ("authoring", "cli", "core", "export", "output", "query", "records", "store")
+    assert {f"chinaind/{layer}/__init__.py" for layer in layers} <= names
+    assert "chinaind/cli/commands.py" in names
 
 
 def test_installed_wheel_uses_packaged_data(wheel, tmp_path):
     zipfile.ZipFile(wheel).extractall(tmp_path / "site")
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site"), "CHINAIND_CACHE_DIR": str(tmp_path / "cache")}
-    code = "from chinaind.paths import bundled_data_dir; print(bundled_data_dir())"
+    code = "from chinaind.core.paths import bundled_data_dir; print(bundled_data_dir())"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
     assert r.stdout.strip() == str(tmp_path / "site" / "chinaind" / "_data")
     r = subprocess.run([sys.executable, "-m", "chinaind", "search", "robot", "-f", "json"], capture_output=True,
@@ -44,7 +46,7 @@ def test_installed_wheel_uses_packaged_data(wheel, tmp_path):
 
 
 def test_checkout_uses_repository_data():
-    from chinaind.paths import bundled_data_dir
+    from chinaind.core.paths import bundled_data_dir
 
     if "site-packages" in str(bundled_data_dir()):
         pytest.skip("installed as a wheel, not from the checkout")

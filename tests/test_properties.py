@@ -18,11 +18,11 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from chinaind.kinds import RECORD_TYPES
-from chinaind.listing import LIST_SEPARATOR, Column, Listing, machine_cell
-from chinaind.render import FORMATS, render
-from chinaind.validate import validate_file
-from chinaind.yamlio import read_record
+from chinaind.records.kinds import RECORD_TYPES
+from chinaind.query.listing import LIST_SEPARATOR, Column, Listing, machine_cell
+from chinaind.output.render import FORMATS, render
+from chinaind.records.validate import validate_file
+from chinaind.records.yamlio import read_record
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -263,7 +263,7 @@ def test_every_format_renders_and_round_trips(records):
 @SETTINGS
 @given(records_st)
 def test_terminal_tables_never_carry_raw_controls(records):
-    from chinaind.render_table import render_table
+    from chinaind.output.table import render_table
 
     for detail in (False, True):
         stream = io.StringIO()
@@ -295,10 +295,12 @@ def _db_texts(texts: list[str]):
     the cache stores it), written as refresh writes them."""
     import marshal
 
-    from chinaind import cachedb, refresh
-    from chinaind.dbrecords import DbRecords, DbTexts, Reader
-    from chinaind.text import norm_text
-    from chinaind.workers import Fresh
+    from chinaind.store import cachedb
+
+    from chinaind.store import refresh
+    from chinaind.store.dbrecords import DbRecords, DbTexts, Reader
+    from chinaind.records.text import norm_text
+    from chinaind.store.workers import Fresh
 
     conn = cachedb.memory()
     rows = []
@@ -325,7 +327,7 @@ def test_db_text_search_answers_like_strings(texts, q):
     """A search's prefilter in SQLite (GLOB over the stored text) finds exactly the records
     whose normalised text holds the query, and hands back that text unchanged, separators
     included; whole-word tests on it agree with the same tests on the text itself."""
-    from chinaind.search import _whole_word
+    from chinaind.query.search import _whole_word
 
     index, normalised = _db_texts(texts)
     found = index.spans(q)
@@ -351,7 +353,7 @@ def _whole_word_by_hand(q: str, text: str) -> bool:
 @SETTINGS
 @given(st.text(SEARCH_CHARS, max_size=30), st.text(QUERY_CHARS.filter(lambda c: c not in "中机器人"), min_size=1, max_size=4))
 def test_whole_word_regex_is_the_definition(text, q):
-    from chinaind.search import _whole_word
+    from chinaind.query.search import _whole_word
 
     assert _whole_word(q, text) == _whole_word_by_hand(q, text)
 
@@ -376,8 +378,8 @@ BOUNDS = st.one_of(st.none(), st.dates(min_value=date(1997, 1, 1), max_value=dat
 def test_date_window_by_bisection_equals_checking_every_policy(values, since, until):
     """Policies are kept in date order, so a date window is cut by bisection before checking
     spans; the result must equal checking every policy's span."""
-    from chinaind import dates
-    from chinaind.index import _date_range
+    from chinaind.records import dates
+    from chinaind.query.index import _date_range
 
     pool = [rid for _, rid in sorted(((v or "9999"), f"p{i:03d}") for i, v in enumerate(values))]
     when = {f"p{i:03d}": v for i, v in enumerate(values)}

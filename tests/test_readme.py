@@ -37,8 +37,8 @@ def run_example(command: str) -> str:
     tables drawn at 120 columns, without colour codes."""
     from typer.testing import CliRunner
 
-    import chinaind.render as render
-    from chinaind.cli import app
+    import chinaind.output.render as render
+    from chinaind.cli.commands import app
 
     runner = CliRunner()
     stdin = None

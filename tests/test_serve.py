@@ -156,6 +156,6 @@ def test_pages_render_in_a_browser(server, tmp_path, page):
 
 
 def test_the_cli_imports_no_web_stack_at_start_up():
-    code = "import sys, chinaind.cli; print([m for m in ('chinaind.serve', 'datasette', 'uvicorn') if m in sys.modules])"
+    code = "import sys, chinaind.cli.commands; print([m for m in ('chinaind.export.serve', 'datasette', 'uvicorn') if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

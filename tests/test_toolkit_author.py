@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from chinaind.authoring import json_schema, schema_text
-from chinaind.kinds import FOLDERS, RECORD_TYPES
+from chinaind.authoring.skeletons import json_schema, schema_text
+from chinaind.records.kinds import FOLDERS, RECORD_TYPES
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE_KB = Path(__file__).resolve().parent / "fixtures" / "kb"
@@ -24,7 +24,7 @@ def test_committed_schemas_match_the_models(kind):
 
 
 def test_schema_is_the_pydantic_schema_adjusted_for_yaml():
-    from chinaind.models import MODELS
+    from chinaind.records.models import MODELS
 
     schema = json_schema("policy")
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
@@ -64,9 +64,9 @@ def test_schema_errors(run, tmp_path):
 @pytest.fixture
 def bundled_fixture(monkeypatch):
     """Stand the fixture knowledge base in for the bundled records, which change under us."""
-    import chinaind.paths
+    import chinaind.core.paths
 
-    monkeypatch.setattr(chinaind.paths, "bundled_data_dir", lambda: FIXTURE_KB)
+    monkeypatch.setattr(chinaind.core.paths, "bundled_data_dir", lambda: FIXTURE_KB)
 
 
 def test_init_copies_the_records(run, tmp_path, bundled_fixture):
@@ -142,7 +142,7 @@ def test_new_skeleton_fails_until_filled_in(run, kb_copy, kind):
     text = path.read_text(encoding="utf-8")
     assert text.splitlines()[0] == f"# yaml-language-server: $schema=../schema/{kind}.json"
     assert f"\nid: {rid}\n" in text
-    from chinaind.models import MODELS
+    from chinaind.records.models import MODELS
 
     for field in MODELS[kind].model_json_schema()["required"]:
         assert re.search(rf"^{field}:", text, re.M), field
@@ -159,7 +159,7 @@ def test_new_skeleton_fails_until_filled_in(run, kb_copy, kind):
 
 
 def test_new_skeleton_shows_every_optional_block():
-    from chinaind.authoring import skeleton
+    from chinaind.authoring.skeletons import skeleton
 
     text = skeleton("policy", "x")
     for block in ("# title_descriptive:", "year_inferred:", "# period:", "# issuers_total:", "# people:",
@@ -200,9 +200,9 @@ def test_new_refusals(run, kb_copy):
 
 
 def test_new_refuses_the_bundled_data_of_an_installed_package(run, kb_copy, monkeypatch):
-    import chinaind.authoring
+    import chinaind.authoring.skeletons
 
-    monkeypatch.setattr(chinaind.authoring, "is_bundled", lambda path: True)
+    monkeypatch.setattr(chinaind.authoring.skeletons, "is_bundled", lambda path: True)
     result = run("--data-dir", str(kb_copy), "new", "policy", "my-plan")
     assert result.exit_code == 2 and "chinaind init DIR" in result.stderr
     assert not (kb_copy / "policies" / "my-plan.yaml").exists()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chinaind.render import FORMATS
+from chinaind.output.render import FORMATS
 
 FIXTURE_KB = Path(__file__).resolve().parent / "fixtures" / "kb"
 
@@ -30,8 +30,8 @@ def one_line_error(result, code: int) -> str:
 
 @pytest.fixture(scope="module")
 def kb():
-    from chinaind.index import KnowledgeBase
-    from chinaind.loader import load
+    from chinaind.query.index import KnowledgeBase
+    from chinaind.store.loader import load
 
     return KnowledgeBase(load(FIXTURE_KB, use_cache=False).records)
 
@@ -95,9 +95,9 @@ def test_chains_exact(fx):
 def test_chains_csv_header_and_table_note(fx):
     assert fx("chains", "-f", "csv").stdout.splitlines()[0] == \
         "list_position,id,name,groups,leads_named,partners_named,partners_total,partners_total_approximate,status"
-    from chinaind.chains import chains
-    from chinaind.index import KnowledgeBase
-    from chinaind.loader import load
+    from chinaind.query.chains import chains
+    from chinaind.query.index import KnowledgeBase
+    from chinaind.store.loader import load
 
     listing = chains(KnowledgeBase(load(FIXTURE_KB, use_cache=False).records))
     assert listing.notes == ["3 technologies: 0 named, 2 partly named, 1 blank; 2 leads and 2 of 23 partners named"]
@@ -230,7 +230,7 @@ def test_every_format(fx, args, fmt):
 
 # --- the chain tree ----------------------------------------------------------------------------
 def test_chain_tree_lines(kb):
-    from chinaind.tree import chain_tree
+    from chinaind.output.tree import chain_tree
 
     assert chain_tree(kb, kb.get("fiber-laser")) == [
         "Fiber laser [fiber-laser] · listed in cic-notice-2022 (2023-01-30)",
@@ -250,15 +250,15 @@ def test_chain_tree_lines(kb):
 
 
 def test_chain_tree_accepts_the_chain_query_record(kb):
-    from chinaind import queries
-    from chinaind.tree import chain_tree
+    from chinaind.query import queries
+    from chinaind.output.tree import chain_tree
 
     record = queries.chain(kb, "fibre laser").records[0]
     assert chain_tree(kb, record) == chain_tree(kb, kb.get("fiber-laser"))
 
 
 def test_chain_tree_several_leads_and_approximate_totals(kb):
-    from chinaind.tree import chain_tree
+    from chinaind.output.tree import chain_tree
 
     tech = {**kb.get("fiber-laser"), "groups": [
         {"leads": ["wuhan-raycus", "hust"], "partners": [], "partners_total": 30, "partners_total_approximate": True},
@@ -278,11 +278,11 @@ def test_rich_tree_prints_brackets_and_controls_as_text(kb):
     from rich.console import Console
     from rich.tree import Tree
 
-    from chinaind.tree import chain_tree, rich_tree
+    from chinaind.output.tree import chain_tree, rich_tree
 
     records = dict(kb.records)
     records["hust"] = {**records["hust"], "name": "HUST [bold]lab[/] \x1b[31mred"}
-    from chinaind.index import KnowledgeBase
+    from chinaind.query.index import KnowledgeBase
 
     patched = KnowledgeBase(records)
     tree = rich_tree(patched, patched.get("fiber-laser"))

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from chinaind.escape import csv_cell
+from chinaind.core.escape import csv_cell
 
-from chinaind.export import fts_query, fts_text
+from chinaind.export.write import fts_query, fts_text
 
 SQLITE_CLI = "/usr/bin/sqlite3"
 TABLES = ["records", "sectors", "agencies", "companies", "technologies", "policies", "aliases",
@@ -193,9 +193,9 @@ def test_export_without_subcommand_shows_help(fx):
 
 def test_toolkit_imports_nothing_at_start_up():
     # Shell completion imports the CLI on every TAB: the toolkit's modules load only when run.
-    modules = ["sqlite3", "chinaind.export", "chinaind.export_tables", "chinaind.graph", "chinaind.graph_formats",
-               "chinaind.tree", "chinaind.chains", "chinaind.timeline", "chinaind.stats", "chinaind.authoring"]
-    code = f"import sys, chinaind.cli; print([m for m in {modules!r} if m in sys.modules])"
+    modules = ["sqlite3", "chinaind.export.write", "chinaind.export.tables", "chinaind.query.graph", "chinaind.output.graph_formats",
+               "chinaind.output.tree", "chinaind.query.chains", "chinaind.query.timeline", "chinaind.query.stats", "chinaind.authoring.skeletons"]
+    code = f"import sys, chinaind.cli.commands; print([m for m in {modules!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

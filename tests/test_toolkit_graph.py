@@ -174,7 +174,7 @@ def test_mermaid_structure(run, nasty_kb):
 
 
 def test_mermaid_ids_never_collide():
-    from chinaind.graph_formats import mermaid_ids
+    from chinaind.output.graph_formats import mermaid_ids
 
     assert mermaid_ids(["a-b", "a_b", "end", "a-b_2"]) == {"a-b": "r_a_b", "a_b": "r_a_b_2", "end": "r_end",
                                                          "a-b_2": "r_a_b_2_2"}
@@ -203,7 +203,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 @given(st.text())
 def test_escaped_labels_stay_inside_their_quotes(text):
-    from chinaind.graph_formats import dot_string, mermaid_label
+    from chinaind.output.graph_formats import dot_string, mermaid_label
 
     dot = dot_string(text)
     inner = dot[1:-1]

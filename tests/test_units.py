@@ -7,12 +7,12 @@ from datetime import date
 import pytest
 from hypothesis import given, strategies as st
 
-from chinaind import dates
-from chinaind.errors import NotFoundError
-from chinaind.index import KnowledgeBase
-from chinaind.loader import load
-from chinaind.search import search
-from chinaind.yamlio import read_record
+from chinaind.records import dates
+from chinaind.core.errors import NotFoundError
+from chinaind.query.index import KnowledgeBase
+from chinaind.store.loader import load
+from chinaind.query.search import search
+from chinaind.records.yamlio import read_record
 from conftest import FIXTURE_KB
 
 

@@ -1,3 +1,3 @@
-from .launch import main
+from chinaind.cli.launch import main
 
 main()

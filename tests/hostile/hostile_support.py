@@ -213,7 +213,7 @@ def make_writable(root: Path) -> None:
 
 
 def tsv_unescape(field: str) -> str:
-    """Inverse of chinaind.render.tsv_field: \\\\, \\t, \\n, \\r, \\xNN, \\uNNNN and \\UNNNNNNNN."""
+    """Inverse of chinaind.output.render.tsv_field: \\\\, \\t, \\n, \\r, \\xNN, \\uNNNN and \\UNNNNNNNN."""
     return re.sub(r"\\(\\|t|n|r|x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8})", _unescape_one, field)
 
 

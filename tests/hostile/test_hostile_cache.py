@@ -19,7 +19,7 @@ import pytest
 
 import sqlite3
 
-from chinaind import cachedb
+from chinaind.store import cachedb
 from hostile_support import PROBLEM_RE
 
 CHINAIND = Path(sys.executable).parent / "chinaind"

@@ -20,8 +20,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chinaind import escape
-from chinaind.render import FORMATS
+from chinaind.core import escape
+from chinaind.output.render import FORMATS
 from hostile_support import is_unsafe, raw_unsafe, shown, shown_one_line
 
 # Each of these passed raw through at least one format before the fix.
@@ -101,9 +101,9 @@ def test_chain_tree_stays_one_line_a_node(run, kb_copy, name):
 def test_chain_tree_on_a_terminal_stays_one_line_a_node(kb_copy, name):
     from rich.console import Console
 
-    from chinaind.index import KnowledgeBase
-    from chinaind.loader import load
-    from chinaind.tree import rich_tree
+    from chinaind.query.index import KnowledgeBase
+    from chinaind.store.loader import load
+    from chinaind.output.tree import rich_tree
 
     result = load(_with_name(kb_copy, name), use_cache=False)
     kb = KnowledgeBase(result.records, result.texts)
@@ -114,10 +114,10 @@ def test_chain_tree_on_a_terminal_stays_one_line_a_node(kb_copy, name):
 
 @pytest.mark.parametrize("name", HOSTILE)
 def test_terminal_table_titles_stay_one_line(run, kb_copy, monkeypatch, name):
-    import chinaind.render
+    import chinaind.output.render
 
     kb = _with_name(kb_copy, name)
-    monkeypatch.setattr(chinaind.render, "_isatty", lambda stream: True)
+    monkeypatch.setattr(chinaind.output.render, "_isatty", lambda stream: True)
     monkeypatch.setenv("COLUMNS", "300")
     r = run("-d", str(kb), "company", "qinchuan")
     assert (r.exit_code, r.stderr) == (0, "")

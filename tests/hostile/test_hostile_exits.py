@@ -157,12 +157,12 @@ def test_writes_the_system_refuses(fx, tmp_path, monkeypatch, args, code, reason
 
 
 def test_an_unexpected_os_error_is_74_not_an_internal_error(fx, monkeypatch):
-    import chinaind.paths
+    import chinaind.core.paths
 
     def unreadable(value):
         raise PermissionError(errno.EACCES, "Permission denied", "/srv/kb/policies")
 
-    monkeypatch.setattr(chinaind.paths, "resolve_data_dir", unreadable)
+    monkeypatch.setattr(chinaind.core.paths, "resolve_data_dir", unreadable)
     result = fx("stats")
     assert (result.exit_code, result.stdout) == (74, "")
     assert result.stderr == ("chinaind: cannot read or write /srv/kb/policies: Permission denied; "
@@ -170,9 +170,9 @@ def test_an_unexpected_os_error_is_74_not_an_internal_error(fx, monkeypatch):
 
 
 def test_a_bug_is_still_an_internal_error(fx, monkeypatch):
-    import chinaind.queries
+    import chinaind.query.queries
 
-    monkeypatch.setattr(chinaind.queries, "list_records", lambda *a, **kw: 1 / 0)
+    monkeypatch.setattr(chinaind.query.queries, "list_records", lambda *a, **kw: 1 / 0)
     result = fx("list", "sectors")
     assert result.exit_code == 70 and "internal error: ZeroDivisionError" in result.stderr
 
@@ -206,11 +206,11 @@ def test_numbers_that_validate_also_export(run, kb_copy, tmp_path, value, valid)
 @pytest.fixture
 def terminal(monkeypatch):
     """Standard output taken for a terminal: chinaind chooses (and draws) a Rich table."""
-    import chinaind.cli
-    import chinaind.render
+    import chinaind.cli.commands
+    import chinaind.output.render
 
-    monkeypatch.setattr(chinaind.render, "_isatty", lambda stream: True)
-    monkeypatch.setattr(chinaind.cli, "_isatty", lambda stream: True)
+    monkeypatch.setattr(chinaind.output.render, "_isatty", lambda stream: True)
+    monkeypatch.setattr(chinaind.cli.commands, "_isatty", lambda stream: True)
 
 
 @pytest.mark.parametrize("columns", ["0", "1", "5", "-3", "abc", "", " 12 ", "99999999999"])
@@ -230,7 +230,7 @@ def test_odd_widths_still_print_the_table(fx, terminal, monkeypatch, columns):
 def test_output_refused_only_at_the_final_flush_is_one_line(monkeypatch, capsys):
     """Most output sits in the buffer until the run ends: the device refusing it then is the
     run's error too, reported once."""
-    from chinaind import cliapp
+    from chinaind.cli import app as cliapp
 
     class FullAtFlush(io.StringIO):
         def flush(self) -> None:

@@ -215,7 +215,7 @@ def test_odd_files_in_the_cache_folder_at_a_first_build(tmp_path, big_kb, clean_
     """A large first build stores what the workers deliver as it comes: when the database
     cannot be opened, the run still answers in full, from memory."""
     args, clean = clean_search
-    from chinaind import cachedb
+    from chinaind.store import cachedb
 
     cache_dir = tmp_path / "cache"
     cache_dir.mkdir()

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chinaind.listing import Column, Listing
-from chinaind.loader import load
-from chinaind.render import FORMATS, render
-from chinaind.render_table import render_table
+from chinaind.query.listing import Column, Listing
+from chinaind.store.loader import load
+from chinaind.output.render import FORMATS, render
+from chinaind.output.table import render_table
 from hostile_support import RAW_CONTROL_RE, build_case, sector, shown, tsv_unescape
 
 CHINAIND = Path(sys.executable).parent / "chinaind"

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from chinaind import refresh, scan
+from chinaind.store import refresh
+
+from chinaind.store import scan
 
 OLD_NS = 1_600_000_000_000_000_000
 GOOD = "id: robotics\nname: Robotics\n"

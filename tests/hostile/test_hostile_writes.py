@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import chinaind.paths
+import chinaind.core.paths
 from conftest import FIXTURE_KB
 from hostile_support import snapshot
 
@@ -26,7 +26,7 @@ CHINAIND = Path(sys.executable).parent / "chinaind"
 @pytest.fixture
 def small_bundle(monkeypatch):
     """`init` copies the fixture base instead of the bundled records (which change under us)."""
-    monkeypatch.setattr(chinaind.paths, "bundled_data_dir", lambda: FIXTURE_KB)
+    monkeypatch.setattr(chinaind.core.paths, "bundled_data_dir", lambda: FIXTURE_KB)
 
 
 def _state(root: Path) -> dict:
@@ -259,14 +259,14 @@ def test_a_real_write_limit_leaves_nothing_half_made(tmp_path, command):
 
 
 def test_an_interrupted_export_leaves_nothing(fx, tmp_path, monkeypatch):
-    import chinaind.export
+    import chinaind.export.write
 
     (tmp_path / "x.db").write_bytes(b"old")
 
     def interrupted(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(chinaind.export, "_fill", interrupted)
+    monkeypatch.setattr(chinaind.export.write, "_fill", interrupted)
     result = fx("export", "sqlite", str(tmp_path / "x.db"), "--force")
     assert (result.exit_code, result.stderr) == (130, "chinaind: interrupted\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.db"] and (tmp_path / "x.db").read_bytes() == b"old"
@@ -274,12 +274,12 @@ def test_an_interrupted_export_leaves_nothing(fx, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("existing", [False, True])
 def test_an_interrupted_init_leaves_nothing(run, tmp_path, monkeypatch, small_bundle, existing):
-    import chinaind.safewrite
+    import chinaind.core.safewrite
 
     target = tmp_path / "kb"
     if existing:
         target.mkdir()
-    real = chinaind.safewrite.copy_folder
+    real = chinaind.core.safewrite.copy_folder
     calls = []
 
     def copy_then_interrupt(src, dst):
@@ -288,7 +288,7 @@ def test_an_interrupted_init_leaves_nothing(run, tmp_path, monkeypatch, small_bu
         if len(calls) == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(chinaind.safewrite, "copy_folder", copy_then_interrupt)
+    monkeypatch.setattr(chinaind.core.safewrite, "copy_folder", copy_then_interrupt)
     result = run("init", str(target))
     assert result.exit_code == 130
     assert (os.listdir(target) if existing else os.path.lexists(target)) in ([], False)

@@ -1,0 +1,115 @@
+"""Which date of a record a query filters on, and what happens to records without one.
+
+A record can carry several dates (issued, published, reported, effective ...) and a period it
+covers. Queries filter on its primary date (issued, else the first known; models.py) unless
+asked for a role. A record without the date asked for is "undated" for that query: left out
+by default, and counted so that the user is told (never dropped silently).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterable, NamedTuple
+
+from chinaind.records import dates
+
+UNDATED_MODES = ("exclude", "include", "only")
+ROLES = ("issued", "adopted", "announced", "published", "reported", "effective", "occurred", "period")
+_FAR_PAST, _FAR_FUTURE = date(1, 1, 1), date(9999, 12, 31)
+
+Record = dict[str, Any]
+
+
+class Window(NamedTuple):
+    """A query's date filter: the span, the date role (None: the primary date) and what to do
+    with records that lack that date."""
+
+    since: date | None = None
+    until: date | None = None
+    role: str | None = None
+    undated: str = "exclude"
+
+    @property
+    def bounded(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    @property
+    def filters(self) -> bool:
+        """True when this window can leave a record out."""
+        return self.bounded or self.undated == "only"
+
+    def describe(self) -> str:
+        """What the dates in the listing are, for titles: 'by issued date'."""
+        return "by period covered" if self.role == "period" else f"by {self.role or 'primary'} date"
+
+
+def span_of(record: Record, role: str | None) -> tuple[date, date] | None:
+    """The days the record's date of `role` covers; None when it has none (or no year)."""
+    if role is None:
+        value = record.get("date")
+        return dates.parse_span(value) if value and not dates.is_yearless(value) else None
+    if role == "period":
+        period = record.get("period") or {}
+        if not period:
+            return None
+        start = dates.parse_span(period["start"])[0] if period.get("start") else _FAR_PAST
+        end = dates.parse_span(period["end"])[1] if period.get("end") else _FAR_FUTURE
+        return start, end
+    for entry in record.get("dates") or []:
+        if entry["role"] == role and not dates.is_yearless(entry["date"]):
+            return dates.parse_span(entry["date"])
+    return None
+
+
+def role_date(record: Record, role: str | None) -> str | None:
+    """The date text of `role` (None: the primary date), for display and sorting."""
+    if role is None:
+        return record.get("date")
+    if role == "period":
+        period = record.get("period") or {}
+        return f"{period.get('start') or ''}/{period.get('end') or ''}" if period else None
+    return next((e["date"] for e in record.get("dates") or [] if e["role"] == role
+                 and not dates.is_yearless(e["date"])), None)
+
+
+def in_window(span: tuple[date, date] | None, window: Window) -> bool | None:
+    """True/False for a dated record; None for an undated one (the caller counts it)."""
+    if span is None:
+        return None
+    if window.undated == "only":
+        return False
+    start, end = span
+    if window.since is not None and end < window.since:
+        return False
+    if window.until is not None and start > window.until:
+        return False
+    return True
+
+
+class Split(NamedTuple):
+    kept: list[Any]
+    undated_left_out: int
+
+
+def split(items: Iterable[Any], span: Any, window: Window) -> Split:
+    """Items kept by the window, and how many were left out for lack of a date."""
+    kept, undated = [], 0
+    for item in items:
+        verdict = in_window(span(item), window)
+        if verdict is None:
+            if window.undated == "exclude" and window.filters:
+                undated += 1
+                continue
+            kept.append(item)
+        elif verdict:
+            kept.append(item)
+    return Split(kept, undated)
+
+
+def undated_note(count: int, noun: str, nouns: str, what: str = "date") -> list[str]:
+    """The line telling the user what a date filter left out."""
+    if not count:
+        return []
+    shown = noun if count == 1 else nouns
+    article = "an" if what[:1] in "aeiou" else "a"
+    return [f"{count} {shown} without {article} {what} left out; --undated include shows them, --undated only lists them"]

@@ -1,0 +1,158 @@
+"""Full-text search over every record: exact name > phrase substring > all words > fuzzy.
+
+The literal tiers need nothing but the standard library; rapidfuzz is imported only when they
+find nothing, to tolerate typos.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Callable, Iterable, NamedTuple
+
+from chinaind.records.text import has_cjk, norm, search_text
+
+Record = dict[str, Any]
+EXACT, PHRASE, WORDS, FUZZY = "exact", "substring", "words", "fuzzy"
+_TIER_RANK = {EXACT: 0, PHRASE: 1, WORDS: 2, FUZZY: 3}
+_WORD_RE = re.compile(r"[^\W_]{3,}", re.UNICODE)
+FUZZY_CUTOFF = 75.0
+# Bounds on a query's cost: a longer query is refused (a usage error), and typo tolerance
+# tries close spellings for its first distinct words only (each is matched against every
+# word of the knowledge base).
+MAX_QUERY_CHARS = 1_000
+MAX_FUZZY_WORDS = 16
+
+
+class Hit(NamedTuple):
+    record: Record
+    tier: str
+    score: float  # within a tier, higher is better
+
+
+def search(records: Iterable[Record], query: str, *, limit: int | None = None,
+           texts: Any = None, light: Callable[[str], Record | None] | None = None) -> list[Hit]:
+    """Rank records against `query`. `texts` may supply precomputed search_text() values, as a
+    dict or a TextIndex, which finds the records holding the query without visiting the rest;
+    then `light(id)` gives the (light) record for a found id, or None to leave it out, and
+    `records` is read only when typo tolerance needs every record."""
+    if len(query) > MAX_QUERY_CHARS:
+        from chinaind.core.errors import UsageError
+
+        raise UsageError(f"search: the query is {len(query):,} characters long, over the {MAX_QUERY_CHARS:,}-character "
+                         "limit; search for a few words or a name")
+    q = norm(query)
+    if not q:
+        return []
+    # Each distinct word is looked for once: "robot robot robot ..." costs what "robot" does.
+    words = list(dict.fromkeys(q.split()))
+    # Every literal hit holds the query's first word; the other records are only needed for
+    # typo tolerance, and only when nothing matches literally.
+    spans = texts.spans(words[0]) if light is not None and hasattr(texts, "spans") else None
+    containing = texts.containing(words[0]) if spans is None and hasattr(texts, "containing") else None
+    pool: list[Record] | None = None
+    if spans is not None:
+        candidates = [(rec, names, text) for rid, names, text in spans if (rec := light(rid)) is not None]  # type: ignore[misc]
+    else:
+        if containing is None:
+            pool = list(records)
+            chosen = pool
+        else:
+            wanted = set(containing)
+            pool = list(records)
+            chosen = [rec for rec in pool if rec["id"] in wanted]
+        candidates = [(rec, *(texts[rec["id"]] if texts is not None else search_text(rec))) for rec in chosen]
+    hits: list[Hit] = []
+    for rec, names, text in candidates:
+        hit = _literal_hit(rec, q, words, names, text)
+        if hit is not None:
+            hits.append(hit)
+    if not hits:
+        # Typo tolerance only when the text itself has no answer: fuzzy matches next to
+        # literal ones are noise, and skipping them keeps rapidfuzz out of most runs.
+        pool = list(records) if pool is None else pool
+        rest = [(rec, *(texts[rec["id"]] if texts is not None else search_text(rec))) for rec in pool]
+        hits = _fuzzy_hits(q, rest)
+    hits.sort(key=_order)
+    return hits[:limit] if limit is not None else hits
+
+
+# Within a tier, an analyst looks for documents first, then chains, firms, agencies, vocabulary.
+_TYPE_BONUS = {"policy": 0.04, "technology": 0.03, "company": 0.02, "agency": 0.01, "sector": 0.0}
+
+
+def _literal_hit(rec: Record, q: str, words: list[str], names: str, text: str) -> Hit | None:
+    # The text holds every string of the record, names included: most records fail this
+    # first test, which is all the work they cost.
+    if q not in text:
+        if words != [q] and all(w in text for w in words):  # several words, or one repeated
+            return Hit(rec, WORDS, sum(w in names for w in words) + _TYPE_BONUS.get(rec["type"], 0.0))
+        return None
+    bonus = _TYPE_BONUS.get(rec["type"], 0.0)
+    if f"\n{q}\n" in f"\n{names}\n":
+        return Hit(rec, EXACT, bonus)
+    if q in names:
+        return Hit(rec, PHRASE, 2.0 + (0.5 if _whole_word(q, names) else 0.0) + bonus)
+    return Hit(rec, PHRASE, 1.0 + (0.5 if _whole_word(q, text) else 0.0) + bonus)
+
+
+def _whole_word(q: str, text: str) -> bool:
+    """True when some occurrence of q is not glued to letters on either side (CJK always is)."""
+    pattern = _word_pattern(q)
+    return pattern is None or pattern.search(text) is not None
+
+
+@lru_cache(maxsize=64)
+def _word_pattern(q: str) -> "re.Pattern[str] | None":
+    """q between two non-alphanumeric characters (or the text's ends), as one regex run in C:
+    a broad search tests thousands of records. A word character that is no underscore is
+    exactly str.isalnum(). None for CJK, which has no spaces between words."""
+    if has_cjk(q):
+        return None
+    literal = re.escape(q)
+    # The literal first, so that re looks for it with its fast search; the check of the
+    # character before it is a look-behind over the character and the literal both.
+    return re.compile(literal + r"(?<![^\W_]" + literal + r")(?![^\W_])")
+
+
+def _fuzzy_hits(q: str, candidates: list[tuple[Record, str, str]]) -> list[Hit]:
+    """Typo tolerance: match each query word against the vocabulary of the remaining records.
+    A close word in a record's names counts more than one in its text. Short or Chinese
+    queries are skipped: fuzzy scores on them are noise."""
+    words = [w for w in dict.fromkeys(q.split()) if len(w) >= 4 and not has_cjk(w)][:MAX_FUZZY_WORDS]
+    if not words or not candidates:
+        return []
+    from rapidfuzz import fuzz, process
+
+    vocab_of = [(set(_WORD_RE.findall(names)), set(_WORD_RE.findall(text))) for _, names, text in candidates]
+    vocab = sorted(set().union(*(n | t for n, t in vocab_of)))
+    close: dict[str, float] = {}
+    for w in words:
+        for word, score, _ in process.extract(w, vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=20):
+            close[word] = max(score, close.get(word, 0.0))
+    if not close:
+        return []
+    out = []
+    for (rec, _, _), (name_words, text_words) in zip(candidates, vocab_of):
+        in_names = [close[w] + 10 for w in name_words if w in close]
+        in_text = [close[w] for w in text_words if w in close]
+        if in_names or in_text:
+            out.append(Hit(rec, FUZZY, max(in_names + in_text) + _TYPE_BONUS.get(rec["type"], 0.0)))
+    return out
+
+
+def _order(hit: Hit) -> tuple[int, float, str]:
+    return (_TIER_RANK[hit.tier], -hit.score, hit.record["id"])
+
+
+def fuzzy_names(key: str, names: list[str], limit: int = 5) -> list[tuple[str, float]]:
+    """Closest names to a normalised key as (name, whole-string similarity 0-100), best first.
+    Candidates come from WRatio, which finds partial overlaps; they are ranked by plain ratio,
+    so "ministry of foreign affairs" is not taken for "ministry of industry ..."."""
+    if not names:
+        return []
+    from rapidfuzz import fuzz, process
+
+    found = process.extract(key, names, scorer=fuzz.WRatio, limit=limit * 2, score_cutoff=60)
+    ranked = sorted(((name, fuzz.ratio(key, name)) for name, _, _ in found), key=lambda m: -m[1])
+    return ranked[:limit]

@@ -1,0 +1,187 @@
+"""The building blocks records share: field types, dates with roles, figures, citations.
+
+Kept apart from models.py (the record kinds) so that each stays readable. Every class forbids
+unknown fields: a typo in a key is a located problem, never a silently ignored fact.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from chinaind.records import dates
+
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")]
+# Free text: stripped, non-empty. Control characters are allowed (data is printed escaped).
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# A calendar date as precise as the source: YYYY, YYYY-MM or YYYY-MM-DD.
+PartialDate = Annotated[str, AfterValidator(dates.check)]
+# The same, or a date the source gives without a year: --MM or --MM-DD (ISO 8601's form).
+StatedDate = Annotated[str, AfterValidator(dates.check_stated)]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Number = Union[int, float]
+
+Comparator = Literal["exactly", "at-least", "more-than", "up-to", "about"]
+DateRole = Literal["issued", "adopted", "announced", "published", "reported", "effective", "occurred"]
+FigureKind = Literal["goal", "tally", "statistic"]
+
+# The order in which a record's dates stand for it when a query asks for "its date": the date
+# it was issued (or, for an event, happened), else the first the source gives.
+PRIMARY_ROLES = ("issued", "occurred")
+
+
+class Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DateEntry(Part):
+    """One date of a document or event, with what it is the date of."""
+
+    role: DateRole
+    date: StatedDate
+    # The source gives no year ("January 29" in a newsletter of March 2023): the editors
+    # inferred it from context. Shown as inferred; filtered on like any other date.
+    year_inferred: bool = False
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _inferred_needs_a_year(self) -> "DateEntry":
+        if self.year_inferred and dates.is_yearless(self.date):
+            raise ValueError("year_inferred is true but the date has no year; write the inferred year, "
+                             "or drop year_inferred")
+        return self
+
+
+class Period(Part):
+    """The span a document covers (a plan for 2021-2035) or a statistic was measured over."""
+
+    start: PartialDate | None = None
+    end: PartialDate | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Period":
+        if self.start is None and self.end is None:
+            raise ValueError("period has neither start nor end; give at least one")
+        if self.start and self.end and dates.parse_span(self.end)[1] < dates.parse_span(self.start)[0]:
+            raise ValueError(f"end {self.end} is before start {self.start}; swap them or correct one")
+        return self
+
+
+class Citation(Part):
+    """Where a fact comes from: a source record and the part of it."""
+
+    source: Id
+    section: Text
+    url: Url | None = None  # a deeper address than the source's own, where one exists
+
+
+# Every sourced record ends with its sources, so dumps read top-down: facts, then provenance.
+Citations = Annotated[list[Citation], Field(min_length=1)]
+
+
+class Per(Part):
+    """The denominator of a ratio: '26 per 10,000 people' is value 26, per {value: 10000, unit: people}."""
+
+    value: Number = Field(gt=0)
+    unit: Text
+
+
+class Change(Part):
+    """A figure stated relative to its baseline: 'double' is factor 2, 'by 20 percent' is percent 20."""
+
+    factor: Number | None = Field(default=None, gt=0)
+    percent: Number | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "Change":
+        if (self.factor is None) == (self.percent is None):
+            raise ValueError("factor and percent are both given, or neither; give one: {factor: 2} doubles, {percent: 20} adds 20 percent")
+        return self
+
+
+class Baseline(Part):
+    year: int | None = Field(default=None, ge=1000, le=9999)
+    value: Number | None = None
+    unit: Text | None = None
+    # "almost twice the 2020 figure": the baseline itself is known only roughly.
+    approximate: bool = False
+    note: Text | None = None
+
+
+class Figure(Part):
+    """A number or a goal the source states.
+
+    kind: goal (what a document aims at, by a deadline), tally (how many a list or programme
+    holds: '68 products', 'twelve priorities', of which `named` are named), statistic (what
+    was measured or spent: '1.15 million base stations built'). A goal may have no number
+    ('build a development landscape ... by 2027'): then `what` says it all.
+    """
+
+    id: Id
+    kind: FigureKind
+    what: Text
+    value: Number | None = None
+    unit: Text | None = None
+    currency: Currency | None = None  # ISO 4217; the value is then a plain amount (2000000000000)
+    per: Per | None = None
+    comparator: Comparator | None = None  # only what the text says; absent when it says nothing
+    change: Change | None = None
+    baseline: Baseline | None = None
+    deadline: PartialDate | None = None
+    as_of: PartialDate | None = None
+    period: Period | None = None
+    scope: Text | None = None
+    part_of: Id | None = None  # compound goals: the figure (same record) this one qualifies
+    named: list[Text] = Field(default_factory=list)  # items the source names, in our words
+    named_ids: list[Id] = Field(default_factory=list)  # items the source names that are records
+    sectors: list[Id] = Field(default_factory=list)
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Figure":
+        if self.value is None and (self.unit or self.currency or self.per):
+            raise ValueError("unit, currency or per is given without a value; add the value or remove them")
+        if self.comparator and self.value is None and self.change is None:
+            raise ValueError("comparator is given without a value or change; add one or remove the comparator")
+        if self.baseline and self.baseline.year is not None and self.deadline:
+            if dates.year_of(self.deadline) < self.baseline.year:  # type: ignore[operator]
+                raise ValueError(f"deadline {self.deadline} is before the baseline year {self.baseline.year}")
+        named = len(self.named) + len(self.named_ids)
+        if named and isinstance(self.value, int) and self.comparator in (None, "exactly", "up-to") and named > self.value:
+            raise ValueError(f"value is {self.value} but {named} items are named; raise the value or remove names")
+        return self
+
+
+class Term(Part):
+    """A Chinese term the source quotes, with its English rendering."""
+
+    zh: Text
+    en: Text | None = None
+    pinyin: Text | None = None
+
+
+class Mention(Part):
+    """An organisation named in a policy item, and why."""
+
+    org: Id
+    role: Text
+    # Named only in the newsletter's commentary, not by the document itself.
+    in_commentary: bool = False
+
+
+class PersonMention(Part):
+    person: Id
+    role: Text  # author, quoted, signed ...
+
+
+class Position(Part):
+    """A post a person holds or held; dates as the source gives them."""
+
+    title: Text
+    agency: Id | None = None
+    organisation: Id | None = None
+    since: PartialDate | None = None
+    until: PartialDate | None = None
+    as_of: PartialDate | None = None  # known to hold it at this date (since/until unknown)

@@ -1,0 +1,144 @@
+"""The references between records: which ids a record points at, and the located problems of
+those that point nowhere (or of an id used twice), with what to do about them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterator, NamedTuple
+
+from chinaind.core.errors import Problem
+from chinaind.records.fileread import NotRegular, Oversized, read_record_file
+from chinaind.records.kinds import ANY, FOLDERS, REFERENCES
+
+Record = dict[str, Any]
+TYPE_OF_FOLDER = {folder: rtype for rtype, folder in FOLDERS.items()}
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+
+
+class Row(NamedTuple):
+    """A problem found across records, located in its file."""
+
+    rel: str
+    line: int
+    col: int
+    message: str
+
+
+# Known ids of a record type (or of any type, ANY), for a located message's "closest" hint.
+KnownIds = Callable[[str], set[str]]
+
+
+def refs_of(record: Record) -> tuple[Any, ...]:
+    """The ids a record points at, flat as (k, id, k, id, ...) where k indexes
+    REFERENCES[its type]: stored, so that checking references needs no record decoded."""
+    out: list[Any] = []
+    for k, (path, _) in enumerate(REFERENCES[record["type"]]):
+        for value in _values(record, path):
+            if value is not None:
+                out += (k, value)
+    return tuple(out)
+
+
+def type_of_rel(rel: str) -> str:
+    return TYPE_OF_FOLDER[rel.split("/", 1)[0]]
+
+
+def dangling(data_dir: Path, rel: str, record: Record, bad: set[int], known: KnownIds) -> list[Row]:
+    """The located problems of a record's references at REFERENCES positions `bad` (found
+    dangling by the cache's query): each value there that names no known record."""
+    rows = []
+    spec = REFERENCES[type_of_rel(rel)]
+    for k in sorted(bad):
+        path, target = spec[k]
+        ids = known(target)
+        for loc, value in _values_at(record, path, ()):
+            if value is not None and value not in ids:
+                rows.append(_dangling(data_dir, rel, loc, value, target, ids))
+    return rows
+
+
+def raw_dangling(data_dir: Path, rels: list[str], known: KnownIds) -> list[Row]:
+    """Dangling references of files that failed their model, read from their raw YAML: the
+    ids that are plain text where an id belongs are checked like a valid record's."""
+    from chinaind.records.yamlio import read_record
+
+    rows = []
+    for rel in rels:
+        try:
+            raw = read_record_file(data_dir / rel)
+        except (OSError, Oversized, NotRegular):
+            continue
+        data = read_record(raw, str(data_dir / rel), marks=False)[0]
+        if not isinstance(data, dict):
+            continue
+        for path, target in REFERENCES[type_of_rel(rel)]:
+            for loc, value in _values_at(data, path, ()):
+                # A value that is no id at all (a TODO, a typo'd shape) is the model's problem already.
+                if isinstance(value, str) and _ID_RE.match(value) and value not in known(target):
+                    rows.append(_dangling(data_dir, rel, loc, value, target, known(target)))
+    return rows
+
+
+def duplicate(data_dir: Path, rel: str, first: str, rid: str) -> Row:
+    line, col = _marks(data_dir, rel).get(("id",), (1, 1))
+    return Row(rel, line, col, f"duplicate id {rid!r}: also used by {data_dir / first}; ids must be unique across the knowledge base")
+
+
+def as_problem(data_dir: Path, row: Row) -> Problem:
+    return Problem(str(data_dir / row.rel), row.line, row.col, row.message)
+
+
+def _marks(data_dir: Path, rel: str) -> Any:
+    """The YAML positions in a record file ({} when it cannot be read within bounds)."""
+    from chinaind.records.validate import marks_of
+
+    try:
+        return marks_of(read_record_file(data_dir / rel), str(data_dir / rel))
+    except (OSError, Oversized, NotRegular):
+        return {}
+
+
+def _values(node: Any, path: tuple[str, ...]) -> list[Any]:
+    nodes = [node]
+    for head in path:
+        if head == "*":
+            nodes = [item for n in nodes if isinstance(n, list) for item in n]
+        else:
+            nodes = [n[head] for n in nodes if isinstance(n, dict) and head in n]
+    return nodes
+
+
+def _values_at(node: Any, path: tuple[str, ...], loc: tuple[object, ...]) -> Iterator[tuple[tuple[object, ...], Any]]:
+    if not path:
+        yield loc, node
+        return
+    head, rest = path[0], path[1:]
+    if head == "*":
+        if not isinstance(node, list):
+            return  # a file that failed its model may hold anything here
+        for i, item in enumerate(node):
+            yield from _values_at(item, rest, loc + (i,))
+    elif isinstance(node, dict) and head in node:
+        yield from _values_at(node[head], rest, loc + (head,))
+
+
+def _dangling(data_dir: Path, rel: str, loc: tuple[object, ...], value: str, target: str, known: set[str]) -> Row:
+    import difflib
+
+    from chinaind.records.yamlio import locate
+
+    line, col = locate(_marks(data_dir, rel), loc)
+    # Only truly close ids are offered (a typo, a case slip): MOFCOM is not MOF.
+    lowered = {k.lower(): k for k in known}
+    close = [lowered[value.lower()]] if value.lower() in lowered else []
+    close += [c for c in difflib.get_close_matches(value, list(known), n=3, cutoff=0.8) if c not in close]
+    if target == ANY:
+        hint = "; add a record with this id, or fix the id"
+    else:
+        example = f" (e.g. chinaind new {target} {value})" if _ID_RE.match(value) else ""
+        hint = f"; add {FOLDERS[target]}/{value}.yaml{example}, or fix the id"
+    if close:
+        hint += f"; closest: {', '.join(close)}"
+    where = ".".join(str(p) for p in loc)
+    return Row(rel, line, col, f"{where}: unknown {'record' if target == ANY else target} {value!r}{hint}")

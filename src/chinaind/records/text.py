@@ -1,0 +1,64 @@
+"""Normalising names and queries so that pasted text matches what the records hold."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Iterable
+
+_QUOTES = "\"'“”‘’«»「」『』《》()（）"
+_SPACE_RE = re.compile(r"[\s_\-‐‑‒–—]+")
+# CJK punctuation, Extension A, Unified Ideographs, Compatibility Ideographs.
+_CJK_RANGES = ((0x3000, 0x303F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+
+
+def norm(value: str) -> str:
+    """NFKC, case-folded, outer quotes stripped, hyphens and runs of space folded to one space."""
+    text = unicodedata.normalize("NFKC", value).casefold()
+    text = _SPACE_RE.sub(" ", text).strip()
+    return text.strip(_QUOTES).strip()
+
+
+def norm_text(value: str) -> str:
+    """norm() without the quote stripping, for a whole record's text at once."""
+    return _SPACE_RE.sub(" ", unicodedata.normalize("NFKC", value).casefold())
+
+
+def has_cjk(value: str) -> bool:
+    # A loop, not a regex: compiling a wide Unicode class costs milliseconds on every run.
+    return any(lo <= ord(ch) <= hi for ch in value if ord(ch) >= 0x3000 for lo, hi in _CJK_RANGES)
+
+
+def display_name(record: dict[str, Any]) -> str:
+    return str(record.get("title") or record.get("name") or record.get("publication") or record.get("id"))
+
+
+def names_of(record: dict[str, Any]) -> list[str]:
+    """Every name a record answers to: id, English and Chinese names, aliases."""
+    out = [record["id"]]
+    for key in ("name", "title", "name_zh", "title_zh", "short_name_zh"):
+        if record.get(key):
+            out.append(record[key])
+    out.extend(record.get("aliases") or [])
+    return out
+
+
+def strings_in(value: Any) -> Iterable[str]:
+    """Every string inside a record (for full-text search), skipping the sources block."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key not in ("sources", "type", "url", "urls"):
+                yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
+
+
+def search_text(record: dict[str, Any]) -> tuple[str, str]:
+    """(names, everything) of a record, normalised: names one a line, for exact matches; all
+    text fields NUL-separated and normalised in one pass (per field it was a sixth of a build)."""
+    names = "\n".join(norm(n) for n in names_of(record))
+    return names, norm_text("\x00".join(strings_in(record)))
+

@@ -1,0 +1,195 @@
+"""The compiled cache: one SQLite database per data directory, under the cache dir.
+
+SQLite gives what a cache shared by concurrent runs needs (atomic commits, crash safety,
+readers that never see a half-written refresh, one writer at a time) without a format of our
+own. Tables:
+
+- `folders`: per scanned folder, a digest of its listing and its files' stat data, so that
+  "has anything changed" is one comparison per folder, with no per-file row read;
+- `files`: per record file, its stat data (size, mtime, ctime, inode, device) and, for a file
+  written too close to the refresh to trust its stat, the CRC32 of its content;
+- `records`: per record file, its id, type, date, issuers (the facets queries filter on) and
+  the record itself (marshal bytes, with their CRC32: a record is checked when decoded);
+- `texts`: per record, its normalised names and search text, apart from the records so that
+  a search reads only text pages;
+- `refs`, `issuers`, `problems`: the ids each record points at, which agencies issued each
+  policy, and every problem found (field, reference and duplicate-id problems).
+
+A database that cannot be opened, that SQLite finds malformed, or that another version of
+chinaind wrote counts as no cache: it is rebuilt, or the run works in memory.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+import zlib
+from pathlib import Path
+from stat import S_ISREG
+
+from chinaind import SCHEMA_VERSION
+
+from chinaind import __version__
+from chinaind.core.paths import cache_dir
+
+# A run waits this long for another run's refresh (a first build of a large base takes some
+# seconds) before it gives up the cache and works in memory.
+BUSY_TIMEOUT_S = 60.0
+# The suffixes of SQLite's companion files in WAL mode.
+COMPANIONS = ("-wal", "-shm")
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE folders (prefix TEXT PRIMARY KEY, rtype TEXT NOT NULL, digest BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE files (
+    file INTEGER PRIMARY KEY,
+    rel TEXT NOT NULL UNIQUE,
+    folder TEXT NOT NULL,
+    name TEXT NOT NULL,
+    rtype TEXT NOT NULL,
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,
+    ino INTEGER NOT NULL, dev INTEGER NOT NULL,
+    crc INTEGER,
+    racy INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX files_folder ON files (folder);
+CREATE TABLE records (
+    file INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    date TEXT,
+    sort_date TEXT NOT NULL,
+    issuers TEXT NOT NULL,
+    live INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    crc INTEGER NOT NULL
+);
+CREATE INDEX records_id ON records (id);
+CREATE INDEX records_by_type ON records (type, live, sort_date, id);
+CREATE TABLE texts (
+    file INTEGER PRIMARY KEY,
+    id TEXT,
+    type TEXT,
+    live INTEGER NOT NULL,
+    names TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE TABLE issuers (file INTEGER NOT NULL, agency TEXT NOT NULL, id TEXT NOT NULL, sort_date TEXT NOT NULL);
+CREATE INDEX issuers_by_agency ON issuers (agency, sort_date, id);
+CREATE INDEX issuers_file ON issuers (file);
+CREATE TABLE refs (file INTEGER NOT NULL, k INTEGER NOT NULL, target TEXT NOT NULL, target_type TEXT NOT NULL);
+CREATE INDEX refs_file ON refs (file);
+CREATE INDEX refs_target ON refs (target);
+CREATE TABLE problems (file INTEGER NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
+                       message TEXT NOT NULL, kind TEXT NOT NULL);
+CREATE INDEX problems_file ON problems (file);
+"""
+TABLES = ("meta", "folders", "files", "records", "texts", "issuers", "refs", "problems")
+
+# The layers whose code decides what the cache holds (records, facets, search text, the
+# schema, how files are scanned and compared): a change to any of their modules (an upgrade,
+# or a developer's edit) invalidates it.
+_SCHEMA_PACKAGES = ("records", "store")
+
+
+def cache_path(data_dir: Path) -> Path:
+    real = os.path.realpath(data_dir)
+    # zlib rather than hashlib: this runs on every query and hashlib costs a few ms to import.
+    key = f"{zlib.crc32(os.fsencode(real)):08x}{zlib.adler32(os.fsencode(real)):08x}"
+    return cache_dir() / f"kb-{key}.sqlite"
+
+
+def stamp(data_dir: Path) -> str:
+    package = Path(__file__).resolve().parent.parent
+    digest = 0
+    for layer in _SCHEMA_PACKAGES:
+        for module in sorted((package / layer).glob("*.py")):
+            digest = zlib.crc32(module.read_bytes(), digest)
+    # marshal's format belongs to the Python version that wrote it.
+    python = "%d.%d" % sys.version_info[:2]
+    return f"{__version__}/{SCHEMA_VERSION}/{digest:08x}/{python}/{os.path.realpath(data_dir)}"
+
+
+def _regular_or_absent(path: Path) -> bool:
+    """Something else may stand where a cache file should (a FIFO would block a read forever,
+    a device could hand out anything, a folder cannot be opened): then the cache is ignored,
+    never waited on."""
+    try:
+        return S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
+def connect(path: Path, readonly: bool = False) -> sqlite3.Connection | None:
+    """A connection to the cache database at `path` in WAL mode (created if absent unless
+    `readonly`), or None when it cannot be used: unwritable cache dir, something else than
+    files in the way. A file that is no database (garbage, another format) is replaced."""
+    companions = [Path(f"{path}{suffix}") for suffix in COMPANIONS]
+    if not all(_regular_or_absent(p) for p in (path, *companions)):
+        return None
+    if readonly:
+        try:
+            return sqlite3.connect(Path(os.path.abspath(path)).as_uri() + "?mode=ro", uri=True,
+                                   timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        except (OSError, ValueError, sqlite3.Error):
+            return None
+    for attempt in range(2):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error):
+            return None
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            # A cache can be rebuilt: lose the last commit on power loss rather than sync each one.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            return conn
+        except sqlite3.OperationalError:  # locked, read-only, out of space: leave it be
+            conn.close()
+            return None
+        except sqlite3.DatabaseError:  # "file is not a database": ours to replace, once
+            conn.close()
+            if attempt == 0:
+                discard(path)
+    return None
+
+
+def memory() -> sqlite3.Connection:
+    """A database for a run without a usable cache: the same tables, in memory."""
+    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    create(conn, "")
+    return conn
+
+
+def create(conn: sqlite3.Connection, stamp_value: str) -> None:
+    """Replace whatever the database holds with empty tables (in the caller's transaction)."""
+    for table in TABLES:
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    # Statement by statement: executescript() would commit the caller's transaction first.
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute("INSERT INTO meta VALUES ('stamp', ?), ('valid', 0)", (stamp_value,))
+
+
+def stored_stamp(conn: sqlite3.Connection) -> str | None:
+    """The stamp the database was written with; None when it holds no cache of ours."""
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return row[0] if row and isinstance(row[0], str) else None
+
+
+def discard(path: Path) -> None:
+    """Remove a database found damaged, with its companions, so that the next run rebuilds it.
+    A run still reading it keeps its open files."""
+    for victim in (str(path), *(f"{path}{suffix}" for suffix in COMPANIONS)):
+        try:
+            if _regular_or_absent(Path(victim)):
+                os.unlink(victim)
+        except OSError:
+            pass

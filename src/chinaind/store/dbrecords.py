@@ -1,0 +1,255 @@
+"""Records, facets and search text read from the cache database as a query needs them.
+
+A query over a large knowledge base filters on every record's small facets (type, date,
+issuers) or searches every record's text, but usually prints a handful of records: decoding all
+of them would cost most of the run and most of its memory. So a record is decoded from its
+marshal bytes only when a command reads it, and the lookup tables are SQL queries over indexes.
+
+Every read goes through one read transaction, so a run sees one state of the cache however
+many refreshes other runs commit meanwhile. A read that SQLite finds malformed, or a record
+whose bytes fail their CRC, makes the run rebuild the knowledge base in memory (see
+loader.recover) and read from there: damage costs time, never a wrong answer.
+"""
+
+from __future__ import annotations
+
+import marshal
+import sqlite3
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
+
+from chinaind.core.errors import ChinaindError
+from chinaind.records.kinds import RECORD_TYPES
+from chinaind.records.facets import Facet, Record
+
+# The search text's field separator as stored: SQLite's LIKE stops at a NUL, and normalised
+# text never holds a newline (norm_text folds every space), so the swap is exact both ways.
+STORED_SEPARATOR = "\n"
+TEXT_SEPARATOR = "\x00"
+
+
+class CacheCorrupt(ChinaindError):
+    exit_code = 3
+
+
+class Damaged(Exception):
+    """The cache failed a check while being read."""
+
+
+class Reader:
+    """The connection a run reads through, and what to do when it turns out damaged."""
+
+    def __init__(self, conn: sqlite3.Connection, recover: Callable[[], sqlite3.Connection] | None = None) -> None:
+        self.conn = conn
+        self._recover = recover
+
+    def rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        try:
+            return self.conn.execute(sql, args).fetchall()
+        except UnicodeEncodeError:
+            # A lone surrogate (from an undecodable argument) has no UTF-8, so the cache holds
+            # no such text (refresh stores it replaced): nothing matches it.
+            return []
+        except sqlite3.DatabaseError:
+            self.recover()
+            return self.conn.execute(sql, args).fetchall()
+
+    def recover(self) -> None:
+        if self._recover is None:
+            raise CacheCorrupt("the cache is damaged; run again with --no-cache, or delete the cache")
+        recover, self._recover = self._recover, None  # once: a second failure is a bug
+        self.conn = recover()
+
+
+class DbRecords(Mapping[str, Record]):
+    """A mapping id -> record over the cache's live records (the first file of each id)."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self._decoded: dict[str, Record] = {}
+        self._ids: list[str] | None = None
+        self._count: int | None = None
+        self._facets: dict[str, Facet] | None = None
+        # Dates and types seen by table and search queries: filters read them without facets.
+        self.seen = Seen({}, {})
+        self.tables = Tables(reader, self.seen)
+
+    def __getitem__(self, rid: str) -> Record:
+        found = self._decoded.get(rid)
+        if found is not None:
+            return found
+        rows = self.reader.rows("SELECT body, crc FROM records WHERE id = ? AND live = 1", (rid,))
+        if not rows:
+            raise KeyError(rid)
+        body, crc = rows[0]
+        if zlib.crc32(body) != crc:
+            self.reader.recover()
+            return self[rid]
+        record = marshal.loads(body)
+        self._decoded[rid] = record
+        return record
+
+    def __contains__(self, rid: object) -> bool:
+        if rid in self._decoded:
+            return True
+        return isinstance(rid, str) and bool(self.reader.rows("SELECT 1 FROM records WHERE id = ? AND live = 1", (rid,)))
+
+    def __iter__(self) -> Iterator[str]:
+        # A generator: `(... for rid in records)` calls iter() at once, and a search builds
+        # such a pool it reads only when nothing matches literally.
+        yield from self.ids
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = self.reader.rows("SELECT count(*) FROM records WHERE live = 1")[0][0]
+        return self._count
+
+    @property
+    def ids(self) -> list[str]:
+        """Every live id, in file path order (the order records load in)."""
+        if self._ids is None:
+            self._ids = [rid for (rid,) in self.reader.rows(
+                "SELECT r.id FROM records r JOIN files f ON f.file = r.file WHERE r.live = 1 ORDER BY f.rel")]
+        return self._ids
+
+    @property
+    def facets(self) -> dict[str, Facet]:
+        if self._facets is None:
+            rows = self.reader.rows("SELECT id, type, date, issuers FROM records WHERE live = 1")
+            self._facets = {rid: (rtype, when, tuple(issuers.split()) if issuers else ())
+                            for rid, rtype, when, issuers in rows}
+        return self._facets
+
+    def close(self) -> None:
+        """Close the connection (and end its read transaction): the records read so far stay."""
+        self.reader.conn.close()
+
+    def date_of(self, rid: str) -> str | None:
+        dates = self.seen.dates
+        return dates[rid] if rid in dates else self.facets[rid][1]
+
+    def type_of(self, rid: str) -> str:
+        return self.seen.types.get(rid) or self.facets[rid][0]
+
+
+class Seen(NamedTuple):
+    """Types and dates of the records a query's rows carried, by id. (Held apart from
+    DbRecords so that nothing refers back to it: a loaded base is freed, and its connection
+    closed, as soon as the last reference goes, with no cycle for the collector to find.)"""
+
+    types: dict[str, str]
+    dates: dict[str, str | None]
+
+    def note(self, rows: list[Any]) -> list[str]:
+        """Note (id, type, date) rows; return their ids."""
+        for rid, rtype, when in rows:
+            self.types[rid] = rtype
+            self.dates[rid] = when
+        return [row[0] for row in rows]
+
+
+class Tables:
+    """The lookup tables KnowledgeBase asks for, as queries over the cache's indexes."""
+
+    def __init__(self, reader: Reader, seen: Seen) -> None:
+        self._tables = {"ids_by_type": IdsByType(reader, seen), "policy_ids_by_agency": IdsByAgency(reader, seen)}
+
+    def __getitem__(self, name: str) -> Any:
+        return self._tables[name]
+
+
+class IdsByType(Mapping[str, list[str]]):
+    """type -> ids, dated records first in date order, then undated, ties by id."""
+
+    def __init__(self, reader: Reader, seen: Seen) -> None:
+        self._reader, self._seen = reader, seen
+        self._found: dict[str, list[str]] = {}
+
+    def __getitem__(self, rtype: str) -> list[str]:
+        if rtype not in RECORD_TYPES:
+            raise KeyError(rtype)
+        if rtype not in self._found:
+            self._found[rtype] = self._seen.note(self._reader.rows(
+                "SELECT id, type, date FROM records WHERE type = ? AND live = 1 ORDER BY sort_date, id", (rtype,)))
+        return self._found[rtype]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(RECORD_TYPES)
+
+    def __len__(self) -> int:
+        return len(RECORD_TYPES)
+
+
+class IdsByAgency(Mapping[str, list[str]]):
+    """agency -> ids of the policies it issued or co-issued, in date order."""
+
+    def __init__(self, reader: Reader, seen: Seen) -> None:
+        self._reader, self._seen = reader, seen
+        self._found: dict[str, list[str]] = {}
+        self._agencies: list[str] | None = None
+
+    def __getitem__(self, agency: str) -> list[str]:
+        if agency not in self._found:
+            rows = self._reader.rows(
+                "SELECT i.id, 'policy', r.date FROM issuers i JOIN records r ON r.file = i.file "
+                "WHERE i.agency = ? AND r.live = 1 ORDER BY i.sort_date, i.id", (agency,))
+            if not rows:
+                raise KeyError(agency)
+            self._found[agency] = self._seen.note(rows)
+        return self._found[agency]
+
+    def __iter__(self) -> Iterator[str]:
+        if self._agencies is None:
+            self._agencies = [a for (a,) in self._reader.rows(
+                "SELECT DISTINCT i.agency FROM issuers i JOIN records r ON r.file = i.file WHERE r.live = 1 ORDER BY i.agency")]
+        return iter(self._agencies)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class DbTexts(Mapping[str, tuple[str, str]]):
+    """id -> normalised (names, text) of each live record, and the records whose text holds a
+    string: found by SQLite's GLOB over the text table (in C, reading text pages only; GLOB
+    rather than LIKE, which also matches other ASCII case and measured slower)."""
+
+    def __init__(self, records: DbRecords) -> None:
+        self._records = records
+
+    def __getitem__(self, rid: str) -> tuple[str, str]:
+        rows = self._records.reader.rows("SELECT names, text FROM texts WHERE id = ? AND live = 1", (rid,))
+        if not rows:
+            raise KeyError(rid)
+        names, text = rows[0]
+        return names, text.replace(STORED_SEPARATOR, TEXT_SEPARATOR)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __contains__(self, rid: object) -> bool:
+        return rid in self._records
+
+    def spans(self, needle: str) -> list[tuple[str, str, str]] | None:
+        """(id, names, text) of the records whose text contains `needle`, in path order; None
+        when the needle holds a field separator (the caller then tests records one by one)."""
+        if not needle or TEXT_SEPARATOR in needle or STORED_SEPARATOR in needle:
+            return None
+        # GLOB's wildcards taken literally: each inside brackets of its own.
+        pattern = "*" + "".join(f"[{c}]" if c in "*?[" else c for c in needle) + "*"
+        rows = self._records.reader.rows(
+            "SELECT t.id, t.type, t.names, t.text FROM texts t JOIN files f ON f.file = t.file "
+            "WHERE t.live = 1 AND t.text GLOB ? ORDER BY f.rel", (pattern,))
+        out = []
+        for rid, rtype, names, text in rows:
+            if needle in text:
+                self._records.seen.types[rid] = rtype
+                out.append((rid, names, text.replace(STORED_SEPARATOR, TEXT_SEPARATOR)))
+        return out
+
+    def containing(self, needle: str) -> list[str] | None:
+        found = self.spans(needle)
+        return None if found is None else [rid for rid, _, _ in found]
