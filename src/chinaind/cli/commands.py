@@ -14,8 +14,9 @@ from typing import Annotated, Any, Optional
 import typer
 
 from chinaind.cli.app import (AgencyOpt, DateRoleOpt, FormatOpt, HeaderOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
-                     _date_window, _isatty, _query, _kb, _quiet, app, write_out)
+                     _date_window, _isatty, _query, _kb, app, write_out)
 from chinaind.cli import complete
+from chinaind.cli.streams import _quiet
 from chinaind.core.errors import UsageError
 
 __all__ = ["app", "main"]

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from chinaind.cli.app import (AgencyOpt, DateRoleOpt, FormatOpt, HeaderOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
+from chinaind.cli.app import (AgencyOpt, FormatOpt, HeaderOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
                      _date_window, _kb, _query, app, write_out)
 from chinaind.cli import complete
 from chinaind.core.errors import UsageError
@@ -285,7 +285,7 @@ def migrate(
 ) -> None:
     """Upgrade a knowledge base in the first record format (one `date`, `targets`, sources written
     out) to the current one, losing nothing. Lists each change; --dry-run writes nothing."""
-    from chinaind.records import migrate as run
+    from chinaind.authoring import migrate as run
     from chinaind.cli.app import _emit, _err
     from chinaind.query.listing import Listing, col
 

@@ -9,7 +9,7 @@ point at any kind of record (aliases, sources) reference it. Link rows whose tar
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from chinaind.export.dates import add_date_bounds
 from chinaind.export.figures import date_table, figure_tables, people_tables

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from chinaind.core.errors import UsageError
 from chinaind.core.escape import csv_cell, has_unsafe, json_safe, one_line, unicode_stream, visible
-from chinaind.query.listing import Listing, cell, machine_cell
+from chinaind.query.listing import Listing, machine_cell
 
 __all__ = ["FORMATS", "choose_format", "render", "visible", "one_line", "tsv_field", "json_line"]
 

@@ -1,4 +1,4 @@
-"""The in-memory index over plain records. Lookup tables are built on first use, so a command
+"""The index over a loaded knowledge base. Lookup tables are built on first use, so a command
 pays only for the tables it needs, and records are decoded only when a command touches them."""
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ LEAD, PARTNER = "lead", "partner"
 def sorted_ids_by_type(facets: Mapping[str, Facet]) -> dict[str, list[str]]:
     """type -> ids, dated records first in date order, then undated, ties by id."""
     out: dict[str, list[tuple[str, str]]] = {t: [] for t in RECORD_TYPES}
-    for rid, (rtype, when, _) in facets.items():
-        out[rtype].append((when or "9999", rid))
+    for rid, facet in facets.items():
+        out[facet.type].append((facet.date or "9999", rid))
     return {rtype: [rid for _, rid in sorted(keys)] for rtype, keys in out.items()}
 
 
@@ -37,7 +37,7 @@ def ids_by_agency(facets: Mapping[str, Facet], policy_ids: list[str]) -> dict[st
     """agency -> ids of the policies it issued or co-issued, in the order given."""
     out: dict[str, list[str]] = {}
     for rid in policy_ids:
-        for agency in dict.fromkeys(facets[rid][2]):
+        for agency in dict.fromkeys(facets[rid].issuers):
             out.setdefault(agency, []).append(rid)
     return out
 
@@ -226,13 +226,13 @@ class KnowledgeBase:
         when a sector filter or another date role needs them, or when the caller reads them."""
         wanted = list(agencies)
         pool = self.policy_ids_by_agency.get(wanted[0], []) if wanted else self.ids_by_type["policy"]
-        date_of = getattr(self.records, "date_of", None) or (lambda rid: self.facets[rid][1])
+        date_of = getattr(self.records, "date_of", None) or (lambda rid: self.facets[rid].date)
         lo, hi = 0, len(pool)
         if window.role is None and window.undated == "exclude" and window.bounded:
             lo, hi = _date_range(pool, date_of, window.since, window.until)
         found, undated = [], []
         for rid in pool[lo:hi]:
-            if wanted[1:] and any(a not in self.facets[rid][2] for a in wanted[1:]):
+            if wanted[1:] and any(a not in self.facets[rid].issuers for a in wanted[1:]):
                 continue
             if sector and sector not in (self.records[rid].get("sectors") or []):
                 continue
@@ -249,7 +249,7 @@ class KnowledgeBase:
         if hi < len(pool):
             # The bisection cut off the undated tail; count those matching the other filters.
             undated += [rid for rid in pool[hi:] if not date_of(rid)
-                       and not (wanted[1:] and any(a not in self.facets[rid][2] for a in wanted[1:]))
+                       and not (wanted[1:] and any(a not in self.facets[rid].issuers for a in wanted[1:]))
                        and not (sector and sector not in (self.records[rid].get("sectors") or []))]
         return PolicyResult(found, self.records, undated)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from chinaind.records import dates
 from chinaind.query.index import KnowledgeBase
-from chinaind.query.listing import Column, Listing, col
+from chinaind.query.listing import Listing, col
 from chinaind.records.text import display_name
 
 Record = dict[str, Any]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Iterable
 
 from chinaind.records import dates
@@ -89,7 +88,7 @@ def search(kb: KnowledgeBase, query: str, kind: str | None, limit: int | None) -
     if not query.strip():
         raise UsageError("search: the query is empty; give a word or name to look for")
     # Rank light references (id and type) against the cached text; decode only what is shown.
-    type_of = kb.records.type_of if hasattr(kb.records, "type_of") else (lambda rid: kb.facets[rid][0])
+    type_of = kb.records.type_of if hasattr(kb.records, "type_of") else (lambda rid: kb.facets[rid].type)
 
     def light(rid: str) -> dict[str, str] | None:
         rtype = type_of(rid)

@@ -3,7 +3,6 @@ by the date they fall due. A Listing; nothing here prints."""
 
 from __future__ import annotations
 
-from datetime import date
 from itertools import groupby
 from typing import Any, Iterator
 

@@ -3,12 +3,16 @@ record (type, date, issuers), stored beside each record in the cache."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 Record = dict[str, Any]
-# What every query may read without decoding a record: (type, date or None, issuers).
-Facet = tuple[str, Any, tuple[str, ...]]
+class Facet(NamedTuple):
+    """What every query may read without decoding a record."""
+
+    type: str
+    date: str | None
+    issuers: tuple[str, ...]
 
 
 def facet_of(record: Record) -> Facet:
-    return (record["type"], record.get("date"), tuple(record.get("issuers") or ()))
+    return Facet(record["type"], record.get("date"), tuple(record.get("issuers") or ()))

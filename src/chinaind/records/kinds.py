@@ -5,6 +5,8 @@ Kept apart from models.py so that a cached load never imports Pydantic.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 RECORD_TYPES = ("policy", "company", "technology", "agency", "sector", "person", "source")
 
 # Folder under the data directory holding each record type.
@@ -21,9 +23,15 @@ FOLDERS: dict[str, str] = {
 # A reference that may name a record of any type.
 ANY = "any"
 
-# Where each record type points at other records: a path into the record ("*" = every
-# item of a list) and the record type the id there must name.
-REFERENCES: dict[str, list[tuple[tuple[str, ...], str]]] = {
+class Reference(NamedTuple):
+    """Where a record type points at other records: a path into the record ("*" = every item
+    of a list) and the record type the id there must name (ANY: any type)."""
+
+    path: tuple[str, ...]
+    target: str
+
+
+_REFERENCES: dict[str, list[tuple[tuple[str, ...], str]]] = {
     "policy": [
         (("issuers", "*"), "agency"),
         (("republished_by", "*"), "agency"),
@@ -71,3 +79,5 @@ REFERENCES: dict[str, list[tuple[tuple[str, ...], str]]] = {
         (("figures", "*", "named_ids", "*"), ANY),
     ],
 }
+
+REFERENCES: dict[str, list[Reference]] = {rtype: [Reference(*spec) for spec in specs] for rtype, specs in _REFERENCES.items()}

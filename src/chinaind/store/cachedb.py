@@ -44,7 +44,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE folders (prefix TEXT PRIMARY KEY, rtype TEXT NOT NULL, digest BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE files (
     file INTEGER PRIMARY KEY,
-    rel TEXT NOT NULL UNIQUE,
+    rel TEXT NOT NULL,
     folder TEXT NOT NULL,
     name TEXT NOT NULL,
     rtype TEXT NOT NULL,
@@ -53,7 +53,6 @@ CREATE TABLE files (
     crc INTEGER,
     racy INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX files_folder ON files (folder);
 CREATE TABLE records (
     file INTEGER PRIMARY KEY,
     id TEXT NOT NULL,
@@ -65,8 +64,6 @@ CREATE TABLE records (
     body BLOB NOT NULL,
     crc INTEGER NOT NULL
 );
-CREATE INDEX records_id ON records (id);
-CREATE INDEX records_by_type ON records (type, live, sort_date, id);
 CREATE TABLE texts (
     file INTEGER PRIMARY KEY,
     id TEXT,
@@ -76,14 +73,22 @@ CREATE TABLE texts (
     text TEXT NOT NULL
 );
 CREATE TABLE issuers (file INTEGER NOT NULL, agency TEXT NOT NULL, id TEXT NOT NULL, sort_date TEXT NOT NULL);
-CREATE INDEX issuers_by_agency ON issuers (agency, sort_date, id);
-CREATE INDEX issuers_file ON issuers (file);
 CREATE TABLE refs (file INTEGER NOT NULL, k INTEGER NOT NULL, target TEXT NOT NULL, target_type TEXT NOT NULL);
-CREATE INDEX refs_file ON refs (file);
-CREATE INDEX refs_target ON refs (target);
 CREATE TABLE problems (file INTEGER NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
                        message TEXT NOT NULL, kind TEXT NOT NULL);
-CREATE INDEX problems_file ON problems (file);
+"""
+# Created once the rows of a first build are in (see create_indexes): building an index from
+# rows already there is a sort, several times cheaper than keeping it up to date row by row.
+INDEXES = """
+CREATE UNIQUE INDEX IF NOT EXISTS files_rel ON files (rel);
+CREATE INDEX IF NOT EXISTS files_folder ON files (folder);
+CREATE INDEX IF NOT EXISTS records_id ON records (id);
+CREATE INDEX IF NOT EXISTS records_by_type ON records (type, live, sort_date, id);
+CREATE INDEX IF NOT EXISTS issuers_by_agency ON issuers (agency, sort_date, id);
+CREATE INDEX IF NOT EXISTS issuers_file ON issuers (file);
+CREATE INDEX IF NOT EXISTS refs_file ON refs (file);
+CREATE INDEX IF NOT EXISTS refs_target ON refs (target);
+CREATE INDEX IF NOT EXISTS problems_file ON problems (file);
 """
 TABLES = ("meta", "folders", "files", "records", "texts", "issuers", "refs", "problems")
 
@@ -173,6 +178,13 @@ def create(conn: sqlite3.Connection, stamp_value: str) -> None:
         if statement.strip():
             conn.execute(statement)
     conn.execute("INSERT INTO meta VALUES ('stamp', ?), ('valid', 0)", (stamp_value,))
+
+
+def create_indexes(conn: sqlite3.Connection) -> None:
+    """The indexes queries and refreshes use (those that exist are left as they are)."""
+    for statement in INDEXES.split(";"):
+        if statement.strip():
+            conn.execute(statement)
 
 
 def stored_stamp(conn: sqlite3.Connection) -> str | None:

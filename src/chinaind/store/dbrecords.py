@@ -117,7 +117,7 @@ class DbRecords(Mapping[str, Record]):
     def facets(self) -> dict[str, Facet]:
         if self._facets is None:
             rows = self.reader.rows("SELECT id, type, date, issuers FROM records WHERE live = 1")
-            self._facets = {rid: (rtype, when, tuple(issuers.split()) if issuers else ())
+            self._facets = {rid: Facet(rtype, when, tuple(issuers.split()) if issuers else ())
                             for rid, rtype, when, issuers in rows}
         return self._facets
 
@@ -127,10 +127,10 @@ class DbRecords(Mapping[str, Record]):
 
     def date_of(self, rid: str) -> str | None:
         dates = self.seen.dates
-        return dates[rid] if rid in dates else self.facets[rid][1]
+        return dates[rid] if rid in dates else self.facets[rid].date
 
     def type_of(self, rid: str) -> str:
-        return self.seen.types.get(rid) or self.facets[rid][0]
+        return self.seen.types.get(rid) or self.facets[rid].type
 
 
 class Seen(NamedTuple):

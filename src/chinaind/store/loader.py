@@ -21,7 +21,6 @@ from chinaind.store import refresh
 from chinaind.store.dbrecords import DbRecords, DbTexts, Reader
 from chinaind.core.errors import InvalidKnowledgeBase, Problem
 from chinaind.records.fileread import NotRegular, Oversized, read_record_file
-from chinaind.records.references import refs_of  # noqa: F401  (validators import it from here)
 from chinaind.store.scan import FileEntry, files, scan, stem_of
 
 Record = dict[str, Any]

@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - another Python implementation
     from hashlib import blake2b
 
 from chinaind.records.kinds import ANY, REFERENCES
+from chinaind.store import cachedb
 from chinaind.records.references import KnownIds, Row, dangling, duplicate, raw_dangling
 from chinaind.store.scan import YAML_SUFFIXES, FileEntry, Folder
 from chinaind.store.workers import Fresh, Validator, validate_stream
@@ -99,10 +100,10 @@ def plan(conn: sqlite3.Connection, folders: list[Folder], suspects: set[str]) ->
                 changed += [f for f in record_files(folder).values() if f.rel in suspects]
             continue
         now = record_files(folder)
-        before = {row[0]: tuple(row[1:]) for row in conn.execute(
+        before = {name: stat for name, *stat in conn.execute(
             "SELECT name, size, mtime_ns, ctime_ns, ino, dev, rtype FROM files WHERE folder = ?", (folder.prefix,))}
         for name, f in now.items():
-            if before.get(name) != (*f.key(), f.rtype) or f.rel in suspects:
+            if before.get(name) != [*f.key(), f.rtype] or f.rel in suspects:
                 changed.append(f)
         gone += [folder.prefix + name for name in before.keys() - now.keys()]
     for prefix in stored:  # folders no longer there
@@ -151,6 +152,7 @@ def apply(conn: sqlite3.Connection, data_dir: Path, work: Plan, validate: Valida
         _insert(conn, rows, now)
         new_files += [file for file, _, _ in rows]
         new_ids.update(fresh.rid for _, _, fresh in rows if fresh.rid is not None)
+    cachedb.create_indexes(conn)
     conn.execute("DELETE FROM folders")
     conn.executemany("INSERT INTO folders VALUES (?, ?, ?)", [(f.prefix, f.rtype, snapshot(f)) for f in work.folders])
     everything = first_build or len(work.changed) + len(work.gone) > MAX_CHANGED
@@ -193,7 +195,7 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[int, FileStat, Fresh]], n
         if rtype == "policy":
             issuers += [(file, agency, fresh.rid, sort_date) for agency in dict.fromkeys(agencies)]
         spec = REFERENCES[rtype]
-        refs += [(file, k, target, spec[k][1]) for k, target in zip(fresh.refs[::2], fresh.refs[1::2])]
+        refs += [(file, k, target, spec[k].target) for k, target in zip(fresh.refs[::2], fresh.refs[1::2])]
     conn.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", files)
     conn.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)", records)
     conn.executemany("INSERT INTO texts VALUES (?, ?, ?, 0, ?, ?)", texts)

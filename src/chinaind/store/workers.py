@@ -19,6 +19,9 @@ Record = dict[str, Any]
 Validator = Callable[[Path, FileEntry], tuple["Record | None", list[Problem], Any]]
 # Below this many files to validate, starting worker processes costs more than it saves.
 PARALLEL_MIN = 2000
+# Files validated in this process between two writes to the cache: a serial build of a large
+# base (one core) holds this many records at a time, not all of them.
+SERIAL_CHUNK = 500
 
 
 class Fresh(NamedTuple):
@@ -39,7 +42,8 @@ def validate_stream(data_dir: Path, files: list[FileEntry], validate: Validator)
     chunk as it comes, so that a build never holds the whole knowledge base."""
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8)
     if len(files) < PARALLEL_MIN or workers < 2:
-        yield _validate_chunk((data_dir, files, validate))
+        for i in range(0, len(files), SERIAL_CHUNK):
+            yield _validate_chunk((data_dir, files[i: i + SERIAL_CHUNK], validate))
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -52,7 +56,8 @@ def validate_stream(data_dir: Path, files: list[FileEntry], validate: Validator)
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_started, initargs=(os.getpid(),))
         parts = _holding_interrupts(lambda: pool.map(_validate_chunk_encoded, chunks))  # in order
     except (OSError, ValueError, RuntimeError):  # no fork, no processes: do it here
-        yield _validate_chunk((data_dir, files, validate))
+        for i in range(0, len(files), SERIAL_CHUNK):
+            yield _validate_chunk((data_dir, files[i: i + SERIAL_CHUNK], validate))
         return
     try:
         for (_, entries, _), part in zip(chunks, parts):
@@ -126,7 +131,7 @@ def _validate_chunk(args: tuple[Path, list[FileEntry], Validator]) -> list[tuple
         if record is None:
             out.append((f, Fresh(None, None, raw, None, None, None, crc)))
         else:
-            out.append((f, Fresh(record["id"], marshal.dumps(record), raw, search_text(record), facet_of(record),
+            out.append((f, Fresh(record["id"], marshal.dumps(record), raw, search_text(record), tuple(facet_of(record)),
                                  refs_of(record), crc)))
     return out
 
