@@ -129,10 +129,10 @@ def _copy_employers(source: Path, target: Path, copied: dict[str, int]) -> None:
 
     wanted = set()
     for path in (target / FOLDERS["person"]).glob("*.yaml"):
-        record = read_record(path.read_bytes(), str(path), marks=False)[0] or {}
+        record = read_record(path.read_bytes(), str(path), marks=False).data or {}
         wanted.update(p["organisation"] for p in record.get("positions") or [] if isinstance(p, dict) and p.get("organisation"))
     for path in (target / FOLDERS["source"]).glob("*.yaml"):
-        record = read_record(path.read_bytes(), str(path), marks=False)[0] or {}
+        record = read_record(path.read_bytes(), str(path), marks=False).data or {}
         wanted.update(o for c in record.get("charts") or [] if isinstance(c, dict) for o in c.get("data_sources") or [])
     for org in sorted(wanted):
         src = source / FOLDERS["company"] / f"{org}.yaml"

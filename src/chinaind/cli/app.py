@@ -251,7 +251,8 @@ def _window(since: Optional[str], until: Optional[str]) -> tuple[Any, Any]:
             bounds.append(None)
             continue
         try:
-            bounds.append(parse_span(value)[1 if end else 0])
+            span = parse_span(value)
+            bounds.append(span.end if end else span.start)
         except ValueError as exc:
             raise UsageError(f"{option}: {exc}") from None
     return bounds[0], bounds[1]

@@ -52,8 +52,8 @@ def span_of(record: Record, role: str | None) -> tuple[date, date] | None:
         period = record.get("period") or {}
         if not period:
             return None
-        start = dates.parse_span(period["start"])[0] if period.get("start") else _FAR_PAST
-        end = dates.parse_span(period["end"])[1] if period.get("end") else _FAR_FUTURE
+        start = dates.parse_span(period["start"]).start if period.get("start") else _FAR_PAST
+        end = dates.parse_span(period["end"]).end if period.get("end") else _FAR_FUTURE
         return start, end
     for entry in record.get("dates") or []:
         if entry["role"] == role and not dates.is_yearless(entry["date"]):

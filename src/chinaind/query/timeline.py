@@ -70,7 +70,7 @@ def timeline(kb: KnowledgeBase, *, window: Window = Window(), agency: str | None
     agency_id = kb.resolve("agency", agency)["id"] if agency else None
     sector_id = kb.resolve("sector", sector)["id"] if sector else None
     # Even unbounded, a timeline filters on dates: undated items have no place on it.
-    always = window if window.bounded else window._replace(since=dates.parse_span("0001")[0])
+    always = window if window.bounded else window._replace(since=dates.parse_span("0001").start)
     picked = split(items(kb, agency=agency_id, sector=sector_id), _span, always)
     found = sorted(picked.kept, key=_order)
     columns = [col("DATE", "date"), col("TYPE", "type"), col("ID", "id"), col("WHAT", "what", wide=True)]

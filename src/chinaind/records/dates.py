@@ -5,30 +5,38 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import lru_cache
+from typing import NamedTuple
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
+class Span(NamedTuple):
+    """The first and last day a partial date covers."""
+
+    start: date
+    end: date
+
+
 @lru_cache(maxsize=4096)  # a knowledge base repeats its dates; filters parse each once
-def parse_span(text: str) -> tuple[date, date]:
+def parse_span(text: str) -> Span:
     """Return the first and last day a partial date covers; ValueError if impossible."""
     m = _DATE_RE.match(text.strip()) if isinstance(text, str) else None
     if not m:
         raise ValueError(f"{text!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD")
     year = int(m.group(1))
     if m.group(2) is None:
-        return date(year, 1, 1), date(year, 12, 31)
+        return Span(date(year, 1, 1), date(year, 12, 31))
     month = int(m.group(2))
     if not 1 <= month <= 12:
         raise ValueError(f"{text!r} has no month {month}; months run 01-12")
     last = _days_in_month(year, month)
     if m.group(3) is None:
-        return date(year, month, 1), date(year, month, last)
+        return Span(date(year, month, 1), date(year, month, last))
     day = int(m.group(3))
     if not 1 <= day <= last:
         raise ValueError(f"{text!r} is not a day of {year}-{month:02d}, which has {last} days")
     d = date(year, month, day)
-    return d, d
+    return Span(d, d)
 
 
 def _days_in_month(year: int, month: int) -> int:

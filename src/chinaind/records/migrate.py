@@ -13,7 +13,7 @@ kept at the top of their file. Files already in the current format are left alon
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 
 TARGET_KEYS = ("id", "metric", "value", "unit", "comparator", "baseline", "deadline", "scope", "sectors", "note")
@@ -55,7 +55,14 @@ def _goal(target: dict[str, Any]) -> dict[str, Any]:
     return goal
 
 
-def upgrade_record(rtype: str, record: dict[str, Any], found: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
+class Upgrade(NamedTuple):
+    """A record in the current format, and what changed (empty when nothing did)."""
+
+    record: dict[str, Any]
+    changes: list[str]
+
+
+def upgrade_record(rtype: str, record: dict[str, Any], found: dict[str, dict[str, Any]]) -> Upgrade:
     """One record in the current format, and what changed (empty when nothing did)."""
     changes: list[str] = []
     if rtype == "policy" and "date" in record and "dates" not in record:
@@ -78,7 +85,7 @@ def upgrade_record(rtype: str, record: dict[str, Any], found: dict[str, dict[str
     if _old_sources(record.get("sources")):
         record = {**record, "sources": _citations(record["sources"], found)}
         changes.append("sources -> citations of source records")
-    return record, list(dict.fromkeys(changes))
+    return Upgrade(record, list(dict.fromkeys(changes)))
 
 
 def _old_sources(items: Any) -> bool:

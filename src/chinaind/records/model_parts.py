@@ -64,7 +64,7 @@ class Period(Part):
     def _ordered(self) -> "Period":
         if self.start is None and self.end is None:
             raise ValueError("period has neither start nor end; give at least one")
-        if self.start and self.end and dates.parse_span(self.end)[1] < dates.parse_span(self.start)[0]:
+        if self.start and self.end and dates.parse_span(self.end).end < dates.parse_span(self.start).start:
             raise ValueError(f"end {self.end} is before start {self.start}; swap them or correct one")
         return self
 

@@ -69,7 +69,7 @@ def raw_dangling(data_dir: Path, rels: list[str], known: KnownIds) -> list[Row]:
             raw = read_record_file(data_dir / rel)
         except (OSError, Oversized, NotRegular):
             continue
-        data = read_record(raw, str(data_dir / rel), marks=False)[0]
+        data = read_record(raw, str(data_dir / rel), marks=False).data
         if not isinstance(data, dict):
             continue
         for path, target in REFERENCES[type_of_rel(rel)]:

@@ -92,7 +92,7 @@ def _first_format(rtype: str, data: dict[str, Any]) -> list[str]:
     """What marks a record written for the first record format (empty when it is current)."""
     from chinaind.records.migrate import upgrade_record
 
-    return upgrade_record(rtype, data, {})[1]
+    return upgrade_record(rtype, data, {}).changes
 
 
 def _placeholders(data: Any, loc: Loc) -> Iterator[Loc]:
@@ -123,7 +123,7 @@ class _LazyMarks(dict):  # type: ignore[type-arg]
         if self._source is not None:
             raw, display_path = self._source
             self._source = None
-            self.update(read_record(raw, display_path)[1])
+            self.update(read_record(raw, display_path).marks)
 
     def __contains__(self, key: object) -> bool:
         self._load()
@@ -140,7 +140,7 @@ class _LazyMarks(dict):  # type: ignore[type-arg]
 
 def marks_of(raw: bytes, display_path: str) -> Marks:
     """Positions of a file's values (for locating problems found across records)."""
-    return read_record(raw, display_path)[1]
+    return read_record(raw, display_path).marks
 
 
 def _at(path: str, marks: Marks, loc: Loc, message: str) -> Problem:

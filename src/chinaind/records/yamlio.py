@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -219,13 +219,22 @@ def too_big(size: int) -> str:
     return f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for one record; split it"
 
 
-def read_record(raw: bytes, display_path: str, marks: bool = True) -> tuple[dict[str, Any] | None, Marks, list[Problem]]:
+class ReadRecord(NamedTuple):
+    """One record file as read: its data (None on any problem), the line and column of every
+    value, and the problems found."""
+
+    data: dict[str, Any] | None
+    marks: Marks
+    problems: list[Problem]
+
+
+def read_record(raw: bytes, display_path: str, marks: bool = True) -> ReadRecord:
     """Parse one record file. Returns (data, marks, problems); data is None on any problem.
     Never raises for any input: every failure is a located, one-line problem. Without
     `marks`, the marks come back empty unless a problem was found (cheaper for valid files)."""
 
-    def fail(line: int, col: int, message: str) -> tuple[None, Marks, list[Problem]]:
-        return None, {}, [Problem(display_path, line, col, one_line(" ".join(message.split())))]
+    def fail(line: int, col: int, message: str) -> ReadRecord:
+        return ReadRecord(None, {}, [Problem(display_path, line, col, one_line(" ".join(message.split())))])
 
     if len(raw) > MAX_FILE_BYTES:
         return fail(1, 1, too_big(len(raw)))
@@ -276,7 +285,7 @@ def read_record(raw: bytes, display_path: str, marks: bool = True) -> tuple[dict
         return fail(exc.line, exc.col, exc.message)
     except RecursionError:
         return fail(1, 1, f"nesting too deep; records are shallow (at most {MAX_DEPTH} levels)")
-    return data, builder.marks, []
+    return ReadRecord(data, builder.marks, [])
 
 
 def _located_message(exc: yaml.MarkedYAMLError, lines: _Lines) -> tuple[int, int, str]:
