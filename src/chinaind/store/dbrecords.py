@@ -29,6 +29,11 @@ STORED_SEPARATOR = "\n"
 TEXT_SEPARATOR = "\x00"
 
 
+def glob_literal(text: str) -> str:
+    """`text` as a GLOB pattern matching only itself: each wildcard inside brackets of its own."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+
+
 class CacheCorrupt(ChinaindError):
     exit_code = 3
 
@@ -120,6 +125,16 @@ class DbRecords(Mapping[str, Record]):
             self._facets = {rid: Facet(rtype, when, tuple(issuers.split()) if issuers else ())
                             for rid, rtype, when, issuers in rows}
         return self._facets
+
+    def ids_named(self, rtype: str, key: str) -> list[str]:
+        """Ids of `rtype` one of whose normalised names (id, name, alias: the names column of
+        the search text) is exactly `key`, in date order."""
+        if not key or "\n" in key:
+            return []
+        pattern = "*\n" + glob_literal(key) + "\n*"
+        return [rid for (rid,) in self.reader.rows(
+            "SELECT r.id FROM texts t JOIN records r ON r.file = t.file WHERE t.type = ? AND t.live = 1 "
+            "AND (char(10) || t.names || char(10)) GLOB ? ORDER BY r.sort_date, r.id", (rtype, pattern))]
 
     def close(self) -> None:
         """Close the connection (and end its read transaction): the records read so far stay."""
@@ -238,8 +253,7 @@ class DbTexts(Mapping[str, tuple[str, str]]):
         when the needle holds a field separator (the caller then tests records one by one)."""
         if not needle or TEXT_SEPARATOR in needle or STORED_SEPARATOR in needle:
             return None
-        # GLOB's wildcards taken literally: each inside brackets of its own.
-        pattern = "*" + "".join(f"[{c}]" if c in "*?[" else c for c in needle) + "*"
+        pattern = "*" + glob_literal(needle) + "*"
         rows = self._records.reader.rows(
             "SELECT t.id, t.type, t.names, t.text FROM texts t JOIN files f ON f.file = t.file "
             "WHERE t.live = 1 AND t.text GLOB ? ORDER BY f.rel", (pattern,))

@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - another Python implementation
 from chinaind.records.kinds import ANY, REFERENCES
 from chinaind.store import cachedb
 from chinaind.records.references import KnownIds, Row, dangling, duplicate, raw_dangling
-from chinaind.store.scan import YAML_SUFFIXES, FileEntry, Folder
+from chinaind.store.scan import TYPECODES, YAML_SUFFIXES, FileEntry, Folder
 from chinaind.store.workers import Fresh, Validator, validate_stream
 
 # A file modified within this window before the refresh may change again within the same
@@ -53,9 +53,6 @@ class FileStat(NamedTuple):
     def entry(self) -> FileEntry:
         return FileEntry(self.rel, self.rtype, self.size, self.mtime_ns, self.ctime_ns)
 
-    def key(self) -> tuple[int, int, int, int, int]:
-        return (self.size, self.mtime_ns, self.ctime_ns, self.ino, self.dev)
-
 
 class Plan(NamedTuple):
     """What a refresh does: validate `changed` (new or modified files), drop `gone` (rels)."""
@@ -78,14 +75,19 @@ def unchanged(conn: sqlite3.Connection, folders: list[Folder]) -> bool:
     return stored == {f.prefix: (f.rtype, snapshot(f)) for f in folders}
 
 
-def record_files(folder: Folder) -> dict[str, FileStat]:
-    """name -> FileStat of the record files a scanned folder holds."""
-    out = {}
-    columns = [memoryview(c).cast(t) for c, t in zip(folder.stats(), ("q", "q", "q", "Q", "q", "Q"))]
-    for name, size, mtime, mode, ino, ctime, dev in zip(folder.names(), *columns):
-        if S_IFMT(mode) == S_IFREG and name.lower().endswith(YAML_SUFFIXES):
-            out[name] = FileStat(folder.prefix + name, folder.prefix, name, folder.rtype, size, mtime, ctime, ino, dev)
-    return out
+def record_stats(folder: Folder) -> dict[str, tuple[int, int, int, int, int]]:
+    """name -> (size, mtime, ctime, inode, device) of the record files a scanned folder holds,
+    built by zip in C: a folder of 100,000 files is compared with the stored rows as sets."""
+    sizes, mtimes, modes, inos, ctimes, devs = (memoryview(c).cast(t) for c, t in zip(folder.stats(), TYPECODES))
+    names = folder.names()
+    keep = [i for i, mode in enumerate(modes) if S_IFMT(mode) == S_IFREG and names[i].lower().endswith(YAML_SUFFIXES)]
+    if len(keep) == len(names):
+        return dict(zip(names, zip(sizes, mtimes, ctimes, inos, devs)))
+    return {names[i]: (sizes[i], mtimes[i], ctimes[i], inos[i], devs[i]) for i in keep}
+
+
+def _file_stat(folder: Folder, name: str, stat: tuple[int, int, int, int, int]) -> FileStat:
+    return FileStat(folder.prefix + name, folder.prefix, name, folder.rtype, *stat)
 
 
 def plan(conn: sqlite3.Connection, folders: list[Folder], suspects: set[str]) -> Plan:
@@ -95,16 +97,20 @@ def plan(conn: sqlite3.Connection, folders: list[Folder], suspects: set[str]) ->
     changed: list[FileStat] = []
     gone: list[str] = []
     for folder in folders:
-        if stored.pop(folder.prefix, None) == (folder.rtype, snapshot(folder)):
-            if suspects:
-                changed += [f for f in record_files(folder).values() if f.rel in suspects]
+        same = stored.pop(folder.prefix, None) == (folder.rtype, snapshot(folder))
+        if same and not suspects:
             continue
-        now = record_files(folder)
-        before = {name: stat for name, *stat in conn.execute(
-            "SELECT name, size, mtime_ns, ctime_ns, ino, dev, rtype FROM files WHERE folder = ?", (folder.prefix,))}
-        for name, f in now.items():
-            if before.get(name) != [*f.key(), f.rtype] or f.rel in suspects:
-                changed.append(f)
+        now = record_stats(folder)
+        if same:
+            changed += [_file_stat(folder, name, now[name]) for name in now if folder.prefix + name in suspects]
+            continue
+        before = {name: (size, mtime, ctime, ino, dev) for name, size, mtime, ctime, ino, dev, rtype in conn.execute(
+            "SELECT name, size, mtime_ns, ctime_ns, ino, dev, rtype FROM files WHERE folder = ?", (folder.prefix,))
+            if rtype == folder.rtype}
+        # Set operations in C: the names whose stat is new, then those no longer there.
+        fresh = {name for name, _ in now.items() - before.items()}
+        fresh.update(name for name in now if folder.prefix + name in suspects)
+        changed += [_file_stat(folder, name, now[name]) for name in fresh]
         gone += [folder.prefix + name for name in before.keys() - now.keys()]
     for prefix in stored:  # folders no longer there
         gone += [rel for (rel,) in conn.execute("SELECT rel FROM files WHERE folder = ?", (prefix,))]
