@@ -33,7 +33,7 @@ PRIMARY_ROLES = ("issued", "occurred")
 
 
 class Part(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class DateEntry(Part):

@@ -6,7 +6,8 @@ own. Tables:
 
 - `folders`: per scanned folder, a digest of its listing and its files' stat data, so that
   "has anything changed" is one comparison per folder, with no per-file row read;
-- `files`: per record file, its stat data (size, mtime, ctime, inode, device) and, for a file
+- `files`: per record file, its stat data (size, mtime, ctime, inode, device; also as one
+  string, which the next refresh compares as a whole) and, for a file
   written too close to the refresh to trust its stat, the CRC32 of its content;
 - `records`: per record file, its id, type, date, issuers (the facets queries filter on) and
   the record itself (marshal bytes, with their CRC32: a record is checked when decoded);
@@ -50,6 +51,7 @@ CREATE TABLE files (
     rtype TEXT NOT NULL,
     size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,
     ino INTEGER NOT NULL, dev INTEGER NOT NULL,
+    stat TEXT NOT NULL,
     crc INTEGER,
     racy INTEGER NOT NULL DEFAULT 0
 );

@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - another Python implementation
 from chinaind.records.kinds import ANY, REFERENCES
 from chinaind.store import cachedb
 from chinaind.records.references import KnownIds, Row, dangling, duplicate, raw_dangling
-from chinaind.store.scan import TYPECODES, YAML_SUFFIXES, FileEntry, Folder
+from chinaind.store.scan import YAML_SUFFIXES, FileEntry, Folder
 from chinaind.store.workers import Fresh, Validator, validate_stream
 
 # A file modified within this window before the refresh may change again within the same
@@ -65,9 +65,20 @@ class Plan(NamedTuple):
 def snapshot(folder: Folder) -> bytes:
     """A digest of a folder's listing and stat columns, stored to compare the next scan with:
     16 bytes instead of the columns themselves (some megabytes at 100,000 files, which every
-    edit would rewrite). BLAKE2, so that no change of stat data can go unseen by a collision."""
-    return blake2b(folder.joined.encode("utf-8", "surrogateescape") + b"\x00" + b"".join(folder.stats()),
-                   digest_size=16).digest()
+    edit would rewrite). BLAKE2, so that no change of stat data can go unseen by a collision.
+    A run asks for each folder's digest up to three times (check, plan, store): computed once."""
+    known = _DIGESTS.get(id(folder))
+    if known is not None and known[0] is folder:
+        return known[1]
+    digest = blake2b(folder.joined.encode("utf-8", "surrogateescape") + b"\x00" + b"".join(folder.stats()),
+                     digest_size=16).digest()
+    if len(_DIGESTS) >= 256:
+        _DIGESTS.clear()
+    _DIGESTS[id(folder)] = (folder, digest)  # the folder kept with it: its id cannot be reused
+    return digest
+
+
+_DIGESTS: dict[int, tuple[Folder, bytes]] = {}
 
 
 def unchanged(conn: sqlite3.Connection, folders: list[Folder]) -> bool:
@@ -75,19 +86,30 @@ def unchanged(conn: sqlite3.Connection, folders: list[Folder]) -> bool:
     return stored == {f.prefix: (f.rtype, snapshot(f)) for f in folders}
 
 
-def record_stats(folder: Folder) -> dict[str, tuple[int, int, int, int, int]]:
-    """name -> (size, mtime, ctime, inode, device) of the record files a scanned folder holds,
-    built by zip in C: a folder of 100,000 files is compared with the stored rows as sets."""
-    sizes, mtimes, modes, inos, ctimes, devs = (memoryview(c).cast(t) for c, t in zip(folder.stats(), TYPECODES))
+def record_stats(folder: Folder) -> dict[str, str]:
+    """name -> "size,mtime,ctime,inode,device" of the record files a scanned folder holds, as
+    the files table gives it back (see _stored_stats): a folder of 100,000 files is compared
+    with the stored rows as sets of pairs, in C. Inodes and devices are read as signed 64-bit
+    numbers, as SQLite stores them."""
+    sizes, mtimes, modes, inos, ctimes, devs = (memoryview(c).cast("q") for c in folder.stats())
     names = folder.names()
-    keep = [i for i, mode in enumerate(modes) if S_IFMT(mode) == S_IFREG and names[i].lower().endswith(YAML_SUFFIXES)]
-    if len(keep) == len(names):
-        return dict(zip(names, zip(sizes, mtimes, ctimes, inos, devs)))
-    return {names[i]: (sizes[i], mtimes[i], ctimes[i], inos[i], devs[i]) for i in keep}
+    stats = map(STAT_FORMAT.format, sizes, mtimes, ctimes, inos, devs)
+    keep = [S_IFMT(mode) == S_IFREG and name.lower().endswith(YAML_SUFFIXES) for name, mode in zip(names, modes)]
+    if all(keep):
+        return dict(zip(names, stats))
+    return {name: stat for name, stat, kept in zip(names, stats, keep) if kept}
 
 
-def _file_stat(folder: Folder, name: str, stat: tuple[int, int, int, int, int]) -> FileStat:
-    return FileStat(folder.prefix + name, folder.prefix, name, folder.rtype, *stat)
+# A file's stat data as one string, as the files table keeps it beside the numbers.
+STAT_FORMAT = "{},{},{},{},{}"
+
+
+def _stored_stats(conn: sqlite3.Connection, folder: Folder) -> dict[str, str]:
+    return dict(conn.execute("SELECT name, stat FROM files WHERE folder = ? AND rtype = ?", (folder.prefix, folder.rtype)))
+
+
+def _file_stat(folder: Folder, name: str, stat: str) -> FileStat:
+    return FileStat(folder.prefix + name, folder.prefix, name, folder.rtype, *map(int, stat.split(",")))
 
 
 def plan(conn: sqlite3.Connection, folders: list[Folder], suspects: set[str]) -> Plan:
@@ -104,9 +126,7 @@ def plan(conn: sqlite3.Connection, folders: list[Folder], suspects: set[str]) ->
         if same:
             changed += [_file_stat(folder, name, now[name]) for name in now if folder.prefix + name in suspects]
             continue
-        before = {name: (size, mtime, ctime, ino, dev) for name, size, mtime, ctime, ino, dev, rtype in conn.execute(
-            "SELECT name, size, mtime_ns, ctime_ns, ino, dev, rtype FROM files WHERE folder = ?", (folder.prefix,))
-            if rtype == folder.rtype}
+        before = _stored_stats(conn, folder)
         # Set operations in C: the names whose stat is new, then those no longer there.
         fresh = {name for name, _ in now.items() - before.items()}
         fresh.update(name for name in now if folder.prefix + name in suspects)
@@ -189,7 +209,8 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[int, FileStat, Fresh]], n
     for file, f, fresh in rows:
         racy = max(f.mtime_ns, f.ctime_ns) >= now - RACY_NS and fresh.crc is not None
         files.append((file, f.rel, f.folder, f.name, f.rtype, f.size, f.mtime_ns, f.ctime_ns, f.ino, f.dev,
-                      fresh.crc if racy else None, int(racy)))
+                      STAT_FORMAT.format(f.size, f.mtime_ns, f.ctime_ns, f.ino, f.dev), fresh.crc if racy else None,
+                      int(racy)))
         problems += [(file, line, col, message, "file") for line, col, message in fresh.raw]
         if fresh.rid is None:
             continue
@@ -202,7 +223,7 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[int, FileStat, Fresh]], n
             issuers += [(file, agency, fresh.rid, sort_date) for agency in dict.fromkeys(agencies)]
         spec = REFERENCES[rtype]
         refs += [(file, k, target, spec[k].target) for k, target in zip(fresh.refs[::2], fresh.refs[1::2])]
-    conn.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", files)
+    conn.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", files)
     conn.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)", records)
     conn.executemany("INSERT INTO texts VALUES (?, ?, ?, 0, ?, ?)", texts)
     conn.executemany("INSERT INTO issuers VALUES (?, ?, ?, ?)", issuers)
