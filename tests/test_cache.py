@@ -14,7 +14,7 @@ import sqlite3
 
 from chinaind.store import cachedb
 
-from chinaind.store import refresh
+from chinaind.store import freshness, refresh
 
 from chinaind.store import workers
 from conftest import FIXTURE_COUNT
@@ -245,7 +245,7 @@ def test_racy_files_are_settled_once_old_enough(kb_copy, monkeypatch):
     load(kb_copy)
     racy = "SELECT count(*) FROM files WHERE racy = 1"
     assert _sql(cachedb.cache_path(kb_copy), racy) == [(FIXTURE_COUNT,)]
-    monkeypatch.setattr(refresh, "RACY_NS", 0)
+    monkeypatch.setattr(freshness, "RACY_NS", 0)
     load(kb_copy)
     assert _sql(cachedb.cache_path(kb_copy), racy) == [(0,)]
 

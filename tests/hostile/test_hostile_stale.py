@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from chinaind.store import refresh
+from chinaind.store import freshness
 
 from chinaind.store import scan
 
@@ -27,7 +27,7 @@ BAD = "id: robotics\nnmae: Robotics\n"
 
 @pytest.fixture(autouse=True)
 def no_racy_window(monkeypatch):
-    monkeypatch.setattr(refresh, "RACY_NS", 0)
+    monkeypatch.setattr(freshness, "RACY_NS", 0)
 
 
 def _kb(tmp_path: Path) -> Path:

@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from chinaind.store import cachedb
-
-from chinaind.store import refresh
+from chinaind.store import cachedb, freshness
 from chinaind.store.dbrecords import DbRecords, DbTexts, Reader
 from chinaind.core.errors import InvalidKnowledgeBase, Problem
 from chinaind.records.fileread import NotRegular, Oversized, read_record_file
@@ -113,7 +111,7 @@ class _Cache:
             self.conn.execute("BEGIN")
             if cachedb.stored_stamp(self.conn) != self.stamp or not _valid(self.conn):
                 return None
-            if refresh.has_racy(self.conn) and refresh.racy_suspects(self.conn, self.data_dir):
+            if freshness.has_racy(self.conn) and freshness.racy_suspects(self.conn, self.data_dir):
                 return None
             return _result(self.data_dir, self.conn, self._recover)
         except sqlite3.DatabaseError:
@@ -122,7 +120,7 @@ class _Cache:
 
     def unchanged(self, folders: list[Any]) -> bool:
         try:
-            return refresh.unchanged(self.conn, folders) if self.conn is not None else False
+            return freshness.unchanged(self.conn, folders) if self.conn is not None else False
         except sqlite3.DatabaseError:
             self._damaged()
             return False
@@ -156,13 +154,13 @@ class _Cache:
         """Racy files old enough to trust their stat again are no longer re-read. Written
         through a connection of its own: the run's read transaction must stay on the state
         it answers from."""
-        if self.conn is None or not refresh.has_racy(self.conn):
+        if self.conn is None or not freshness.has_racy(self.conn):
             return
         try:
             conn = sqlite3.connect(self.path, timeout=0.1, isolation_level=None)
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                refresh.settle(conn, time.time_ns())
+                freshness.settle(conn, time.time_ns())
                 conn.execute("COMMIT")
             finally:
                 conn.close()
@@ -195,7 +193,9 @@ def _end(conn: sqlite3.Connection) -> None:
 
 
 def _refresh(conn: sqlite3.Connection, data_dir: Path, folders: list[Any]) -> None:
-    suspects = refresh.racy_suspects(conn, data_dir) if refresh.has_racy(conn) else set()
+    suspects = freshness.racy_suspects(conn, data_dir) if freshness.has_racy(conn) else set()
+    from chinaind.store import refresh
+
     # validate_entry is looked up now: tests spy on it.
     refresh.apply(conn, data_dir, refresh.plan(conn, folders, suspects), validate_entry)
 

@@ -6,7 +6,7 @@ check again only the cross-record problems the change can touch.
 rewrite keeping size and mtime still moves ctime), folder by folder: a folder whose listing
 and stat columns are byte for byte as stored is skipped without reading a row of it. A file
 written too close to the refresh to trust its stat keeps the CRC of its content, and every run
-re-reads it until that window has passed (see racy_suspects).
+re-reads it until that window has passed (see freshness.py).
 """
 
 from __future__ import annotations
@@ -19,20 +19,13 @@ from pathlib import Path
 from stat import S_IFMT, S_IFREG
 from typing import Any, Iterable, NamedTuple
 
-try:  # hashlib's own import (OpenSSL) costs several ms on every run; BLAKE2 is built in
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover - another Python implementation
-    from hashlib import blake2b
-
 from chinaind.records.kinds import ANY, REFERENCES
-from chinaind.store import cachedb
+from chinaind.store import cachedb, freshness
+from chinaind.store.freshness import snapshot
 from chinaind.records.references import KnownIds, Row, dangling, duplicate, raw_dangling
 from chinaind.store.scan import YAML_SUFFIXES, FileEntry, Folder
 from chinaind.store.workers import Fresh, Validator, validate_stream
 
-# A file modified within this window before the refresh may change again within the same
-# mtime tick, unseen by its stat: its content's CRC is kept and checked by every run until then.
-RACY_NS = 2_000_000_000
 # Above this many changed files, checking every reference again is as cheap as finding which.
 MAX_CHANGED = 2000
 
@@ -60,30 +53,6 @@ class Plan(NamedTuple):
     changed: list[FileStat]
     gone: list[str]
     folders: list[Folder]
-
-
-def snapshot(folder: Folder) -> bytes:
-    """A digest of a folder's listing and stat columns, stored to compare the next scan with:
-    16 bytes instead of the columns themselves (some megabytes at 100,000 files, which every
-    edit would rewrite). BLAKE2, so that no change of stat data can go unseen by a collision.
-    A run asks for each folder's digest up to three times (check, plan, store): computed once."""
-    known = _DIGESTS.get(id(folder))
-    if known is not None and known[0] is folder:
-        return known[1]
-    digest = blake2b(folder.joined.encode("utf-8", "surrogateescape") + b"\x00" + b"".join(folder.stats()),
-                     digest_size=16).digest()
-    if len(_DIGESTS) >= 256:
-        _DIGESTS.clear()
-    _DIGESTS[id(folder)] = (folder, digest)  # the folder kept with it: its id cannot be reused
-    return digest
-
-
-_DIGESTS: dict[int, tuple[Folder, bytes]] = {}
-
-
-def unchanged(conn: sqlite3.Connection, folders: list[Folder]) -> bool:
-    stored = {prefix: (rtype, stats) for prefix, rtype, stats in conn.execute("SELECT prefix, rtype, digest FROM folders")}
-    return stored == {f.prefix: (f.rtype, snapshot(f)) for f in folders}
 
 
 def record_stats(folder: Folder) -> dict[str, str]:
@@ -138,30 +107,6 @@ def plan(conn: sqlite3.Connection, folders: list[Folder], suspects: set[str]) ->
     return Plan(changed, sorted(gone), folders)
 
 
-def racy_suspects(conn: sqlite3.Connection, data_dir: Path) -> set[str]:
-    """Rels of files stored as racy whose content no longer has the stored CRC."""
-    from chinaind.records.fileread import NotRegular, Oversized, read_record_file
-
-    out = set()
-    for rel, crc in conn.execute("SELECT rel, crc FROM files WHERE racy = 1"):
-        try:
-            if zlib.crc32(read_record_file(data_dir / rel)) != crc:
-                out.add(rel)
-        except (OSError, Oversized, NotRegular):
-            out.add(rel)
-    return out
-
-
-def settle(conn: sqlite3.Connection, now_ns: int) -> None:
-    """Stop re-reading racy files old enough to trust their stat."""
-    conn.execute("UPDATE files SET racy = 0, crc = NULL WHERE racy = 1 AND max(mtime_ns, ctime_ns) < ?",
-                 (now_ns - RACY_NS,))
-
-
-def has_racy(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT EXISTS (SELECT 1 FROM files WHERE racy = 1)").fetchone()[0] == 1
-
-
 def apply(conn: sqlite3.Connection, data_dir: Path, work: Plan, validate: Validator) -> None:
     """Carry out a plan: its files' rows replaced, cross-record problems checked again."""
     now = time.time_ns()
@@ -186,7 +131,7 @@ def apply(conn: sqlite3.Connection, data_dir: Path, work: Plan, validate: Valida
     remember_touched(conn, touched)
     _mark_live(conn, data_dir, touched)
     _check_references(conn, data_dir, None if everything else new_files, touched)
-    settle(conn, now)
+    freshness.settle(conn, now)
     valid = not conn.execute("SELECT EXISTS (SELECT 1 FROM problems)").fetchone()[0]
     conn.execute("UPDATE meta SET value = ? WHERE key = 'valid'", (int(valid),))
 
@@ -207,7 +152,7 @@ def _forget(conn: sqlite3.Connection, rels: list[str]) -> set[str]:
 def _insert(conn: sqlite3.Connection, rows: list[tuple[int, FileStat, Fresh]], now: int) -> None:
     files, records, texts, issuers, refs, problems = [], [], [], [], [], []
     for file, f, fresh in rows:
-        racy = max(f.mtime_ns, f.ctime_ns) >= now - RACY_NS and fresh.crc is not None
+        racy = max(f.mtime_ns, f.ctime_ns) >= now - freshness.RACY_NS and fresh.crc is not None
         files.append((file, f.rel, f.folder, f.name, f.rtype, f.size, f.mtime_ns, f.ctime_ns, f.ino, f.dev,
                       STAT_FORMAT.format(f.size, f.mtime_ns, f.ctime_ns, f.ino, f.dev), fresh.crc if racy else None,
                       int(racy)))
