@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from chinaind.records.text import has_cjk, norm, search_text
 
@@ -70,9 +70,12 @@ def search(records: Iterable[Record], query: str, *, limit: int | None = None,
     if not hits:
         # Typo tolerance only when the text itself has no answer: fuzzy matches next to
         # literal ones are noise, and skipping them keeps rapidfuzz out of most runs.
-        pool = list(records) if pool is None else pool
-        rest = [(rec, *(texts[rec["id"]] if texts is not None else search_text(rec))) for rec in pool]
-        hits = _fuzzy_hits(q, rest)
+        if light is not None and hasattr(texts, "stream"):
+            hits = _fuzzy_hits(q, lambda: _streamed(texts, light))
+        else:
+            pool = list(records) if pool is None else pool
+            rest = [(rec, *(texts[rec["id"]] if texts is not None else search_text(rec))) for rec in pool]
+            hits = _fuzzy_hits(q, lambda: rest)
     hits.sort(key=_order)
     return hits[:limit] if limit is not None else hits
 
@@ -115,27 +118,49 @@ def _word_pattern(q: str) -> "re.Pattern[str] | None":
     return re.compile(literal + r"(?<![^\W_]" + literal + r")(?![^\W_])")
 
 
-def _fuzzy_hits(q: str, candidates: list[tuple[Record, str, str]]) -> list[Hit]:
-    """Typo tolerance: match each query word against the vocabulary of the remaining records.
-    A close word in a record's names counts more than one in its text. Short or Chinese
-    queries are skipped: fuzzy scores on them are noise."""
+Candidates = Callable[[], Iterable[tuple[Record, str, str]]]
+
+
+def _streamed(texts: Any, light: Callable[[str], Record | None]) -> Iterator[tuple[Record, str, str]]:
+    """Every record's (light record, names, text), read from the cache row by row."""
+    for rid, names, text in texts.stream():
+        rec = light(rid)
+        if rec is not None:
+            yield rec, names, text
+
+
+def _fuzzy_hits(q: str, candidates: Candidates) -> list[Hit]:
+    """Typo tolerance: match each query word against the vocabulary of every record. A close
+    word in a record's names counts more than one in its text. Short or Chinese queries are
+    skipped: fuzzy scores on them are noise. Two passes over the candidates (the vocabulary,
+    then the records holding a close word), neither keeping a set of words per record: at
+    100,000 records that took over a gigabyte."""
     words = [w for w in dict.fromkeys(q.split()) if len(w) >= 4 and not has_cjk(w)][:MAX_FUZZY_WORDS]
-    if not words or not candidates:
+    if not words:
+        return []
+    vocab: set[str] = set()
+    for _, names, text in candidates():
+        vocab.update(_WORD_RE.findall(names))
+        vocab.update(_WORD_RE.findall(text))
+    if not vocab:
         return []
     from rapidfuzz import fuzz, process
 
-    vocab_of = [(set(_WORD_RE.findall(names)), set(_WORD_RE.findall(text))) for _, names, text in candidates]
-    vocab = sorted(set().union(*(n | t for n, t in vocab_of)))
     close: dict[str, float] = {}
+    ordered = sorted(vocab)
     for w in words:
-        for word, score, _ in process.extract(w, vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=20):
+        for word, score, _ in process.extract(w, ordered, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=20):
             close[word] = max(score, close.get(word, 0.0))
     if not close:
         return []
     out = []
-    for (rec, _, _), (name_words, text_words) in zip(candidates, vocab_of):
-        in_names = [close[w] + 10 for w in name_words if w in close]
-        in_text = [close[w] for w in text_words if w in close]
+    for rec, names, text in candidates():
+        # A word of the record holds its letters in a row: records without any close word as
+        # text are passed over before their words are listed.
+        if not any(w in text or w in names for w in close):
+            continue
+        in_names = [close[w] + 10 for w in set(_WORD_RE.findall(names)) if w in close]
+        in_text = [close[w] for w in set(_WORD_RE.findall(text)) if w in close]
         if in_names or in_text:
             out.append(Hit(rec, FUZZY, max(in_names + in_text) + _TYPE_BONUS.get(rec["type"], 0.0)))
     return out

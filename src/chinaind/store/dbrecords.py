@@ -233,7 +233,8 @@ class DbTexts(Mapping[str, tuple[str, str]]):
         self._records = records
 
     def __getitem__(self, rid: str) -> tuple[str, str]:
-        rows = self._records.reader.rows("SELECT names, text FROM texts WHERE id = ? AND live = 1", (rid,))
+        rows = self._records.reader.rows("SELECT t.names, t.text FROM records r JOIN texts t ON t.file = r.file "
+                                         "WHERE r.id = ? AND r.live = 1", (rid,))
         if not rows:
             raise KeyError(rid)
         names, text = rows[0]
@@ -247,6 +248,16 @@ class DbTexts(Mapping[str, tuple[str, str]]):
 
     def __contains__(self, rid: object) -> bool:
         return rid in self._records
+
+    def stream(self) -> Iterator[tuple[str, str, str]]:
+        """Every live record's (id, names, text), row by row: typo tolerance reads them all
+        (twice), and holding 100,000 texts at once would cost hundreds of megabytes."""
+        try:
+            rows = self._records.reader.conn.execute("SELECT id, names, text FROM texts WHERE live = 1")
+            for rid, names, text in rows:
+                yield rid, names, text.replace(STORED_SEPARATOR, TEXT_SEPARATOR)
+        except sqlite3.DatabaseError:
+            raise CacheCorrupt("the cache is damaged; run again with --no-cache, or delete the cache") from None
 
     def spans(self, needle: str) -> list[tuple[str, str, str]] | None:
         """(id, names, text) of the records whose text contains `needle`, in path order; None

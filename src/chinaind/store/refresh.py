@@ -193,7 +193,9 @@ def _mark_live(conn: sqlite3.Connection, data_dir: Path, touched: set[str] | Non
     conn.execute(f"""UPDATE records SET live = (file = (
         SELECT r.file FROM records r JOIN files f ON f.file = r.file WHERE r.id = records.id ORDER BY f.rel LIMIT 1))
         WHERE {scope}""", args)
-    conn.execute(f"UPDATE texts SET live = (SELECT live FROM records WHERE records.file = texts.file) WHERE {scope.replace('records.', 'texts.')}", args)
+    # By file (texts has no index on id): the rows of the records just updated.
+    conn.execute(f"UPDATE texts SET live = (SELECT live FROM records WHERE records.file = texts.file) "
+                 f"WHERE texts.file IN (SELECT file FROM records WHERE {scope})", args)
     found = conn.execute(f"""SELECT r.file, f.rel, r.id, (SELECT f2.rel FROM records r2 JOIN files f2 ON f2.file = r2.file
         WHERE r2.id = r.id AND r2.live = 1) FROM records r JOIN files f ON f.file = r.file
         WHERE r.live = 0 AND {scope.replace('records.', 'r.')}""", args).fetchall()
@@ -218,7 +220,9 @@ def _check_references(conn: sqlite3.Connection, data_dir: Path, new_files: list[
         conn.execute("DELETE FROM recheck")
         conn.executemany("INSERT OR IGNORE INTO recheck VALUES (?)", ((f,) for f in new_files))
         conn.execute("INSERT OR IGNORE INTO recheck SELECT file FROM refs WHERE target IN touched_ids")
-        conn.execute("INSERT OR IGNORE INTO recheck SELECT file FROM files WHERE file NOT IN (SELECT file FROM records)")
+        # Files that failed their model: exactly those with field problems (small, indexed).
+        conn.execute("INSERT OR IGNORE INTO recheck SELECT file FROM problems WHERE kind = 'file' "
+                     "AND file NOT IN (SELECT file FROM records)")
         conn.execute("DELETE FROM problems WHERE kind = 'reference' AND file IN recheck")
         where = "r.file IN recheck"
     found: dict[int, set[int]] = {}
@@ -226,8 +230,8 @@ def _check_references(conn: sqlite3.Connection, data_dir: Path, new_files: list[
             WHERE {where} AND NOT EXISTS (SELECT 1 FROM records x WHERE x.id = r.target AND x.live = 1
             AND (r.target_type = '{ANY}' OR x.type = r.target_type))"""):
         found.setdefault(file, set()).add(k)
-    invalid = conn.execute(f"SELECT file, rel FROM files WHERE file NOT IN (SELECT file FROM records)"
-                           f"{'' if new_files is None else ' AND file IN recheck'}").fetchall()
+    among = "files f" if new_files is None else "recheck c JOIN files f ON f.file = c.file"
+    invalid = conn.execute(f"SELECT f.file, f.rel FROM {among} WHERE f.file NOT IN (SELECT file FROM records)").fetchall()
     if not found and not invalid:
         return
     known = _known_ids(conn)
