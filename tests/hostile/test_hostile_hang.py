@@ -69,6 +69,10 @@ def _drain(proc: subprocess.Popen, limit: float) -> Drained:
 @pytest.mark.parametrize("moment", ["at-launch", "workers-running"])
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
 def test_killed_first_build_leaves_no_process_holding_the_pipe(tmp_path, big_kb, sig, moment):
+    if sig == signal.SIGINT and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # A shell starts a background job with SIGINT ignored, and its children inherit that:
+        # chinaind then rightly ignores it too (Ctrl-C was never meant for it).
+        pytest.skip("SIGINT is ignored in this process (started as a background job), so in the run's too")
     kb = big_kb
     proc = subprocess.Popen([str(CHINAIND), "-d", str(kb), "search", "robot", "-f", "ids"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(tmp_path))
