@@ -70,7 +70,7 @@ class PolicyResult(LazyRecords):
 
 
 class KnowledgeBase:
-    """Queries over a mapping id -> record. With a RecordStore from the cache, the facets
+    """Queries over a mapping id -> record. With the cache's records (store/dbrecords.py), the facets
     (type, date, issuers) answer filters without decoding records; only records a command
     returns, or a table it needs, are decoded."""
 

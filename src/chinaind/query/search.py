@@ -33,7 +33,7 @@ class Hit(NamedTuple):
 def search(records: Iterable[Record], query: str, *, limit: int | None = None,
            texts: Any = None, light: Callable[[str], Record | None] | None = None) -> list[Hit]:
     """Rank records against `query`. `texts` may supply precomputed search_text() values, as a
-    dict or a TextIndex, which finds the records holding the query without visiting the rest;
+    dict or the cache's DbTexts, which finds the records holding the query without visiting the rest;
     then `light(id)` gives the (light) record for a found id, or None to leave it out, and
     `records` is read only when typo tolerance needs every record."""
     if len(query) > MAX_QUERY_CHARS:

@@ -38,8 +38,7 @@ class CacheCorrupt(ChinaindError):
     exit_code = 3
 
 
-class Damaged(Exception):
-    """The cache failed a check while being read."""
+DAMAGED = "the cache is damaged; run again with --no-cache, or delete the cache"
 
 
 class Reader:
@@ -62,7 +61,7 @@ class Reader:
 
     def recover(self) -> None:
         if self._recover is None:
-            raise CacheCorrupt("the cache is damaged; run again with --no-cache, or delete the cache")
+            raise CacheCorrupt(DAMAGED)
         recover, self._recover = self._recover, None  # once: a second failure is a bug
         self.conn = recover()
 
@@ -257,7 +256,7 @@ class DbTexts(Mapping[str, tuple[str, str]]):
             for rid, names, text in rows:
                 yield rid, names, text.replace(STORED_SEPARATOR, TEXT_SEPARATOR)
         except sqlite3.DatabaseError:
-            raise CacheCorrupt("the cache is damaged; run again with --no-cache, or delete the cache") from None
+            raise CacheCorrupt(DAMAGED) from None
 
     def spans(self, needle: str) -> list[tuple[str, str, str]] | None:
         """(id, names, text) of the records whose text contains `needle`, in path order; None

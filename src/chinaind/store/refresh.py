@@ -17,7 +17,7 @@ import time
 import zlib
 from pathlib import Path
 from stat import S_IFMT, S_IFREG
-from typing import Any, Iterable, NamedTuple
+from typing import Iterable, NamedTuple
 
 from chinaind.records.kinds import ANY, REFERENCES
 from chinaind.store import cachedb, freshness
@@ -188,24 +188,25 @@ def _storable(text: str) -> str:
 def _mark_live(conn: sqlite3.Connection, data_dir: Path, touched: set[str] | None) -> None:
     """Make the first file (in path order) of each id touched (of every id, None) its live
     record, and report the others as duplicates."""
-    scope, args = _scope("records.id", touched)
-    conn.execute(f"DELETE FROM problems WHERE kind = 'duplicate' AND file IN (SELECT file FROM records WHERE {scope})", args)
+    scope = _scope("records.id", touched)
+    conn.execute(f"DELETE FROM problems WHERE kind = 'duplicate' AND file IN (SELECT file FROM records WHERE {scope})")
     conn.execute(f"""UPDATE records SET live = (file = (
         SELECT r.file FROM records r JOIN files f ON f.file = r.file WHERE r.id = records.id ORDER BY f.rel LIMIT 1))
-        WHERE {scope}""", args)
+        WHERE {scope}""")
     # By file (texts has no index on id): the rows of the records just updated.
     conn.execute(f"UPDATE texts SET live = (SELECT live FROM records WHERE records.file = texts.file) "
-                 f"WHERE texts.file IN (SELECT file FROM records WHERE {scope})", args)
+                 f"WHERE texts.file IN (SELECT file FROM records WHERE {scope})")
     found = conn.execute(f"""SELECT r.file, f.rel, r.id, (SELECT f2.rel FROM records r2 JOIN files f2 ON f2.file = r2.file
         WHERE r2.id = r.id AND r2.live = 1) FROM records r JOIN files f ON f.file = r.file
-        WHERE r.live = 0 AND {scope.replace('records.', 'r.')}""", args).fetchall()
+        WHERE r.live = 0 AND {scope.replace('records.', 'r.')}""").fetchall()
     rows = [(file, duplicate(data_dir, rel, first, rid)) for file, rel, rid, first in found]
     _add_problems(conn, rows, "duplicate")
 
 
-def _scope(column: str, ids: set[str] | None) -> tuple[str, tuple[Any, ...]]:
-    """A WHERE clause limiting `column` to `ids` (kept in a temp table), or to everything."""
-    return ("1", ()) if ids is None else (f"{column} IN touched_ids", ())
+def _scope(column: str, ids: set[str] | None) -> str:
+    """A WHERE clause limiting `column` to the touched ids (kept in a temp table, see
+    remember_touched), or to everything when `ids` is None."""
+    return "1" if ids is None else f"{column} IN touched_ids"
 
 
 def _check_references(conn: sqlite3.Connection, data_dir: Path, new_files: list[int] | None,

@@ -5,8 +5,8 @@ and lstat calls split between this process and a forked child take half the wall
 cores (threads do not help: the Python half of each call holds the GIL).
 
 A scan is kept as columns per folder (names, and each stat field as a packed array), so that
-"has anything changed since the cache was written" is one comparison of bytes, with no
-per-file object built at all. Size and mtime alone miss a rewrite that keeps both (`cp -p`,
+"has anything changed since the cache was written" is one digest per folder (freshness.py),
+with no per-file object built at all. Size and mtime alone miss a rewrite that keeps both (`cp -p`,
 `rsync -a`, `tar x`, `touch -d`, an editor restoring timestamps): like git's index, the scan
 also keeps the inode, the device and the change time, which no user can set back.
 """
@@ -18,7 +18,7 @@ import os
 from array import array
 from pathlib import Path
 from stat import S_IFMT, S_IFREG, S_ISDIR, S_ISLNK
-from typing import Any, Callable, NamedTuple
+from typing import Callable, NamedTuple
 
 from chinaind.core.errors import Problem, UsageError
 from chinaind.records.kinds import FOLDERS
@@ -55,7 +55,7 @@ class FileEntry(NamedTuple):
 class Folder(NamedTuple):
     """One folder's columns: each stat column is a packed 64-bit array, a value per name. A
     symlink inside the data directory carries its target's stat; one leading outside it, or
-    dangling, has mode 0. Stored in the cache as a plain tuple (marshal takes no NamedTuple)."""
+    dangling, has mode 0."""
 
     rtype: str
     prefix: str
@@ -73,15 +73,6 @@ class Folder(NamedTuple):
 
     def names(self) -> list[str]:
         return self.joined.split(_SEP) if self.joined else []
-
-
-def as_folders(stored: list[tuple[Any, ...]]) -> list[Folder]:
-    """A scan as the cache stores it (plain tuples), as Folders."""
-    return [Folder._make(f) for f in stored]
-
-
-def storable(folders: list[Folder]) -> list[tuple[Any, ...]]:
-    return [tuple(f) for f in folders]
 
 
 def scan(data_dir: Path) -> list[Folder]:

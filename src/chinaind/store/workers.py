@@ -42,8 +42,7 @@ def validate_stream(data_dir: Path, files: list[FileEntry], validate: Validator)
     chunk as it comes, so that a build never holds the whole knowledge base."""
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8)
     if len(files) < PARALLEL_MIN or workers < 2:
-        for i in range(0, len(files), SERIAL_CHUNK):
-            yield _validate_chunk((data_dir, files[i: i + SERIAL_CHUNK], validate))
+        yield from _serially(data_dir, files, validate)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -56,8 +55,7 @@ def validate_stream(data_dir: Path, files: list[FileEntry], validate: Validator)
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_started, initargs=(os.getpid(),))
         parts = _holding_interrupts(lambda: pool.map(_validate_chunk_encoded, chunks))  # in order
     except (OSError, ValueError, RuntimeError):  # no fork, no processes: do it here
-        for i in range(0, len(files), SERIAL_CHUNK):
-            yield _validate_chunk((data_dir, files[i: i + SERIAL_CHUNK], validate))
+        yield from _serially(data_dir, files, validate)
         return
     try:
         for (_, entries, _), part in zip(chunks, parts):
@@ -68,6 +66,11 @@ def validate_stream(data_dir: Path, files: list[FileEntry], validate: Validator)
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
+
+
+def _serially(data_dir: Path, files: list[FileEntry], validate: Validator) -> Iterator[list[tuple[FileEntry, Fresh]]]:
+    for i in range(0, len(files), SERIAL_CHUNK):
+        yield _validate_chunk((data_dir, files[i: i + SERIAL_CHUNK], validate))
 
 
 def _holding_interrupts(start: Callable[[], Any]) -> Any:
