@@ -14,7 +14,7 @@ import pytest
 import sqlite3
 
 from chinaind.store import cachedb
-from chinaind.query.index import KnowledgeBase
+import chinaind
 from chinaind.store.loader import load
 
 
@@ -23,16 +23,17 @@ def _age(path: Path, seconds: float) -> None:
     os.utime(path, (t, t))
 
 
-def _snapshot(result) -> dict:
-    kb = KnowledgeBase(result.records, result.texts)
-    return {
-        "records": dict(result.records),
-        "problems": sorted((p.path, p.line, p.col, p.message) for p in result.problems),
-        "texts": {rid: kb.texts[rid] for rid in result.records},
-        "by_type": kb.ids_by_type,
-        "by_agency": kb.policy_ids_by_agency,
-        "robot": kb.texts.containing("robot") if hasattr(kb.texts, "containing") else None,
-    }
+def _snapshot(base) -> dict:
+    kb = base.index
+    with base:
+        return {
+            "records": dict(kb.records),
+            "problems": sorted((p.path, p.line, p.col, p.message) for p in base.problems),
+            "texts": {rid: kb.texts[rid] for rid in kb.records},
+            "by_type": {t: list(ids) for t, ids in kb.ids_by_type.items()},
+            "by_agency": {a: list(ids) for a, ids in kb.policy_ids_by_agency.items()},
+            "robot": [rid for rid, _, _ in kb.texts.spans("robot")],
+        }
 
 
 def _edit(rng: random.Random, kb: Path, step: int) -> str:
@@ -75,9 +76,9 @@ def test_cached_loads_equal_fresh_reads(kb_copy, seed):
         for p in kb_copy.rglob("*.yaml"):
             if p.is_file() and time.time() - p.stat().st_mtime < 50:
                 _age(p, 50 - step)  # edited files are older than the racy window, and distinct
-        truth = _snapshot(load(kb_copy, use_cache=False, skip_invalid=True))
-        first = _snapshot(load(kb_copy, skip_invalid=True))  # patches or rebuilds the cache
-        second = _snapshot(load(kb_copy, skip_invalid=True))  # served from it
+        truth = _snapshot(chinaind.open(kb_copy, cache=False, skip_invalid=True))
+        first = _snapshot(chinaind.open(kb_copy, skip_invalid=True))  # patches or rebuilds the cache
+        second = _snapshot(chinaind.open(kb_copy, skip_invalid=True))  # served from it
         assert first == truth, (step, action)
         assert second == truth, (step, action)
 
@@ -87,9 +88,9 @@ def test_racy_edits_equal_fresh_reads(kb_copy):
     rng = random.Random(42)
     for step in range(8):
         action = _edit(rng, kb_copy, step)
-        truth = _snapshot(load(kb_copy, use_cache=False, skip_invalid=True))
-        assert _snapshot(load(kb_copy, skip_invalid=True)) == truth, (step, action)
-        assert _snapshot(load(kb_copy, skip_invalid=True)) == truth, (step, action)
+        truth = _snapshot(chinaind.open(kb_copy, cache=False, skip_invalid=True))
+        assert _snapshot(chinaind.open(kb_copy, skip_invalid=True)) == truth, (step, action)
+        assert _snapshot(chinaind.open(kb_copy, skip_invalid=True)) == truth, (step, action)
 
 
 def _rows(kb: Path, sql: str) -> list:
@@ -154,9 +155,9 @@ def _with_trouble(kb: Path) -> None:
 
 def test_parallel_first_build_equals_fresh_reads(kb_copy, parallel):
     _with_trouble(kb_copy)
-    truth = _snapshot(load(kb_copy, use_cache=False, skip_invalid=True))
-    assert _snapshot(load(kb_copy, skip_invalid=True)) == truth
-    assert _snapshot(load(kb_copy, skip_invalid=True)) == truth
+    truth = _snapshot(chinaind.open(kb_copy, cache=False, skip_invalid=True))
+    assert _snapshot(chinaind.open(kb_copy, skip_invalid=True)) == truth
+    assert _snapshot(chinaind.open(kb_copy, skip_invalid=True)) == truth
     assert _rows(kb_copy, "SELECT count(*) FROM files") == [(len(list(kb_copy.rglob("*.yaml"))),)]
 
 
@@ -166,7 +167,7 @@ def test_a_refresh_that_fails_midway_keeps_the_old_cache(kb_copy, parallel, monk
     from chinaind.store import refresh
 
     _with_trouble(kb_copy)
-    truth = _snapshot(load(kb_copy, use_cache=False, skip_invalid=True))
+    truth = _snapshot(chinaind.open(kb_copy, cache=False, skip_invalid=True))
     real, calls = refresh._insert, []
 
     def failing(*args):
@@ -176,12 +177,12 @@ def test_a_refresh_that_fails_midway_keeps_the_old_cache(kb_copy, parallel, monk
         return real(*args)
 
     monkeypatch.setattr(refresh, "_insert", failing)
-    assert _snapshot(load(kb_copy, skip_invalid=True)) == truth
+    assert _snapshot(chinaind.open(kb_copy, skip_invalid=True)) == truth
     # Rolled back whole: not even the tables the build created are left.
     assert _rows(kb_copy, "SELECT count(*) FROM sqlite_master WHERE name = 'files'") == [(0,)]
     monkeypatch.setattr(refresh, "_insert", real)
-    assert _snapshot(load(kb_copy, skip_invalid=True)) == truth
-    assert _snapshot(load(kb_copy, skip_invalid=True)) == truth
+    assert _snapshot(chinaind.open(kb_copy, skip_invalid=True)) == truth
+    assert _snapshot(chinaind.open(kb_copy, skip_invalid=True)) == truth
 
 
 def test_a_file_added_in_the_middle_keeps_search_in_path_order(kb_copy):
@@ -192,8 +193,8 @@ def test_a_file_added_in_the_middle_keeps_search_in_path_order(kb_copy):
     load(kb_copy)
     (kb_copy / "sectors" / "m-robots.yaml").write_text("id: m-robots\nname: Robot middle\n")
     _age(kb_copy / "sectors" / "m-robots.yaml", 50)
-    truth = _snapshot(load(kb_copy, use_cache=False, skip_invalid=True))
-    assert _snapshot(load(kb_copy)) == truth
+    truth = _snapshot(chinaind.open(kb_copy, cache=False, skip_invalid=True))
+    assert _snapshot(chinaind.open(kb_copy)) == truth
     assert truth["robot"].index("m-robots") < truth["robot"].index("robotics")
 
 
@@ -216,8 +217,8 @@ def test_ids_coming_and_going_in_a_valid_base(kb_copy):
         for p in kb_copy.rglob("*.yaml"):
             if time.time() - p.stat().st_mtime < 50:
                 _age(p, 60 - age)
-        truth = _snapshot(load(kb_copy, use_cache=False, skip_invalid=True))
-        assert _snapshot(load(kb_copy, skip_invalid=True)) == truth, age
-        assert _snapshot(load(kb_copy, skip_invalid=True)) == truth, age
+        truth = _snapshot(chinaind.open(kb_copy, cache=False, skip_invalid=True))
+        assert _snapshot(chinaind.open(kb_copy, skip_invalid=True)) == truth, age
+        assert _snapshot(chinaind.open(kb_copy, skip_invalid=True)) == truth, age
         dangling = [p for p in truth["problems"] if "unknown sector 'lasers'" in p[3]]
         assert bool(dangling) == (age == 1)

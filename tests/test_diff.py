@@ -78,7 +78,7 @@ def test_two_folders_in_the_other_formats(run, two):
 def test_the_table_says_what_was_compared(run, two, monkeypatch):
     import chinaind.output.render as render
 
-    monkeypatch.setattr(render, "_isatty", lambda stream: True)
+    monkeypatch.setattr(render, "isatty", lambda stream: True)
     old, new = two
     out = run("diff", str(old), str(new), "-f", "table", env={"COLUMNS": "200"}).stdout
     assert out.splitlines()[0] == f"{old} -> {new}: 1 added, 1 removed, 1 changed"

@@ -123,11 +123,11 @@ def test_undated_policies_are_counted_and_can_be_asked_for(fx):
 
 
 def test_undated_note_is_in_the_table_footer_on_a_terminal(fx, monkeypatch):
-    import chinaind.cli.app
+    import chinaind.cli.running
     import chinaind.output.render
 
-    monkeypatch.setattr(chinaind.output.render, "_isatty", lambda stream: True)
-    monkeypatch.setattr(chinaind.cli.app, "_isatty", lambda stream: True)
+    monkeypatch.setattr(chinaind.output.render, "isatty", lambda stream: True)
+    monkeypatch.setattr(chinaind.cli.running, "isatty", lambda stream: True)
     r = fx("agency", "MIIT", "--since", "2023", env={"COLUMNS": "120"})
     assert r.stderr == "" and "1 policy without a date left out" in r.stdout.splitlines()[-1]
 
@@ -193,7 +193,7 @@ def test_person_and_source(fx):
 def test_show_marks_editorial_and_inferred_on_a_terminal(fx, monkeypatch):
     import chinaind.output.render
 
-    monkeypatch.setattr(chinaind.output.render, "_isatty", lambda stream: True)
+    monkeypatch.setattr(chinaind.output.render, "isatty", lambda stream: True)
     out = fx("show", "future-roadmap", "inferred-news", "-f", "table", env={"COLUMNS": "150", "NO_COLOR": "1"}).stdout
     assert "sectors (editorial)" in out and "title (descriptive)" in out
     assert "issued: January, year not stated" in out and "issued: 2023-01-29 (year inferred)" in out

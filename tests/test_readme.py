@@ -43,7 +43,7 @@ def run_example(command: str) -> str:
     runner = CliRunner()
     stdin = None
     output = ""
-    real_isatty = render._isatty
+    real_isatty = render.isatty
     try:
         for i, stage in enumerate(command.split(" | ")):
             words = shlex.split(stage)
@@ -53,12 +53,12 @@ def run_example(command: str) -> str:
             args = words[1:]
             last = i == len(command.split(" | ")) - 1
             # Only the last stage of a pipeline writes to the terminal.
-            render._isatty = (lambda stream: True) if last else (lambda stream: False)
+            render.isatty = (lambda stream: True) if last else (lambda stream: False)
             result = runner.invoke(app, args, input=stdin, env={"COLUMNS": WIDTH, "CHINAIND_DATA": None},
                                    prog_name="chinaind")
             stdin = output = result.stdout
     finally:
-        render._isatty = real_isatty
+        render.isatty = real_isatty
     return output
 
 

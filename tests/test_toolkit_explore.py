@@ -30,10 +30,10 @@ def one_line_error(result, code: int) -> str:
 
 @pytest.fixture(scope="module")
 def kb():
-    from chinaind.query.index import KnowledgeBase
-    from chinaind.store.loader import load
+    import chinaind
 
-    return KnowledgeBase(load(FIXTURE_KB, use_cache=False).records)
+    with chinaind.open(FIXTURE_KB, cache=False) as base:
+        yield base.index
 
 
 # --- related -----------------------------------------------------------------------------------
@@ -96,10 +96,10 @@ def test_chains_csv_header_and_table_note(fx):
     assert fx("chains", "-f", "csv").stdout.splitlines()[0] == \
         "list_position,id,name,groups,leads_named,partners_named,partners_total,partners_total_approximate,status"
     from chinaind.query.chains import chains
-    from chinaind.query.index import KnowledgeBase
-    from chinaind.store.loader import load
+    import chinaind
 
-    listing = chains(KnowledgeBase(load(FIXTURE_KB, use_cache=False).records))
+    with chinaind.open(FIXTURE_KB, cache=False) as base:
+        listing = chains(base.index)
     assert listing.notes == ["3 technologies: 0 named, 2 partly named, 1 blank; 2 leads and 2 of 23 partners named"]
 
 
@@ -274,17 +274,19 @@ def test_chain_tree_several_leads_and_approximate_totals(kb):
     ]
 
 
-def test_rich_tree_prints_brackets_and_controls_as_text(kb):
+def test_rich_tree_prints_brackets_and_controls_as_text(kb_copy):
     from rich.console import Console
     from rich.tree import Tree
 
+    import chinaind
     from chinaind.output.tree import chain_tree, rich_tree
 
-    records = dict(kb.records)
-    records["hust"] = {**records["hust"], "name": "HUST [bold]lab[/] \x1b[31mred"}
-    from chinaind.query.index import KnowledgeBase
-
-    patched = KnowledgeBase(records)
+    hust = kb_copy / "companies" / "hust.yaml"
+    text = hust.read_text(encoding="utf-8")
+    hust.write_text(text.replace("name: Huazhong University of Science and Technology",
+                                 'name: "HUST [bold]lab[/] \\e[31mred"'), encoding="utf-8")
+    base = chinaind.open(kb_copy, cache=False)
+    patched = base.index
     tree = rich_tree(patched, patched.get("fiber-laser"))
     assert isinstance(tree, Tree)
     out = io.StringIO()

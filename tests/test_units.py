@@ -57,7 +57,10 @@ def test_plain_scalars_stay_as_written(yaml_text, expected):
 
 @pytest.fixture(scope="module")
 def kb() -> KnowledgeBase:
-    return KnowledgeBase(load(FIXTURE_KB, use_cache=False).records)
+    import chinaind
+
+    with chinaind.open(FIXTURE_KB, cache=False) as base:
+        yield base.index
 
 
 @pytest.mark.parametrize("rtype, name, rid", [
@@ -77,13 +80,17 @@ def test_resolve_refuses_guesses(kb, rtype, name):
         kb.resolve(rtype, name)
 
 
+def _search(kb: KnowledgeBase, query: str):
+    return search(kb.texts, query, light=lambda rid: kb.records[rid])
+
+
 def test_search_tiers(kb):
-    hits = search(kb.records.values(), "rv reducer")
+    hits = _search(kb, "rv reducer")
     assert (hits[0].record["id"], hits[0].tier) == ("rv-reducer", "exact")
-    words = search(kb.records.values(), "reducer industrial")
+    words = _search(kb, "reducer industrial")
     assert [(h.record["id"], h.tier) for h in words] == [("rv-reducer", "words"), ("cic-notice-2022", "words")]
-    assert {h.tier for h in search(kb.records.values(), "redcuer")} == {"fuzzy"}
-    assert [h.record["id"] for h in search(kb.records.values(), "机器人")] == ["robotics", "robot-plus"]
+    assert {h.tier for h in _search(kb, "redcuer")} == {"fuzzy"}
+    assert [h.record["id"] for h in _search(kb, "机器人")] == ["robotics", "robot-plus"]
 
 
 def test_ambiguous_name_lists_the_candidates(kb):

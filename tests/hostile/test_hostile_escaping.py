@@ -101,12 +101,10 @@ def test_chain_tree_stays_one_line_a_node(run, kb_copy, name):
 def test_chain_tree_on_a_terminal_stays_one_line_a_node(kb_copy, name):
     from rich.console import Console
 
-    from chinaind.query.index import KnowledgeBase
-    from chinaind.store.loader import load
+    import chinaind
     from chinaind.output.tree import rich_tree
 
-    result = load(_with_name(kb_copy, name), use_cache=False)
-    kb = KnowledgeBase(result.records, result.texts)
+    kb = chinaind.open(_with_name(kb_copy, name), cache=False).index
     stream = io.StringIO()
     Console(file=stream, width=300, force_terminal=True, color_system=None).print(rich_tree(kb, kb.get("rv-reducer")))
     assert len(stream.getvalue().splitlines()) == 5 and raw_unsafe(stream.getvalue(), keep="\n") == []
@@ -117,7 +115,7 @@ def test_terminal_table_titles_stay_one_line(run, kb_copy, monkeypatch, name):
     import chinaind.output.render
 
     kb = _with_name(kb_copy, name)
-    monkeypatch.setattr(chinaind.output.render, "_isatty", lambda stream: True)
+    monkeypatch.setattr(chinaind.output.render, "isatty", lambda stream: True)
     monkeypatch.setenv("COLUMNS", "300")
     r = run("-d", str(kb), "company", "qinchuan")
     assert (r.exit_code, r.stderr) == (0, "")

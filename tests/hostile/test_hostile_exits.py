@@ -209,8 +209,8 @@ def terminal(monkeypatch):
     import chinaind.cli.commands
     import chinaind.output.render
 
-    monkeypatch.setattr(chinaind.output.render, "_isatty", lambda stream: True)
-    monkeypatch.setattr(chinaind.cli.commands, "_isatty", lambda stream: True)
+    monkeypatch.setattr(chinaind.output.render, "isatty", lambda stream: True)
+    monkeypatch.setattr(chinaind.cli.commands, "isatty", lambda stream: True)
 
 
 @pytest.mark.parametrize("columns", ["0", "1", "5", "-3", "abc", "", " 12 ", "99999999999"])
@@ -231,13 +231,13 @@ def test_output_refused_only_at_the_final_flush_is_one_line(monkeypatch, capsys)
     """Most output sits in the buffer until the run ends: the device refusing it then is the
     run's error too, reported once."""
     from chinaind.cli import app as cliapp
-    from chinaind.cli.streams import _GuardedOutput
+    from chinaind.cli.streams import GuardedOutput
 
     class FullAtFlush(io.StringIO):
         def flush(self) -> None:
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(sys, "stdout", _GuardedOutput(FullAtFlush()))
+    monkeypatch.setattr(sys, "stdout", GuardedOutput(FullAtFlush()))
     with pytest.raises(SystemExit) as exit_:
         cliapp._final_flush()
     monkeypatch.undo()

@@ -1,6 +1,6 @@
-"""The Typer app and what every command shares: one mapping of errors to exit codes and
-stderr lines, the root options, the shared option types, loading the knowledge base, and
-handing a Listing to the renderer.
+"""The Typer app: the root options and the one mapping of errors to exit codes and stderr
+lines. Shared option types are in cli/options.py; opening the knowledge base and handing a
+Listing to the renderer in cli/running.py.
 
 Only typer and the standard library are imported at module level: shell completion runs this
 on every TAB, and a query with a fresh cache needs neither Pydantic, PyYAML nor Rich.
@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from typer.core import TyperGroup
 
-from chinaind import __version__
-from chinaind.cli import complete
-from chinaind.cli.streams import _prepare_streams, _quiet, _quiet_stdout
+from chinaind.core.version import __version__
+from chinaind.cli.running import release
+from chinaind.cli.streams import err, prepare_streams, quiet_stdout
 from chinaind.core.errors import ChinaindError, InvalidKnowledgeBase, OSFailure, UsageError
 
 DEBUG_ENV = "CHINAIND_DEBUG"
@@ -32,11 +32,11 @@ class _Group(TyperGroup):
 
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
-        _prepare_streams()
+        prepare_streams()
         try:
             return self._run(args, prog_name, complete_var, **extra)
         finally:
-            _release()
+            release()
 
     def _run(self, args: Any, prog_name: Any, complete_var: Any, **extra: Any) -> Any:
         try:
@@ -50,13 +50,13 @@ class _Group(TyperGroup):
             if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None):
                 _print_help(exc.ctx.get_help())
             where = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) else ""
-            _err(f"chinaind: usage error: {exc.format_message()}{where}")
+            err(f"chinaind: usage error: {exc.format_message()}{where}")
             sys.exit(2)
         except (_Abort, KeyboardInterrupt):
-            _err("chinaind: interrupted")
+            err("chinaind: interrupted")
             sys.exit(130)
         except BrokenPipeError:
-            _quiet_stdout()
+            quiet_stdout()
             sys.exit(0)
         except OSError as exc:  # the system refused something: not a bug, one line
             where = f"cannot read or write {exc.filename}" if exc.filename else "input/output error"
@@ -66,7 +66,7 @@ class _Group(TyperGroup):
         except Exception as exc:  # a bug: still no traceback unless asked for
             if os.environ.get(DEBUG_ENV):
                 raise
-            _err(f"chinaind: internal error: {type(exc).__name__}: {exc}; please report it (set {DEBUG_ENV}=1 for a traceback)")
+            err(f"chinaind: internal error: {type(exc).__name__}: {exc}; please report it (set {DEBUG_ENV}=1 for a traceback)")
             sys.exit(70)
         _final_flush()
         sys.exit(rv if isinstance(rv, int) else 0)
@@ -78,9 +78,9 @@ def _final_flush() -> None:
     try:
         sys.stdout.flush()
     except BrokenPipeError:
-        _quiet_stdout()
+        quiet_stdout()
     except (OSError, ChinaindError) as exc:
-        _quiet_stdout()
+        quiet_stdout()
         failure = exc if isinstance(exc, ChinaindError) else OSFailure.of("cannot write the output", exc)
         _report(failure)
         sys.exit(failure.exit_code)
@@ -95,31 +95,20 @@ def _print_help(text: str) -> None:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
-        _quiet_stdout()
+        quiet_stdout()
     except ChinaindError as failure:
         _report(failure)
         sys.exit(failure.exit_code)
     sys.exit(0)
 
 
-def _err(line: str) -> None:
-    """One line on stderr; a closed or full stderr loses it, and nothing else happens."""
-    from chinaind.core.escape import one_line
-
-    try:
-        sys.stderr.write(one_line(line) + "\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        _quiet(2)
-
-
 def _report(exc: ChinaindError) -> None:
     if isinstance(exc, InvalidKnowledgeBase):
         for problem in exc.problems:
-            _err(str(problem))
-        _err(f"chinaind: {exc}; fix them (chinaind validate lists them) or pass --skip-invalid")
+            err(str(problem))
+        err(f"chinaind: {exc}; fix them (chinaind validate lists them) or pass --skip-invalid")
     else:
-        _err(f"chinaind: {exc}")
+        err(f"chinaind: {exc}")
 
 
 def _version(value: bool) -> None:
@@ -140,24 +129,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-FormatOpt = Annotated[Optional[str], typer.Option(
-    "--format", "-f", metavar="FORMAT", autocompletion=complete.formats,
-    help="table, tsv, csv, json, jsonl, yaml or ids. Default: $CHINAIND_FORMAT, else table on a terminal, tsv otherwise.")]
-HeaderOpt = Annotated[bool, typer.Option(
-    "--header", help="With tsv: a first line naming the columns (csv always has one). Names are the JSON field names.")]
-SinceOpt = Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="From this date on (YYYY, YYYY-MM or YYYY-MM-DD), inclusive.")]
-UntilOpt = Annotated[Optional[str], typer.Option("--until", metavar="DATE", help="Up to this date (YYYY, YYYY-MM or YYYY-MM-DD), inclusive of its whole span.")]
-SectorOpt = Annotated[Optional[str], typer.Option("--sector", "-s", metavar="SECTOR", autocompletion=complete.names("sector"), help="Only records in this sector (id, name or alias).")]
-UndatedOpt = Annotated[str, typer.Option(
-    "--undated", metavar="MODE", autocompletion=complete.undated,
-    help="Records without the date filtered on: exclude (default; their number is reported), include, or only them.")]
-DateRoleOpt = Annotated[Optional[str], typer.Option(
-    "--date-role", metavar="ROLE", autocompletion=complete.roles,
-    help="Which date to filter on: issued, adopted, announced, published, reported, effective, occurred or period "
-         "(the period a document covers). Default: the issued date, else the first known one.")]
-AgencyOpt = Annotated[Optional[str], typer.Option("--agency", "-a", metavar="AGENCY", autocompletion=complete.names("agency"), help="Only policies issued or co-issued by this agency.")]
-
-
 @app.callback()
 def _root(
     ctx: typer.Context,
@@ -169,146 +140,3 @@ def _root(
     ctx.obj = {"data_dir": data_dir, "no_cache": no_cache, "skip_invalid": skip_invalid}
 
 
-# The loaded knowledge base stays referenced until main() ends the process with os._exit:
-# freeing a large one object by object would cost a noticeable part of a query.
-_KEEP_ALIVE: list[Any] = []
-
-
-def _release() -> None:
-    """At the end of a run: close the cache connections it read through. A process ends
-    them anyway; a caller running several commands in one process (tests, a script calling
-    main()) would otherwise keep each run's connection open until a garbage collection."""
-    for kb in _KEEP_ALIVE:
-        close = getattr(kb.records, "close", None)
-        if close is not None:
-            close()
-    _KEEP_ALIVE.clear()
-
-
-def _kb(ctx: typer.Context) -> Any:
-    kb, _ = _load_kb(ctx, speculate=False)
-    return kb
-
-
-def _query(ctx: typer.Context, build: Callable[[Any], Any], fmt: Optional[str]) -> None:
-    """Answer a query and print it. On a large base most of a warm run is a child process
-    checking every file's stat; the answer is worked out meanwhile from the cache, and printed
-    only once the check confirms that nothing changed (else worked out again, reloaded)."""
-    kb, confirm = _load_kb(ctx, speculate=True)
-    try:
-        listing = build(kb)
-    except ChinaindError:
-        kb = confirm()
-        if kb is None:
-            raise
-        listing = build(kb)
-    else:
-        again = confirm()
-        if again is not None:
-            listing = build(again)
-    _emit(listing, fmt, header=bool(ctx.params.get("header")))
-
-
-# This process's share of the scan's lstat calls when a query is answered speculatively: it
-# has the query to work out meanwhile, then takes over what the child has not reached.
-SPECULATIVE_SHARE = 0.1
-
-
-def _load_kb(ctx: typer.Context, speculate: bool) -> tuple[Any, Callable[[], Any]]:
-    from chinaind.query.index import KnowledgeBase
-    from chinaind.store.loader import load_speculatively
-    from chinaind.core.paths import resolve_data_dir
-
-    opts = ctx.find_root().obj or {}
-    data_dir = resolve_data_dir(opts.get("data_dir"))
-
-    def knowledge_base(result: Any) -> Any:
-        if result.problems:
-            for problem in result.problems:
-                _err(f"warning: {problem}")
-            _err(f"chinaind: warning: skipped invalid records ({len(result.problems)} problems)")
-        kb = KnowledgeBase(result.records, result.texts)
-        _KEEP_ALIVE.append(kb)
-        return kb
-
-
-    result, confirm = load_speculatively(data_dir, use_cache=not opts.get("no_cache"),
-                                         skip_invalid=bool(opts.get("skip_invalid")),
-                                         share=SPECULATIVE_SHARE if speculate else None)
-    if not speculate:
-        result = confirm() or result
-        return knowledge_base(result), lambda: None
-    return knowledge_base(result), lambda: (lambda r: knowledge_base(r) if r is not None else None)(confirm())
-
-
-def _window(since: Optional[str], until: Optional[str]) -> tuple[Any, Any]:
-    """--since and --until as the first and last day they cover; a bad date is a usage error."""
-    from chinaind.records.dates import parse_span
-
-    bounds = []
-    for value, option, end in ((since, "--since", False), (until, "--until", True)):
-        if value is None:
-            bounds.append(None)
-            continue
-        try:
-            span = parse_span(value)
-            bounds.append(span.end if end else span.start)
-        except ValueError as exc:
-            raise UsageError(f"{option}: {exc}") from None
-    return bounds[0], bounds[1]
-
-
-def _date_window(since: Optional[str], until: Optional[str], role: Optional[str] = None,
-                 undated: str = "exclude") -> Any:
-    """The date options as one Window; a bad value is a usage error naming the option."""
-    from chinaind.query.dating import ROLES, UNDATED_MODES, Window
-
-    start, end = _window(since, until)
-    mode = undated.strip().lower()
-    if mode not in UNDATED_MODES:
-        raise UsageError(f"--undated: unknown mode {undated!r}; choose one of {', '.join(UNDATED_MODES)}")
-    chosen = role.strip().lower() if role is not None else None
-    if chosen is not None and chosen not in ROLES:
-        raise UsageError(f"--date-role: unknown role {role!r}; choose one of {', '.join(ROLES)}")
-    return Window(start, end, chosen, mode)
-
-
-def _emit(listing: Any, fmt: Optional[str], header: bool = False) -> None:
-    from chinaind.output.render import choose_format, render
-
-    chosen = choose_format(fmt, sys.stdout)
-    write_out(lambda: render(listing, chosen, sys.stdout, header=header))
-    if chosen != "table" and listing.notes and _isatty(sys.stderr):
-        for note in listing.notes:
-            _err(note)
-    if chosen != "table" or not _isatty(sys.stdout):
-        for warning in listing.warnings:
-            _err(f"chinaind: note: {warning}")
-
-
-def write_out(write: Any) -> None:
-    """Run a writer to stdout; a reader that went away (| head) ends the run quietly with 0.
-    Caught here because Typer turns a broken pipe into exit 1."""
-    try:
-        write()
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _quiet_stdout()
-        raise typer.Exit(0) from None
-    except OSError as exc:  # a full disk or device, a closed stdout
-        _quiet_stdout()
-        raise OSFailure.of("cannot write the output", exc) from None
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
-def _check_format(fmt: Optional[str]) -> None:
-    # Fail on a bad --format before loading anything, so the error is immediate.
-    from chinaind.output.render import choose_format
-
-    choose_format(fmt, sys.stdout)

@@ -13,11 +13,13 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from chinaind.cli.app import (AgencyOpt, DateRoleOpt, FormatOpt, HeaderOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
-                     _date_window, _isatty, _query, _kb, app, write_out)
+from chinaind.cli.app import app
+from chinaind.cli.options import AgencyOpt, DateRoleOpt, FormatOpt, HeaderOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt
+from chinaind.cli.running import check_format, index, query, date_window, write_out
 from chinaind.cli import complete
-from chinaind.cli.streams import _quiet
+from chinaind.cli.streams import quiet_fd
 from chinaind.core.errors import UsageError
+from chinaind.core.terminal import isatty
 
 __all__ = ["app", "main"]
 
@@ -25,7 +27,7 @@ __all__ = ["app", "main"]
 @app.command()
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(metavar="QUERY", help="Words, a name, an id or Chinese text. Typos are tolerated.")],
+    text: Annotated[str, typer.Argument(metavar="QUERY", help="Words, a name, an id or Chinese text. Typos are tolerated.")],
     kind: Annotated[Optional[str], typer.Option("--kind", "-k", metavar="KIND", autocompletion=complete.kinds, help="Only policy, company, technology, agency or sector records.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, metavar="N", help="At most this many results; 0 for all.")] = 20,
     fmt: FormatOpt = None,
@@ -33,12 +35,10 @@ def search(
 ) -> None:
     """Search every record: exact names first, then text containing the query, then close spellings."""
     from chinaind.query import queries
-    from chinaind.records.kinds import RECORD_TYPES
 
-    _check_format(fmt)
-    if kind is not None and kind.strip().lower() not in RECORD_TYPES:
-        raise UsageError(f"--kind: unknown kind {kind!r}; choose one of {', '.join(RECORD_TYPES)}")
-    _query(ctx, lambda kb: queries.search(kb, query, kind.strip().lower() if kind else None, limit or None), fmt)
+    check_format(fmt)
+    chosen = queries.check_kind(kind)
+    query(ctx, lambda kb: queries.search(kb, text, chosen, limit or None), fmt)
 
 
 @app.command()
@@ -54,17 +54,17 @@ def chain(
     from chinaind.query import queries
 
     if fmt is not None and fmt.strip().lower() == "tree":
-        kb = _kb(ctx)
+        kb = index(ctx)
         _emit_tree(kb, kb.resolve("technology", technology))
         return
-    _check_format(fmt)
-    _query(ctx, lambda kb: queries.chain(kb, technology), fmt)
+    check_format(fmt)
+    query(ctx, lambda kb: queries.chain(kb, technology), fmt)
 
 
 def _emit_tree(kb: Any, tech: Any) -> None:
     from chinaind.output.tree import chain_tree
 
-    if _isatty(sys.stdout):
+    if isatty(sys.stdout):
         from rich.console import Console
 
         from chinaind.output.table import terminal_width
@@ -92,9 +92,9 @@ def agency(
     """Policies an agency issued or co-issued."""
     from chinaind.query import queries
 
-    _check_format(fmt)
-    window = _date_window(since, until, date_role, undated)
-    _query(ctx, lambda kb: queries.agency(kb, name, with_=with_ or [], window=window, sector=sector), fmt)
+    check_format(fmt)
+    window = date_window(since, until, date_role, undated)
+    query(ctx, lambda kb: queries.agency(kb, name, with_=with_ or [], window=window, sector=sector), fmt)
 
 
 @app.command()
@@ -107,8 +107,8 @@ def company(
     """An organisation: its chain roles, the policies that mention it and its events."""
     from chinaind.query import queries
 
-    _check_format(fmt)
-    _query(ctx, lambda kb: queries.company(kb, name), fmt)
+    check_format(fmt)
+    query(ctx, lambda kb: queries.company(kb, name), fmt)
 
 
 @app.command()
@@ -121,8 +121,8 @@ def person(
     """A person: posts held, the policies that name them, the sources they wrote or edited."""
     from chinaind.query import lookups
 
-    _check_format(fmt)
-    _query(ctx, lambda kb: lookups.person(kb, name), fmt)
+    check_format(fmt)
+    query(ctx, lambda kb: lookups.person(kb, name), fmt)
 
 
 @app.command()
@@ -135,8 +135,8 @@ def source(
     """A source document and everything the knowledge base took from it."""
     from chinaind.query import lookups
 
-    _check_format(fmt)
-    _query(ctx, lambda kb: lookups.source(kb, name), fmt)
+    check_format(fmt)
+    query(ctx, lambda kb: lookups.source(kb, name), fmt)
 
 
 @app.command()
@@ -153,9 +153,9 @@ def sector(
     """Policies, technologies and organisations in a sector."""
     from chinaind.query import queries
 
-    _check_format(fmt)
-    window = _date_window(since, until, date_role, undated)
-    _query(ctx, lambda kb: queries.sector(kb, name, window=window), fmt)
+    check_format(fmt)
+    window = date_window(since, until, date_role, undated)
+    query(ctx, lambda kb: queries.sector(kb, name, window=window), fmt)
 
 
 @app.command()
@@ -171,9 +171,9 @@ def targets(
     """Goals (numeric, relative or in words), sorted by deadline."""
     from chinaind.query import queries
 
-    _check_format(fmt)
-    mode = _date_window(None, None, None, undated).undated
-    _query(ctx, lambda kb: queries.targets(kb, agency_name=agency, sector_name=sector, due_by=due_by, undated=mode), fmt)
+    check_format(fmt)
+    mode = date_window(None, None, None, undated).undated
+    query(ctx, lambda kb: queries.targets(kb, agency_name=agency, sector_name=sector, due_by=due_by, undated=mode), fmt)
 
 
 @app.command("list")
@@ -192,12 +192,10 @@ def list_(
     """List every record of one type, optionally filtered."""
     from chinaind.query import queries
 
-    _check_format(fmt)
-    key = what.strip().lower()
-    if key not in queries.PLURALS:
-        raise UsageError(f"list: unknown record type {what!r}; choose one of {', '.join(queries.PLURALS)}")
-    window = _date_window(since, until, date_role, undated)
-    _query(ctx, lambda kb: queries.list_records(kb, key, window=window, agency_name=agency, sector_name=sector), fmt)
+    check_format(fmt)
+    key = queries.check_plural(what)
+    window = date_window(since, until, date_role, undated)
+    query(ctx, lambda kb: queries.list_records(kb, key, window=window, agency_name=agency, sector_name=sector), fmt)
 
 
 @app.command()
@@ -210,11 +208,11 @@ def show(
     """Whole records by id."""
     from chinaind.query import queries
 
-    _check_format(fmt)
+    check_format(fmt)
     wanted: list[str] = []
     for item in ids:
         wanted.extend(_stdin_ids() if item == "-" else [item])
-    _query(ctx, lambda kb: queries.show(kb, wanted, from_stdin="-" in ids), fmt)
+    query(ctx, lambda kb: queries.show(kb, wanted, from_stdin="-" in ids), fmt)
 
 
 # `show -` reads at most this many characters of ids (some 50,000 ids): `yes | chinaind show -`
@@ -236,20 +234,20 @@ def validate(
     fmt: FormatOpt = None,
 ) -> None:
     """Check a knowledge base and print every problem as path:line:col: message. Exit 0 when valid, 3 when not."""
-    from chinaind.store.loader import load
-    from chinaind.core.paths import resolve_data_dir
-    from chinaind.output.render import choose_format
+    from chinaind.cli.running import OPENED
     from chinaind.output.validation import render_report
+    from chinaind.query.opening import open as open_kb
 
-    chosen = choose_format(fmt, sys.stdout)
+    chosen = check_format(fmt)
     opts = ctx.find_root().obj or {}
-    data_dir = resolve_data_dir(directory if directory is not None else opts.get("data_dir"))
-    result = load(data_dir, use_cache=not opts.get("no_cache"), skip_invalid=True)
+    base = open_kb(directory if directory is not None else opts.get("data_dir"),
+                   cache=not opts.get("no_cache"), skip_invalid=True)
+    OPENED.append(base)
     try:
-        write_out(lambda: render_report(result, data_dir, chosen, sys.stdout))
+        write_out(lambda: render_report(base, chosen, sys.stdout))
     finally:
         # Even when the reader went away (| head), an invalid base must not exit 0.
-        if result.problems:
+        if base.problems:
             raise typer.Exit(3)
 
 
@@ -277,7 +275,7 @@ def requested_command(argv: list[str]) -> str | None:
 
 def _quiet_fd(stream: Any) -> None:
     try:
-        _quiet(stream.fileno())
+        quiet_fd(stream.fileno())
     except (OSError, ValueError, AttributeError):
         pass
 

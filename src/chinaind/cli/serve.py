@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from chinaind.cli.app import _kb, app
+from chinaind.cli.app import app
+from chinaind.cli.running import index
 
 
 @app.command()
@@ -22,4 +23,4 @@ def serve(
     lib.require_datasette()
     address = lib.Address(host, port)
     lib.check_free(address)
-    lib.serve(_kb(ctx), address)
+    lib.serve(index(ctx), address)

@@ -27,7 +27,7 @@ class _ClosedOutput:
         return False
 
 
-class _GuardedOutput:
+class GuardedOutput:
     """stdout as commands see it: a write or flush the system refuses (a full device, an I/O
     error) is an OSFailure naming the output, wherever the command wrote from; a reader gone
     away stays a BrokenPipeError, which ends the run quietly."""
@@ -47,7 +47,7 @@ class _GuardedOutput:
         except BrokenPipeError:
             raise
         except OSError as exc:
-            _quiet_stdout()
+            quiet_stdout()
             raise OSFailure.of("cannot write the output", exc) from None
 
     def flush(self) -> None:
@@ -56,7 +56,7 @@ class _GuardedOutput:
         except BrokenPipeError:
             raise
         except OSError as exc:
-            _quiet_stdout()
+            quiet_stdout()
             raise OSFailure.of("cannot write the output", exc) from None
 
     def __getattr__(self, name: str) -> Any:
@@ -70,7 +70,7 @@ class _Discard(_ClosedOutput):
         return len(text)
 
 
-def _prepare_streams() -> None:
+def prepare_streams() -> None:
     """A closed standard stream gets a stand-in; an output encoding that cannot write
     everything (PYTHONIOENCODING=ascii, a Latin-1 locale) writes what it cannot encode as
     \\u4e2d-style escapes instead of failing."""
@@ -87,19 +87,19 @@ def _prepare_streams() -> None:
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
         except (AttributeError, ValueError, OSError):
             pass
-    if not isinstance(sys.stdout, (_GuardedOutput, _ClosedOutput)):
-        sys.stdout = _GuardedOutput(sys.stdout)  # type: ignore[assignment]
+    if not isinstance(sys.stdout, (GuardedOutput, _ClosedOutput)):
+        sys.stdout = GuardedOutput(sys.stdout)  # type: ignore[assignment]
 
 
-def _quiet_stdout() -> None:
+def quiet_stdout() -> None:
     # The reader went away (| head): point stdout at /dev/null so the final flush is silent.
     try:
-        _quiet(sys.stdout.fileno())
+        quiet_fd(sys.stdout.fileno())
     except (OSError, ValueError, AttributeError):
         pass
 
 
-def _quiet(fd: int) -> None:
+def quiet_fd(fd: int) -> None:
     """Point a standard descriptor that cannot be written at /dev/null, so that the flushes
     still to come (of what is buffered for it) succeed silently."""
     try:
@@ -108,3 +108,14 @@ def _quiet(fd: int) -> None:
         os.close(devnull)
     except OSError:
         pass
+
+
+def err(line: str) -> None:
+    """One line on stderr, escaped; a closed or full stderr loses it, and nothing else happens."""
+    from chinaind.core.escape import one_line
+
+    try:
+        sys.stderr.write(one_line(line) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        quiet_fd(2)

@@ -10,8 +10,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from chinaind.cli.app import (AgencyOpt, FormatOpt, HeaderOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt, _check_format,
-                     _date_window, _kb, _query, app, write_out)
+from chinaind.cli.app import app
+from chinaind.cli.options import AgencyOpt, FormatOpt, HeaderOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt
+from chinaind.cli.running import check_format, index, query, date_window, write_out
 from chinaind.cli import complete
 from chinaind.core.errors import UsageError
 
@@ -31,8 +32,8 @@ def related(
     """Records linked to one record, step by step: its policies, agencies, chains, firms and sectors."""
     from chinaind.query.graph import related as run
 
-    _check_format(fmt)
-    _query(ctx, lambda kb: run(kb, name, depth), fmt)
+    check_format(fmt)
+    query(ctx, lambda kb: run(kb, name, depth), fmt)
 
 
 @app.command()
@@ -45,8 +46,8 @@ def chains(
     """Every chain technology at once: how many leads and partners the source names, and which are blank."""
     from chinaind.query import chains as lib
 
-    _check_format(fmt)
-    _query(ctx, lambda kb: lib.coverage(kb) if coverage else lib.chains(kb), fmt)
+    check_format(fmt)
+    query(ctx, lambda kb: lib.coverage(kb) if coverage else lib.chains(kb), fmt)
 
 
 @app.command()
@@ -65,8 +66,8 @@ def timeline(
     from chinaind.output.render import choose_format
 
     chosen = choose_format(fmt, sys.stdout)
-    window = _date_window(since, until, None, undated)
-    _query(ctx, lambda kb: lib.timeline(kb, window=window, agency=agency, sector=sector, by_month=chosen == "table"), chosen)
+    window = date_window(since, until, None, undated)
+    query(ctx, lambda kb: lib.timeline(kb, window=window, agency=agency, sector=sector, by_month=chosen == "table"), chosen)
 
 
 @app.command()
@@ -81,9 +82,9 @@ def stats(
     """Counts by record kind, agency, sector and month; --since/--until narrow the policies counted by agency and month."""
     from chinaind.query import stats as lib
 
-    _check_format(fmt)
-    window = _date_window(since, until, None, undated)
-    _query(ctx, lambda kb: lib.stats(kb, window), fmt)
+    check_format(fmt)
+    window = date_window(since, until, None, undated)
+    query(ctx, lambda kb: lib.stats(kb, window), fmt)
 
 
 @app.command("graph")
@@ -101,7 +102,7 @@ def graph_(
     chosen = fmt.strip().lower()
     if chosen not in GRAPH_FORMATS:
         raise UsageError(f"--format: unknown graph format {fmt!r}; choose one of {', '.join(GRAPH_FORMATS)}")
-    kb = _kb(ctx)
+    kb = index(ctx)
     g = lib.build(kb)
     if around is not None:
         start = lib.find_record(kb, around)["id"]
@@ -123,10 +124,10 @@ def diff(
     import tempfile
 
     from chinaind.query import kbdiff
-    from chinaind.cli.app import _emit
+    from chinaind.cli.running import emit
     from chinaind.core.paths import resolve_data_dir
 
-    _check_format(fmt)
+    check_format(fmt)
     given = paths or []
     opts = ctx.find_root().obj or {}
     load = {"use_cache": not opts.get("no_cache"), "skip_invalid": bool(opts.get("skip_invalid"))}
@@ -152,19 +153,19 @@ def diff(
         new = _side(kbdiff.load_side(new_dir, **load))
         labels = (revision.label, f"the working tree of {new_dir}")
     changes = kbdiff.compare(old, new)
-    _emit(kbdiff.listing(changes, *labels), fmt)
+    emit(kbdiff.listing(changes, *labels), fmt)
     if exit_code and changes:
         raise typer.Exit(1)
 
 
 def _side(side: Any) -> Any:
     """A side's records, after warning about what --skip-invalid left out of it."""
-    from chinaind.cli.app import _err
+    from chinaind.cli.streams import err
 
     for problem in side.problems:
-        _err(f"warning: {problem}")
+        err(f"warning: {problem}")
     if side.problems:
-        _err(f"chinaind: warning: skipped invalid records ({len(side.problems)} problems)")
+        err(f"chinaind: warning: skipped invalid records ({len(side.problems)} problems)")
     return side.records
 
 
@@ -186,7 +187,7 @@ def export_sqlite(
     from chinaind.export.write import check_target, metadata_path, write_sqlite
 
     check_target(path, force, "sqlite")  # before loading anything
-    counts = write_sqlite(_kb(ctx), path, force=force)
+    counts = write_sqlite(index(ctx), path, force=force)
     sys.stdout.write(f"wrote {one_line(str(path))} ({counts['records']} records) and its Datasette metadata {one_line(str(metadata_path(path)))}; "
                      "its `about` table shows how to search it in SQL\n")
 
@@ -201,7 +202,7 @@ def export_csv(
     from chinaind.core.escape import one_line
     from chinaind.export.write import write_csv
 
-    counts = write_csv(_kb(ctx), directory, force=force)
+    counts = write_csv(index(ctx), directory, force=force)
     sys.stdout.write(f"wrote {len(counts)} CSV files to {one_line(str(directory))}: {counts['records']} records\n")
 
 
@@ -286,18 +287,19 @@ def migrate(
     """Upgrade a knowledge base in the first record format (one `date`, `targets`, sources written
     out) to the current one, losing nothing. Lists each change; --dry-run writes nothing."""
     from chinaind.authoring import migrate as run
-    from chinaind.cli.app import _emit, _err
+    from chinaind.cli.running import emit
+    from chinaind.cli.streams import err
     from chinaind.query.listing import Listing, col
 
-    _check_format(fmt)
+    check_format(fmt)
     plan = run.plan(directory)
     rows = [{"file": c.rel, "change": change} for c in plan.changed for change in c.changes]
     rows += [{"file": f"sources/{sid}.yaml", "change": "new source record"} for sid in plan.sources]
     for problem in plan.problems:
-        _err(f"warning: {problem}")
+        err(f"warning: {problem}")
     verb = "would change" if dry_run else "changed"
     title = f"{verb} {len(plan.changed)} files, {len(plan.sources)} new source records in {directory}"
     if not dry_run and (plan.changed or plan.sources):
         run.apply(directory, plan)
-    _emit(Listing(rows, [col("FILE", "file"), col("CHANGE", "change")], title=title,
+    emit(Listing(rows, [col("FILE", "file"), col("CHANGE", "change")], title=title,
                   notes=[] if rows else ["already in the current format; nothing to do"]), fmt, header=header)

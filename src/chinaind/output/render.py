@@ -14,6 +14,7 @@ import re
 from typing import IO, Any
 
 from chinaind.core.errors import UsageError
+from chinaind.core.terminal import isatty
 from chinaind.core.escape import csv_cell, has_unsafe, json_safe, one_line, unicode_stream, visible
 from chinaind.query.listing import Listing, machine_cell
 
@@ -28,19 +29,12 @@ _TSV_ESC = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 def choose_format(requested: str | None, stream: IO[str]) -> str:
     """--format, else $CHINAIND_FORMAT, else table on a terminal and tsv elsewhere."""
-    fmt = requested or os.environ.get(FORMAT_ENV) or ("table" if _isatty(stream) else "tsv")
+    fmt = requested or os.environ.get(FORMAT_ENV) or ("table" if isatty(stream) else "tsv")
     fmt = fmt.strip().lower()
     if fmt not in FORMATS:
         source = "--format" if requested else FORMAT_ENV
         raise UsageError(f"{source}: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     return fmt
-
-
-def _isatty(stream: IO[str]) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def tsv_field(text: str) -> str:
@@ -85,7 +79,7 @@ def render(listing: Listing, fmt: str, stream: IO[str], *, header: bool = False)
     else:
         from chinaind.output.table import render_table
 
-        render_table(listing, stream, terminal=_isatty(stream))
+        render_table(listing, stream, terminal=isatty(stream))
 
 
 def yaml_text(records: list[dict[str, Any]], ascii_only: bool = False) -> str:

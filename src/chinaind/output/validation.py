@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import IO
 
 from chinaind.query.listing import Column, Listing
-from chinaind.store.loader import LoadResult
+from chinaind.query.opening import OpenKnowledgeBase
 from chinaind.output.render import one_line, render
 
 
-def render_report(result: LoadResult, data_dir: Path, fmt: str, stream: IO[str]) -> None:
+def render_report(result: OpenKnowledgeBase, fmt: str, stream: IO[str]) -> None:
+    data_dir = result.data_dir
     if fmt in ("table", "tsv", "ids"):
         for problem in result.problems:
             stream.write(one_line(str(problem)) + "\n")

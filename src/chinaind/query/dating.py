@@ -42,6 +42,34 @@ class Window(NamedTuple):
         """What the dates in the listing are, for titles: 'by issued date'."""
         return "by period covered" if self.role == "period" else f"by {self.role or 'primary'} date"
 
+    @classmethod
+    def parse(cls, since: str | None = None, until: str | None = None, role: str | None = None,
+              undated: str = "exclude", *, prefix: str = "--") -> "Window":
+        """A window from the values a user typed (YYYY, YYYY-MM or YYYY-MM-DD; a role; a mode):
+        since as the first day it covers, until as the last. A bad value is a UsageError naming
+        the option (`prefix` + name: "--since" on the command line, "since" in Python)."""
+        from chinaind.core.errors import UsageError
+
+        mode = undated.strip().lower()
+        if mode not in UNDATED_MODES:
+            raise UsageError(f"{prefix}undated: unknown mode {undated!r}; choose one of {', '.join(UNDATED_MODES)}")
+        chosen = role.strip().lower() if role is not None else None
+        if chosen is not None and chosen not in ROLES:
+            raise UsageError(f"{prefix}date-role: unknown role {role!r}; choose one of {', '.join(ROLES)}")
+        return cls(_bound(since, f"{prefix}since", end=False), _bound(until, f"{prefix}until", end=True), chosen, mode)
+
+
+def _bound(value: str | None, option: str, *, end: bool) -> date | None:
+    from chinaind.core.errors import UsageError
+
+    if value is None:
+        return None
+    try:
+        span = dates.parse_span(value)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+    return span.end if end else span.start
+
 
 def span_of(record: Record, role: str | None) -> tuple[date, date] | None:
     """The days the record's date of `role` covers; None when it has none (or no year)."""

@@ -12,8 +12,10 @@ from typing import Any, Iterable
 from chinaind.records import dates
 from chinaind.core.errors import NotFoundError
 from chinaind.records.kinds import RECORD_TYPES
-from chinaind.records.facets import Facet, facet_of
+from chinaind.records.facets import Facet
+from chinaind.store.protocol import RecordStore, TextStore
 from chinaind.query.dating import Window, in_window, span_of
+from chinaind.query.listing import LazyRecords, PolicyResult
 from chinaind.records.text import names_of, norm
 
 Record = dict[str, Any]
@@ -25,83 +27,26 @@ FIGURE_TYPES = ("policy", "company", "technology", "source")
 LEAD, PARTNER = "lead", "partner"
 
 
-def sorted_ids_by_type(facets: Mapping[str, Facet]) -> dict[str, list[str]]:
-    """type -> ids, dated records first in date order, then undated, ties by id."""
-    out: dict[str, list[tuple[str, str]]] = {t: [] for t in RECORD_TYPES}
-    for rid, facet in facets.items():
-        out[facet.type].append((facet.date or "9999", rid))
-    return {rtype: [rid for _, rid in sorted(keys)] for rtype, keys in out.items()}
-
-
-def ids_by_agency(facets: Mapping[str, Facet], policy_ids: list[str]) -> dict[str, list[str]]:
-    """agency -> ids of the policies it issued or co-issued, in the order given."""
-    out: dict[str, list[str]] = {}
-    for rid in policy_ids:
-        for agency in dict.fromkeys(facets[rid].issuers):
-            out.setdefault(agency, []).append(rid)
-    return out
-
-
-class LazyRecords(Sequence[Record]):
-    """Records by id, decoded as they are read: `-f ids` of a large result decodes none."""
-
-    def __init__(self, ids: list[str], records: Mapping[str, Record]) -> None:
-        self.ids = ids
-        self._records = records
-
-    def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
-            return [self._records[rid] for rid in self.ids[i]]
-        return self._records[self.ids[i]]
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __iter__(self) -> Iterator[Record]:
-        return (self._records[rid] for rid in self.ids)
-
-
-class PolicyResult(LazyRecords):
-    """Policies found, decoded as read, and the ids a date filter left out for lack of a date."""
-
-    def __init__(self, ids: list[str], records: Mapping[str, Record], undated: list[str]) -> None:
-        super().__init__(ids, records)
-        self.undated = undated
-
-
 class KnowledgeBase:
-    """Queries over a mapping id -> record. With the cache's records (store/dbrecords.py), the facets
-    (type, date, issuers) answer filters without decoding records; only records a command
-    returns, or a table it needs, are decoded."""
+    """Queries over the store (store/protocol.py): the facets (type, date, issuers) and the
+    store's tables answer filters without decoding records; only records a command returns, or
+    a table it needs, are decoded. Opened through query/opening.py."""
 
-    def __init__(self, records: Mapping[str, Record], texts: dict[str, tuple[str, str]] | None = None) -> None:
+    def __init__(self, records: RecordStore, texts: TextStore) -> None:
         self.records = records
-        self._texts = texts or {}
+        self.texts = texts
         self._of_type: dict[str, list[Record]] = {}
         self._names_of_type: dict[str, dict[str, list[str]]] = {}
 
-    @cached_property
-    def facets(self) -> dict[str, Facet]:
-        stored = getattr(self.records, "facets", None)
-        if stored is not None and len(stored) == len(self.records):
-            return stored
-        return {rid: facet_of(rec) for rid, rec in self.records.items()}
-
     @property
-    def texts(self) -> dict[str, tuple[str, str]]:
-        """Normalised search text of every record: from the cache, else computed once."""
-        if len(self._texts) != len(self.records):
-            from chinaind.records.text import search_text
-
-            self._texts = {rid: self._texts.get(rid) or search_text(self.records[rid]) for rid in self.records}
-        return self._texts
+    def facets(self) -> Mapping[str, Facet]:
+        return self.records.facets
 
     # --- tables -------------------------------------------------------------------------
-    @cached_property
-    def ids_by_type(self) -> dict[str, list[str]]:
+    @property
+    def ids_by_type(self) -> Mapping[str, list[str]]:
         """type -> ids, dated records first in date order, then undated, ties by id."""
-        tables = getattr(self.records, "tables", None)
-        return tables["ids_by_type"] if tables else sorted_ids_by_type(self.facets)
+        return self.records.ids_by_type
 
     def of_type(self, rtype: str) -> list[Record]:
         """Every record of a type, in date order (decoding them all)."""
@@ -129,10 +74,9 @@ class KnowledgeBase:
                 table.setdefault(key, []).extend(i for i in ids if i not in table[key])
         return table
 
-    @cached_property
-    def policy_ids_by_agency(self) -> dict[str, list[str]]:
-        tables = getattr(self.records, "tables", None)
-        return tables["policy_ids_by_agency"] if tables else ids_by_agency(self.facets, self.ids_by_type["policy"])
+    @property
+    def policy_ids_by_agency(self) -> Mapping[str, list[str]]:
+        return self.records.policy_ids_by_agency
 
     @cached_property
     def chain_roles(self) -> dict[str, list[tuple[Record, int, str]]]:
@@ -206,9 +150,8 @@ class KnowledgeBase:
         """Ids of `rtype` with a name, alias or id normalising to `key`, in date order. From the
         cache's names column when there is one: a lookup need not decode every record of the
         type (28,000 technologies at 100,000 records), only the partial and fuzzy fallbacks do."""
-        named = getattr(self.records, "ids_named", None)
-        if named is not None and rtype not in self._names_of_type:
-            return named(rtype, key)
+        if rtype not in self._names_of_type:
+            return self.records.ids_named(rtype, key)
         return self._names(rtype).get(key, [])
 
     def _containing(self, rtype: str, key: str) -> list[str]:
@@ -216,9 +159,9 @@ class KnowledgeBase:
         etching gas"); not for very short keys, which are abbreviations."""
         if len(key) < 3:
             return []
-        from chinaind.query.search import _whole_word
+        from chinaind.query.search import whole_word
 
-        found = [ids for name, ids in self._names(rtype).items() if key in name and _whole_word(key, name)]
+        found = [ids for name, ids in self._names(rtype).items() if key in name and whole_word(key, name)]
         return list(dict.fromkeys(rid for ids in found for rid in ids))
 
     def label(self, rid: str) -> str:
@@ -235,7 +178,7 @@ class KnowledgeBase:
         when a sector filter or another date role needs them, or when the caller reads them."""
         wanted = list(agencies)
         pool = self.policy_ids_by_agency.get(wanted[0], []) if wanted else self.ids_by_type["policy"]
-        date_of = getattr(self.records, "date_of", None) or (lambda rid: self.facets[rid].date)
+        date_of = self.records.date_of
         lo, hi = 0, len(pool)
         if window.role is None and window.undated == "exclude" and window.bounded:
             lo, hi = _date_range(pool, date_of, window.since, window.until)

@@ -55,7 +55,7 @@ class Side(NamedTuple):
 def load_side(data_dir: Path, *, use_cache: bool, skip_invalid: bool, shown_as: str | None = None) -> Side:
     """Load one side. `shown_as` names a temporary folder in problems (`HEAD~1:data/`), so that
     they point at the revision, not at a folder that is gone when they are read."""
-    from chinaind.store.loader import load
+    from chinaind.query.opening import open as open_kb
 
     def shown(problems: list[Problem]) -> list[Problem]:
         if shown_as is None:
@@ -65,14 +65,14 @@ def load_side(data_dir: Path, *, use_cache: bool, skip_invalid: bool, shown_as: 
                 for p in problems]
 
     try:
-        result = load(data_dir, use_cache=use_cache, skip_invalid=skip_invalid)
+        with open_kb(data_dir, cache=use_cache, skip_invalid=skip_invalid) as base:
+            return Side(dict(base.records.items()), shown(base.problems))
     except InvalidKnowledgeBase as exc:
         raise InvalidKnowledgeBase(shown(exc.problems)) from None
     except UsageError as exc:  # not a knowledge base at all
         if shown_as is None:
             raise
         raise UsageError(str(exc).replace(str(data_dir), shown_as.rstrip("/:") or shown_as)) from None
-    return Side(dict(result.records.items()), shown(result.problems))
 
 
 def compare(old: Mapping[str, Record], new: Mapping[str, Record]) -> list[RecordChange]:

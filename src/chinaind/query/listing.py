@@ -8,12 +8,40 @@ workers") lists the columns that replace it in csv and tsv (`parts`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Callable, NamedTuple, Optional
 
 Record = dict[str, Any]
 # Joins the items of a list in csv and tsv cells. No record text holds it today; an item that
 # does has it written \| (and a backslash \\), so splitting on an unescaped | is always right.
 LIST_SEPARATOR = "|"
+
+
+class LazyRecords(Sequence[Record]):
+    """Records by id, decoded as they are read: `-f ids` of a large result decodes none."""
+
+    def __init__(self, ids: list[str], records: Mapping[str, Record]) -> None:
+        self.ids = ids
+        self._records = records
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self._records[rid] for rid in self.ids[i]]
+        return self._records[self.ids[i]]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self) -> Iterator[Record]:
+        return (self._records[rid] for rid in self.ids)
+
+
+class PolicyResult(LazyRecords):
+    """Policies found, decoded as read, and the ids a date filter left out for lack of a date."""
+
+    def __init__(self, ids: list[str], records: Mapping[str, Record], undated: list[str]) -> None:
+        super().__init__(ids, records)
+        self.undated = undated
 
 
 class Column(NamedTuple):
@@ -37,7 +65,7 @@ class Column(NamedTuple):
 
 
 class Listing:
-    def __init__(self, records: list[Record], columns: list[Column], *, rows: list[Record] | None = None,
+    def __init__(self, records: Sequence[Record], columns: list[Column], *, rows: Sequence[Record] | None = None,
                  title: str | None = None, notes: list[str] | None = None, detail: bool = False,
                  warnings: list[str] | None = None) -> None:
         self.records = records  # what json, jsonl and yaml print
@@ -51,7 +79,7 @@ class Listing:
         self.warnings = warnings or []
 
     @property
-    def table_rows(self) -> list[Record]:
+    def table_rows(self) -> Sequence[Record]:
         return self.rows if self.rows is not None else self.records
 
     @property
@@ -61,9 +89,8 @@ class Listing:
 
     @property
     def ids(self) -> list[str]:
-        known = getattr(self.table_rows, "ids", None)  # a LazyRecords: no need to decode
-        if known is not None:
-            return list(dict.fromkeys(known))
+        if isinstance(self.table_rows, LazyRecords):  # the ids are known: no need to decode
+            return list(dict.fromkeys(self.table_rows.ids))
         return list(dict.fromkeys(str(r["id"]) for r in self.table_rows if r.get("id")))
 
 

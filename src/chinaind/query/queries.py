@@ -18,6 +18,29 @@ PLURALS = {"policies": "policy", "companies": "company", "technologies": "techno
            "agencies": "agency", "sectors": "sector", "people": "person", "sources": "source"}
 
 
+def check_kind(kind: str | None, *, prefix: str = "--") -> str | None:
+    """A record kind as a user typed it (" Policy"), checked: one of RECORD_TYPES, or None."""
+    from chinaind.records.kinds import RECORD_TYPES
+
+    if kind is None:
+        return None
+    key = kind.strip().lower()
+    if key not in RECORD_TYPES:
+        raise UsageError(f"{prefix}kind: unknown kind {kind!r}; choose one of {', '.join(RECORD_TYPES)}")
+    return key
+
+
+def check_plural(what: str, *, prefix: str = "list: ") -> str:
+    """The record type `list` names, in the plural ("policies"); the singular is accepted too."""
+    key = what.strip().lower()
+    singular = {rtype: name for name, rtype in PLURALS.items()}
+    if key in singular:
+        return singular[key]
+    if key not in PLURALS:
+        raise UsageError(f"{prefix}unknown record type {what!r}; choose one of {', '.join(PLURALS)}")
+    return key
+
+
 def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
@@ -88,20 +111,20 @@ def search(kb: KnowledgeBase, query: str, kind: str | None, limit: int | None) -
     if not query.strip():
         raise UsageError("search: the query is empty; give a word or name to look for")
     # Rank light references (id and type) against the cached text; decode only what is shown.
-    type_of = kb.records.type_of if hasattr(kb.records, "type_of") else (lambda rid: kb.facets[rid].type)
+    type_of = kb.records.type_of
 
     def light(rid: str) -> dict[str, str] | None:
         rtype = type_of(rid)
         return {"id": rid, "type": rtype} if not kind or rtype == kind else None
 
-    pool = (rec for rid in kb.records if (rec := light(rid)) is not None)
-    hits = run(pool, query, limit=None, texts=kb.texts, light=light)
+    hits = run(kb.texts, query, light=light)
     shown = hits[:limit] if limit else hits
     records = [{**kb.records[h.record["id"]], "match": h.tier} for h in shown]
-    notes = [f"showing {len(shown)} of {len(hits)} results; use --limit 0 for all"] if len(shown) < len(hits) else []
+    # A cut result is said whatever the format: `-f ids | chinaind show -` must not lose records unseen.
+    cut = [f"showing {len(shown)} of {len(hits)} results; use --limit 0 for all"] if len(shown) < len(hits) else []
     columns = [*MIXED_COLUMNS[:3], Column("NAME", display_name, wide=True), col("MATCH", "match")]
     return Listing(records, columns, rows=[{**r, "date": r.get("date") or _any_date(kb, r)} for r in records],
-                   title=f"{plural(len(hits), 'result')} for {query!r}", notes=notes)
+                   title=f"{plural(len(hits), 'result')} for {query!r}", warnings=cut)
 
 
 def _any_date(kb: KnowledgeBase, rec: Record) -> str | None:

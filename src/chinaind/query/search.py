@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
 
-from chinaind.records.text import has_cjk, norm, search_text
+from chinaind.records.text import has_cjk, norm
+
+if TYPE_CHECKING:
+    from chinaind.store.protocol import TextStore
 
 Record = dict[str, Any]
 EXACT, PHRASE, WORDS, FUZZY = "exact", "substring", "words", "fuzzy"
@@ -30,12 +33,12 @@ class Hit(NamedTuple):
     score: float  # within a tier, higher is better
 
 
-def search(records: Iterable[Record], query: str, *, limit: int | None = None,
-           texts: Any = None, light: Callable[[str], Record | None] | None = None) -> list[Hit]:
-    """Rank records against `query`. `texts` may supply precomputed search_text() values, as a
-    dict or the cache's DbTexts, which finds the records holding the query without visiting the rest;
-    then `light(id)` gives the (light) record for a found id, or None to leave it out, and
-    `records` is read only when typo tolerance needs every record."""
+def search(texts: "TextStore", query: str, *, light: Callable[[str], Record | None],
+           limit: int | None = None) -> list[Hit]:
+    """Rank records against `query`. `texts` is the store's search text (store/protocol.py):
+    it finds the records holding the query's first word without visiting the rest; `light(id)`
+    gives the (light) record for a found id, or None to leave it out. Every record is read
+    only when typo tolerance needs them, streamed from the store."""
     if len(query) > MAX_QUERY_CHARS:
         from chinaind.core.errors import UsageError
 
@@ -48,34 +51,12 @@ def search(records: Iterable[Record], query: str, *, limit: int | None = None,
     words = list(dict.fromkeys(q.split()))
     # Every literal hit holds the query's first word; the other records are only needed for
     # typo tolerance, and only when nothing matches literally.
-    spans = texts.spans(words[0]) if light is not None and hasattr(texts, "spans") else None
-    containing = texts.containing(words[0]) if spans is None and hasattr(texts, "containing") else None
-    pool: list[Record] | None = None
-    if spans is not None:
-        candidates = [(rec, names, text) for rid, names, text in spans if (rec := light(rid)) is not None]  # type: ignore[misc]
-    else:
-        if containing is None:
-            pool = list(records)
-            chosen = pool
-        else:
-            wanted = set(containing)
-            pool = list(records)
-            chosen = [rec for rec in pool if rec["id"] in wanted]
-        candidates = [(rec, *(texts[rec["id"]] if texts is not None else search_text(rec))) for rec in chosen]
-    hits: list[Hit] = []
-    for rec, names, text in candidates:
-        hit = _literal_hit(rec, q, words, names, text)
-        if hit is not None:
-            hits.append(hit)
+    candidates = [(rec, names, text) for rid, names, text in texts.spans(words[0]) if (rec := light(rid)) is not None]
+    hits = [hit for rec, names, text in candidates if (hit := _literal_hit(rec, q, words, names, text)) is not None]
     if not hits:
         # Typo tolerance only when the text itself has no answer: fuzzy matches next to
         # literal ones are noise, and skipping them keeps rapidfuzz out of most runs.
-        if light is not None and hasattr(texts, "stream"):
-            hits = _fuzzy_hits(q, lambda: _streamed(texts, light))
-        else:
-            pool = list(records) if pool is None else pool
-            rest = [(rec, *(texts[rec["id"]] if texts is not None else search_text(rec))) for rec in pool]
-            hits = _fuzzy_hits(q, lambda: rest)
+        hits = _fuzzy_hits(q, lambda: _streamed(texts, light))
     hits.sort(key=_order)
     return hits[:limit] if limit is not None else hits
 
@@ -95,11 +76,11 @@ def _literal_hit(rec: Record, q: str, words: list[str], names: str, text: str) -
     if f"\n{q}\n" in f"\n{names}\n":
         return Hit(rec, EXACT, bonus)
     if q in names:
-        return Hit(rec, PHRASE, 2.0 + (0.5 if _whole_word(q, names) else 0.0) + bonus)
-    return Hit(rec, PHRASE, 1.0 + (0.5 if _whole_word(q, text) else 0.0) + bonus)
+        return Hit(rec, PHRASE, 2.0 + (0.5 if whole_word(q, names) else 0.0) + bonus)
+    return Hit(rec, PHRASE, 1.0 + (0.5 if whole_word(q, text) else 0.0) + bonus)
 
 
-def _whole_word(q: str, text: str) -> bool:
+def whole_word(q: str, text: str) -> bool:
     """True when some occurrence of q is not glued to letters on either side (CJK always is)."""
     pattern = _word_pattern(q)
     return pattern is None or pattern.search(text) is not None
@@ -121,7 +102,7 @@ def _word_pattern(q: str) -> "re.Pattern[str] | None":
 Candidates = Callable[[], Iterable[tuple[Record, str, str]]]
 
 
-def _streamed(texts: Any, light: Callable[[str], Record | None]) -> Iterator[tuple[Record, str, str]]:
+def _streamed(texts: "TextStore", light: Callable[[str], Record | None]) -> Iterator[tuple[Record, str, str]]:
     """Every record's (light record, names, text), read from the cache row by row."""
     for rid, names, text in texts.stream():
         rec = light(rid)

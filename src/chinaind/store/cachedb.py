@@ -29,9 +29,9 @@ import zlib
 from pathlib import Path
 from stat import S_ISREG
 
-from chinaind import SCHEMA_VERSION
+from chinaind.core.version import SCHEMA_VERSION
 
-from chinaind import __version__
+from chinaind.core.version import __version__
 from chinaind.core.paths import cache_dir
 
 # A run waits this long for another run's refresh (a first build of a large base takes some

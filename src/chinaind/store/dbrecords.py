@@ -8,7 +8,7 @@ marshal bytes only when a command reads it, and the lookup tables are SQL querie
 Every read goes through one read transaction, so a run sees one state of the cache however
 many refreshes other runs commit meanwhile. A read that SQLite finds malformed, or a record
 whose bytes fail their CRC, makes the run rebuild the knowledge base in memory (see
-loader.recover) and read from there: damage costs time, never a wrong answer.
+loader._Cache._recover) and read from there: damage costs time, never a wrong answer.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from chinaind.core.errors import ChinaindError
 from chinaind.records.kinds import RECORD_TYPES
 from chinaind.records.facets import Facet, Record
+from chinaind.store.protocol import RecordStore, TextStore
 
 # The search text's field separator as stored: SQLite's LIKE stops at a NUL, and normalised
 # text never holds a newline (norm_text folds every space), so the swap is exact both ways.
@@ -66,7 +67,7 @@ class Reader:
         self.conn = recover()
 
 
-class DbRecords(Mapping[str, Record]):
+class DbRecords(RecordStore):
     """A mapping id -> record over the cache's live records (the first file of each id)."""
 
     def __init__(self, reader: Reader) -> None:
@@ -77,7 +78,8 @@ class DbRecords(Mapping[str, Record]):
         self._facets: dict[str, Facet] | None = None
         # Dates and types seen by table and search queries: filters read them without facets.
         self.seen = Seen({}, {})
-        self.tables = Tables(reader, self.seen)
+        self._by_type = IdsByType(reader, self.seen)
+        self._by_agency = IdsByAgency(reader, self.seen)
 
     def __getitem__(self, rid: str) -> Record:
         found = self._decoded.get(rid)
@@ -125,6 +127,14 @@ class DbRecords(Mapping[str, Record]):
                             for rid, rtype, when, issuers in rows}
         return self._facets
 
+    @property
+    def ids_by_type(self) -> Mapping[str, list[str]]:
+        return self._by_type
+
+    @property
+    def policy_ids_by_agency(self) -> Mapping[str, list[str]]:
+        return self._by_agency
+
     def ids_named(self, rtype: str, key: str) -> list[str]:
         """Ids of `rtype` one of whose normalised names (id, name, alias: the names column of
         the search text) is exactly `key`, in date order."""
@@ -161,16 +171,6 @@ class Seen(NamedTuple):
             self.types[rid] = rtype
             self.dates[rid] = when
         return [row[0] for row in rows]
-
-
-class Tables:
-    """The lookup tables KnowledgeBase asks for, as queries over the cache's indexes."""
-
-    def __init__(self, reader: Reader, seen: Seen) -> None:
-        self._tables = {"ids_by_type": IdsByType(reader, seen), "policy_ids_by_agency": IdsByAgency(reader, seen)}
-
-    def __getitem__(self, name: str) -> Any:
-        return self._tables[name]
 
 
 class IdsByType(Mapping[str, list[str]]):
@@ -223,7 +223,7 @@ class IdsByAgency(Mapping[str, list[str]]):
         return sum(1 for _ in self)
 
 
-class DbTexts(Mapping[str, tuple[str, str]]):
+class DbTexts(TextStore):
     """id -> normalised (names, text) of each live record, and the records whose text holds a
     string: found by SQLite's GLOB over the text table (in C, reading text pages only; GLOB
     rather than LIKE, which also matches other ASCII case and measured slower)."""
@@ -258,11 +258,14 @@ class DbTexts(Mapping[str, tuple[str, str]]):
         except sqlite3.DatabaseError:
             raise CacheCorrupt(DAMAGED) from None
 
-    def spans(self, needle: str) -> list[tuple[str, str, str]] | None:
-        """(id, names, text) of the records whose text contains `needle`, in path order; None
-        when the needle holds a field separator (the caller then tests records one by one)."""
-        if not needle or TEXT_SEPARATOR in needle or STORED_SEPARATOR in needle:
-            return None
+    def spans(self, needle: str) -> list[tuple[str, str, str]]:
+        """(id, names, text) of the records whose text contains `needle`, in path order."""
+        if not needle:
+            return []
+        if TEXT_SEPARATOR in needle or STORED_SEPARATOR in needle:
+            # GLOB cannot see the separator as stored: test the texts one by one (rare: no
+            # normalised query holds one).
+            return [row for row in self.stream() if needle in row[2]]
         pattern = "*" + glob_literal(needle) + "*"
         rows = self._records.reader.rows(
             "SELECT t.id, t.type, t.names, t.text FROM texts t JOIN files f ON f.file = t.file "
@@ -273,7 +276,3 @@ class DbTexts(Mapping[str, tuple[str, str]]):
                 self._records.seen.types[rid] = rtype
                 out.append((rid, names, text.replace(STORED_SEPARATOR, TEXT_SEPARATOR)))
         return out
-
-    def containing(self, needle: str) -> list[str] | None:
-        found = self.spans(needle)
-        return None if found is None else [rid for rid, _, _ in found]
