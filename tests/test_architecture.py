@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "src" / "chinaind"
-LAYERS = ("cli", "authoring", "export", "output", "query", "store", "records", "core")
+LAYERS = ("cli", "authoring", "draft", "export", "output", "query", "store", "records", "core")
 MAX_LINES = 400
 
 

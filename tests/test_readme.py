@@ -27,12 +27,22 @@ def examples(text: str) -> list[tuple[str, str]]:
         parts = re.split(r"^\$ ", block, flags=re.M)
         for part in parts[1:]:
             command, _, output = part.partition("\n")
-            if command.startswith("chinaind "):
+            if command.startswith(("chinaind ", "sed -i ")):
                 out.append((command, output))
     return out
 
 
 def run_example(command: str) -> str:
+    if command.startswith("sed -i "):
+        # The one shell step the README shows besides chinaind: an analyst's edit, by sed.
+        import subprocess
+
+        done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=False)
+        return done.stdout + done.stderr
+    return _run_chinaind(command)
+
+
+def _run_chinaind(command: str) -> str:
     """Run a command line (chinaind, optionally piped into chinaind) as a terminal user sees it:
     tables drawn at 120 columns, without colour codes."""
     from typer.testing import CliRunner
@@ -72,8 +82,13 @@ def _filter(words: list[str], text: str) -> str:
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One working folder for all examples, in README order: `init my-kb` before `new`."""
-    return tmp_path_factory.mktemp("readme")
+    """One working folder for all examples, in README order: `init my-kb` before `new`. It
+    holds the texts the drafting examples read, where a clone has them."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("readme")
+    shutil.copytree(REPO / "tests" / "fixtures" / "draft", folder / "tests" / "fixtures" / "draft")
+    return folder
 
 
 @pytest.mark.parametrize("command, expected", examples(README.read_text(encoding="utf-8")))
@@ -96,7 +111,7 @@ def update() -> None:
         rebuilt = [parts[0]]
         for part in parts[1:]:
             command, _, output = part.partition("\n")
-            rebuilt.append(f"{command}\n{run_example(command) if command.startswith('chinaind ') else output}")
+            rebuilt.append(f"{command}\n{run_example(command) if command.startswith(('chinaind ', 'sed -i ')) else output}")
         return "```console\n" + "$ ".join(rebuilt) + "```"
 
     README.write_text(BLOCK_RE.sub(fill, text), encoding="utf-8")
@@ -106,6 +121,10 @@ if __name__ == "__main__" and "--update" in sys.argv:
     import os
     import tempfile
 
+    import shutil
+
     os.environ["CHINAIND_CACHE_DIR"] = tempfile.mkdtemp()
-    os.chdir(tempfile.mkdtemp())
+    work = tempfile.mkdtemp()
+    shutil.copytree(REPO / "tests" / "fixtures" / "draft", Path(work) / "tests" / "fixtures" / "draft")
+    os.chdir(work)
     update()

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from pathlib import Path
 from typing import Any, get_args
 
 from chinaind.core.errors import UsageError
 from chinaind.core.escape import one_line
+from chinaind.records import kinds
 from chinaind.records.kinds import FOLDERS, RECORD_TYPES
 
 SCHEMA_DIR = "schema"
@@ -20,7 +20,6 @@ SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 NEW_KINDS = RECORD_TYPES
 # Sources and people come along: the vocabularies cite sources, and sources name their authors.
 VOCABULARIES = ("agency", "sector", "source", "person")
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 _DATE_FIELDS = {"date", "issue_date", "deadline", "as_of", "start", "end", "since", "until"}
 _DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 # A date as a source states it (DateEntry.date) may lack its year: --MM or --MM-DD.
@@ -143,9 +142,7 @@ def _copy_employers(source: Path, target: Path, copied: dict[str, int]) -> None:
 
 # --- new ---------------------------------------------------------------------------------------
 def check_id(rid: str) -> None:
-    if not ID_RE.fullmatch(rid):  # match() would let a final newline through ('$')
-        raise UsageError(f"new: {rid!r} is not a valid id; use letters, digits, '-' and '_' "
-                         "(starting with a letter or digit, at most 128 characters), e.g. robot-plus-2023")
+    kinds.check_id(rid, "new")
 
 
 def _choices(literal: Any) -> str:

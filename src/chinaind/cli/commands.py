@@ -254,6 +254,7 @@ def validate(
 # The analyst's toolkit (graph, timeline, exports, authoring) registers its commands on `app`.
 from chinaind.cli import tools as cli_tools  # noqa: E402,F401
 from chinaind.cli import serve as cli_serve  # noqa: E402,F401
+from chinaind.cli import drafting as cli_drafting  # noqa: E402,F401
 
 
 # Root options that take a value, to find the subcommand in argv without parsing it.

@@ -5,6 +5,8 @@ Kept apart from models.py so that a cached load never imports Pydantic.
 
 from __future__ import annotations
 
+import re
+
 from typing import NamedTuple
 
 RECORD_TYPES = ("policy", "company", "technology", "agency", "sector", "person", "source")
@@ -81,3 +83,18 @@ _REFERENCES: dict[str, list[tuple[tuple[str, ...], str]]] = {
 }
 
 REFERENCES: dict[str, list[Reference]] = {rtype: [Reference(*spec) for spec in specs] for rtype, specs in _REFERENCES.items()}
+
+
+# A record id, which is also its file name: the one definition every check uses.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$"
+ID_RE = re.compile(ID_PATTERN)
+
+
+def check_id(rid: str, command: str) -> None:
+    """A usage error unless `rid` can be a record id (fullmatch: `$` would let a final newline through)."""
+    from chinaind.core.errors import UsageError
+
+    if not ID_RE.fullmatch(rid):
+        raise UsageError(f"{command}: {rid!r} is not a valid id; use letters, digits, '-' and '_' "
+                         "(starting with a letter or digit, at most 128 characters), e.g. robot-plus-2023")
+

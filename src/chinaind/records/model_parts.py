@@ -11,8 +11,9 @@ from typing import Annotated, Literal, Union
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from chinaind.records import dates
+from chinaind.records.kinds import ID_PATTERN
 
-Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")]
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 # Free text: stripped, non-empty. Control characters are allowed (data is printed escaped).
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # A calendar date as precise as the source: YYYY, YYYY-MM or YYYY-MM-DD.

@@ -9,11 +9,11 @@ from typing import Any, Callable, Iterator, NamedTuple
 
 from chinaind.core.errors import Problem
 from chinaind.records.fileread import NotRegular, Oversized, read_record_file
-from chinaind.records.kinds import ANY, FOLDERS, REFERENCES
+from chinaind.records.kinds import ANY, FOLDERS, ID_RE, REFERENCES
 
 Record = dict[str, Any]
 TYPE_OF_FOLDER = {folder: rtype for rtype, folder in FOLDERS.items()}
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+_ID_RE = ID_RE
 
 
 class Row(NamedTuple):

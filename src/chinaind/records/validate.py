@@ -16,6 +16,8 @@ from typing import Any, Iterator, Union, get_args, get_origin
 from pydantic import ValidationError
 
 from chinaind.core.errors import Problem
+from chinaind.records.unconfirmed import UNCONFIRMED_MARK, unconfirmed
+from chinaind.records.kinds import ID_PATTERN
 from chinaind.records.models import MODELS
 from chinaind.records.yamlio import KEY, Marks, locate, read_record
 from chinaind.core.escape import one_line as _one_line
@@ -32,7 +34,15 @@ def _may_hold_booleans(raw: bytes) -> bool:
 
 
 def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """Parse and validate one file; the record comes back as plain JSON-ready data."""
+    """Parse and validate one file; the record comes back as plain JSON-ready data. Drafted
+    values not yet confirmed are problems too, in every case; alone, they keep the record."""
+    record, problems = _validated(raw, display_path, rtype, stem)
+    if UNCONFIRMED_MARK.encode() in raw:
+        problems = _in_file_order(problems + unconfirmed(raw, display_path))
+    return record, problems
+
+
+def _validated(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple[dict[str, Any] | None, list[Problem]]:
     data, marks, problems = read_record(raw, display_path, marks=False)
     marks = _LazyMarks(raw, display_path)  # read again, with positions, only to report a problem
     if data is None:
@@ -86,6 +96,8 @@ def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple
         line, col = marks.get(("id",), (1, 1))
         return None, [Problem(display_path, line, col, _one_line(f"id {record['id']!r} does not match the file name {stem!r}; rename the file or change the id"))]
     return record, []
+
+
 
 
 def _first_format(rtype: str, data: dict[str, Any]) -> list[str]:
@@ -237,7 +249,7 @@ def _message(err: Any, loc: Loc, model: type) -> str:
 
 
 _PATTERN_HINTS = {
-    r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$": "is not a valid id; use letters, digits, '-' and '_' (starting with a letter or digit, at most 128)",
+    ID_PATTERN: "is not a valid id; use letters, digits, '-' and '_' (starting with a letter or digit, at most 128)",
     r"^https?://\S+$": "is not a web address; write a full http:// or https:// URL without spaces",
     r"^[A-Z]{2}$": "is not a two-letter country code; write it in capitals, like CN",
 }

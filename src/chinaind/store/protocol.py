@@ -51,6 +51,10 @@ class RecordStore(Mapping[str, Record]):
         """The type of a record, without decoding it."""
 
     @abstractmethod
+    def all_names(self) -> Iterator[tuple[str, str, list[str]]]:
+        """(id, type, normalised names) of every record, without decoding any."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release the store; records already read stay usable."""
 

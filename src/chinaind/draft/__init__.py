@@ -1,0 +1,1 @@
+"""Drafting records from a newsletter or news text: read, find, link, propose (`chinaind draft`)."""
