@@ -192,3 +192,16 @@ def test_the_readme_python_example_runs_as_shown():
         runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
         runner.run(test)
         assert runner.failures == 0, f"README example failed: see the doctest report above"
+
+
+def test_a_close_guess_is_on_the_answer(kb):
+    answer = kb.agency("MIIIT")
+    assert answer.warnings[0] == "no agency is named 'MIIIT'; answering for the closest, MIIT (Ministry of Industry and Information Technology)"
+    assert kb.agency("MIIT").warnings == []  # the guess of one question is not said again
+
+
+def test_a_close_guess_is_said_in_a_pipe(fx):
+    r = fx("agency", "MIIIT", "-f", "ids")
+    assert r.exit_code == 0 and r.stdout.split()
+    assert r.stderr.splitlines()[0] == ("chinaind: note: no agency is named 'MIIIT'; answering for the closest, "
+                                        "MIIT (Ministry of Industry and Information Technology)")

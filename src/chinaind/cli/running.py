@@ -88,6 +88,8 @@ def query(ctx: typer.Context, build: Callable[["KnowledgeBase"], "Listing"], fmt
         confirmed = speculation.confirm()
         if confirmed is not None:
             listing = build(_warn_problems(confirmed).index)
+    index_used = (confirmed or base).index
+    listing.warnings = [*index_used.guesses, *listing.warnings]
     emit(listing, fmt, header=bool(ctx.params.get("header")))
 
 

@@ -37,6 +37,8 @@ class KnowledgeBase:
         self.texts = texts
         self._of_type: dict[str, list[Record]] = {}
         self._names_of_type: dict[str, dict[str, list[str]]] = {}
+        # Names resolved by a close guess, said to the user whatever the format ("MIIIT" -> MIIT).
+        self.guesses: list[str] = []
 
     @property
     def facets(self) -> Mapping[str, Facet]:
@@ -142,7 +144,9 @@ class KnowledgeBase:
 
         matches = [(table[n][0], score) for n, score in fuzzy_names(key, list(table))]
         if matches and _confident(key, matches):
-            return self.records[matches[0][0]]
+            found = self.records[matches[0][0]]
+            self.guesses.append(f"no {label} is named {name!r}; answering for the closest, {self.label(found['id'])}")
+            return found
         suggestions = list(dict.fromkeys(rid for rid, _ in matches))
         raise NotFoundError(label, name, [self.label(s) for s in suggestions[:3]])
 

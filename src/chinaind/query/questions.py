@@ -13,7 +13,7 @@ This is public surface: names and signatures are kept stable (tests/test_api.py)
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from chinaind.query.dating import Window
 
@@ -47,11 +47,11 @@ class Answer(list[Record]):
         return list(dict.fromkeys(str(r["id"]) for r in self if r.get("id")))
 
 
-def answer(listing: "Listing") -> Answer:
+def answer(listing: "Listing", guesses: Iterable[str] = ()) -> Answer:
     """A Listing as plain data: what `-f json` prints, read back (tuples become lists, and no
-    record object of the index is handed out to be changed)."""
+    record object of the index is handed out to be changed), with the close guesses made."""
     plain = json.loads(json.dumps(list(listing.records), ensure_ascii=False))
-    return Answer(plain, title=listing.title, warnings=listing.warnings, notes=listing.notes)
+    return Answer(plain, title=listing.title, warnings=[*guesses, *listing.warnings], notes=listing.notes)
 
 
 def _window(since: str | None, until: str | None, date_role: str | None = None,
@@ -64,17 +64,25 @@ class Questions:
 
     index: "KnowledgeBase"
 
+    def _ask(self, question: "Callable[[], Listing]") -> Answer:
+        """One question's answer, with the close guesses made while answering it (and no other's)."""
+        self.index.guesses.clear()
+        listing = question()
+        guesses = list(self.index.guesses)
+        self.index.guesses.clear()
+        return answer(listing, guesses)
+
     def search(self, query: str, kind: str | None = None, limit: int | None = 20) -> Answer:
         """`chinaind search QUERY [--kind KIND] [--limit N]`; limit None or 0 for every hit."""
         from chinaind.query import queries
 
-        return answer(queries.search(self.index, query, queries.check_kind(kind, prefix=""), limit or None))
+        return self._ask(lambda: queries.search(self.index, query, queries.check_kind(kind, prefix=""), limit or None))
 
     def chain(self, technology: str) -> Answer:
         """`chinaind chain TECHNOLOGY`: the groups, leads and partners of a chain technology."""
         from chinaind.query import queries
 
-        return answer(queries.chain(self.index, technology))
+        return self._ask(lambda: queries.chain(self.index, technology))
 
     def agency(self, name: str, since: str | None = None, until: str | None = None, with_: Iterable[str] = (),
                undated: str = "exclude", date_role: str | None = None, sector: str | None = None) -> Answer:
@@ -82,28 +90,28 @@ class Questions:
         from chinaind.query import queries
 
         window = _window(since, until, date_role, undated)
-        return answer(queries.agency(self.index, name, with_=list(with_), window=window, sector=sector))
+        return self._ask(lambda: queries.agency(self.index, name, with_=list(with_), window=window, sector=sector))
 
     def company(self, name: str) -> Answer:
         from chinaind.query import queries
 
-        return answer(queries.company(self.index, name))
+        return self._ask(lambda: queries.company(self.index, name))
 
     def person(self, name: str) -> Answer:
         from chinaind.query import lookups
 
-        return answer(lookups.person(self.index, name))
+        return self._ask(lambda: lookups.person(self.index, name))
 
     def source(self, name: str) -> Answer:
         from chinaind.query import lookups
 
-        return answer(lookups.source(self.index, name))
+        return self._ask(lambda: lookups.source(self.index, name))
 
     def sector(self, name: str, since: str | None = None, until: str | None = None,
                undated: str = "exclude", date_role: str | None = None) -> Answer:
         from chinaind.query import queries
 
-        return answer(queries.sector(self.index, name, window=_window(since, until, date_role, undated)))
+        return self._ask(lambda: queries.sector(self.index, name, window=_window(since, until, date_role, undated)))
 
     def targets(self, due_by: int | None = None, agency: str | None = None, sector: str | None = None,
                 undated: str = "exclude") -> Answer:
@@ -111,7 +119,7 @@ class Questions:
         from chinaind.query import queries
 
         mode = _window(None, None, None, undated).undated
-        return answer(queries.targets(self.index, agency_name=agency, sector_name=sector, due_by=due_by, undated=mode))
+        return self._ask(lambda: queries.targets(self.index, agency_name=agency, sector_name=sector, due_by=due_by, undated=mode))
 
     def list(self, what: str, since: str | None = None, until: str | None = None, agency: str | None = None,
              sector: str | None = None, undated: str = "exclude", date_role: str | None = None) -> Answer:
@@ -120,35 +128,35 @@ class Questions:
 
         key = queries.check_plural(what, prefix="")
         window = _window(since, until, date_role, undated)
-        return answer(queries.list_records(self.index, key, window=window, agency_name=agency, sector_name=sector))
+        return self._ask(lambda: queries.list_records(self.index, key, window=window, agency_name=agency, sector_name=sector))
 
     def show(self, *ids: str) -> Answer:
         """`chinaind show ID...`: whole records, with their links."""
         from chinaind.query import queries
 
-        return answer(queries.show(self.index, list(ids)))
+        return self._ask(lambda: queries.show(self.index, list(ids)))
 
     def related(self, name: str, depth: int = 2) -> Answer:
         from chinaind.query.graph import related
 
-        return answer(related(self.index, name, depth))
+        return self._ask(lambda: related(self.index, name, depth))
 
     def chains(self, coverage: bool = False) -> Answer:
         from chinaind.query import chains
 
-        return answer(chains.coverage(self.index) if coverage else chains.chains(self.index))
+        return self._ask(lambda: chains.coverage(self.index) if coverage else chains.chains(self.index))
 
     def timeline(self, since: str | None = None, until: str | None = None, agency: str | None = None,
                  sector: str | None = None, undated: str = "exclude") -> Answer:
         from chinaind.query import timeline
 
         window = _window(since, until, None, undated)
-        return answer(timeline.timeline(self.index, window=window, agency=agency, sector=sector))
+        return self._ask(lambda: timeline.timeline(self.index, window=window, agency=agency, sector=sector))
 
     def stats(self, since: str | None = None, until: str | None = None, undated: str = "exclude") -> Answer:
         from chinaind.query import stats
 
-        return answer(stats.stats(self.index, _window(since, until, None, undated)))
+        return self._ask(lambda: stats.stats(self.index, _window(since, until, None, undated)))
 
     def get(self, rid: str) -> Record | None:
         """One record by id as its YAML file holds it (a copy), or None."""
