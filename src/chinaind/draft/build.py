@@ -57,7 +57,13 @@ class Builder:
     # --- links and new names ---------------------------------------------------------------
     def linked(self, line: Line, section: str) -> list[Link]:
         """Known records named on a line, plus new records for the names the base lacks."""
+        seen = len(self.names.ambiguous)
         links = self.names.find(line.text)
+        for words, ids in self.names.ambiguous[seen:]:
+            if all(l.words != words for l in self.left if l.reason.startswith("names several")):
+                shown = ", ".join(ids[:4]) + (f" and {len(ids) - 4} more" if len(ids) > 4 else "")
+                self.left.append(LeftOver(section, line.number, words, f"names several records ({shown}): "
+                                          "not linked; link the one meant by hand"))
         taken = [(l.start, l.start + len(l.words)) for l in links]
         for named in [*agencies(line.text), *people(line.text), *organisations(line.text)]:
             span = (named.start, named.start + len(named.name))

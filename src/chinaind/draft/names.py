@@ -44,25 +44,36 @@ class Names:
     """Normalised names -> (type, id) of the records answering to them."""
 
     def __init__(self, rows: Iterable[tuple[str, str, list[str]]]) -> None:
-        self.words: dict[tuple[str, ...], list[tuple[str, str]]] = defaultdict(list)
+        """`rows` are (id, type, names) with the names normalised already (the store keeps
+        them so): at 100,000 records this loop is most of building the table, so it does no
+        normalising again, and the names of plain ASCII skip the test for Chinese."""
+        # Keyed by the name's words joined by one space: most stored names are that already
+        # (letters, digits and spaces), so the key costs one C-level test, not a regex.
+        self.words: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self.cjk: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self.known_ids: set[str] = set()
+        # (words, ids) of names several records answer to, met by find(): none is linked.
+        self.ambiguous: list[tuple[str, list[str]]] = []
         for rid, rtype, names in rows:
             self.known_ids.add(rid)
             for name in names:
-                self.add(name, rtype, rid)
+                if name:
+                    self.add(name, rtype, rid, normalised=True)
 
-    def add(self, name: str, rtype: str, rid: str) -> None:
-        if not name:
+    def add(self, name: str, rtype: str, rid: str, *, normalised: bool = False) -> None:
+        if normalised and name.replace(" ", "").isalnum() and name.isascii():
+            if name.count(" ") < MAX_WORDS:
+                self.words[name].append((rtype, rid))
             return
-        if has_cjk(name):
-            key = re.sub(r"\s+", "", norm(name))
-            if 2 <= len(key) <= MAX_CJK and (rtype, rid) not in self.cjk[key]:
+        text = name if normalised else norm(name)
+        if not text.isascii() and has_cjk(text):
+            key = re.sub(r"\s+", "", text)
+            if 2 <= len(key) <= MAX_CJK:
                 self.cjk[key].append((rtype, rid))
             return
-        words = tuple(tokens(name))
-        if 0 < len(words) <= MAX_WORDS and (rtype, rid) not in self.words[words]:
-            self.words[words].append((rtype, rid))
+        words = _TOKEN_RE.findall(text)
+        if 0 < len(words) <= MAX_WORDS:
+            self.words[" ".join(words)].append((rtype, rid))
 
     def find(self, text: str) -> list[Link]:
         """Every known name in `text`, longest first and without overlaps, in text order."""
@@ -75,10 +86,10 @@ class Names:
         i = 0
         while i < len(words):
             for n in range(min(MAX_WORDS, len(words) - i), 0, -1):
-                owners = self.words.get(tuple(words[i:i + n]))
+                owners = self.words.get(" ".join(words[i:i + n]))
                 start, end = spans[i][0], spans[i + n - 1][1]
                 if owners and _written_as_a_name(text[start:end]):
-                    yield from (Link(rid, rtype, text[start:end], start) for rtype, rid in _ordered(owners))
+                    yield from self._links(owners, text[start:end], start)
                     i += n
                     break
             else:
@@ -91,15 +102,27 @@ class Names:
                 for n in range(min(MAX_CJK, len(chars) - i), 1, -1):
                     owners = self.cjk.get(chars[i:i + n])
                     if owners:
-                        yield from (Link(rid, rtype, chars[i:i + n], run.start() + i) for rtype, rid in _ordered(owners))
+                        yield from self._links(owners, chars[i:i + n], run.start() + i)
                         i += n
                         break
                 else:
                     i += 1
 
 
+    def _links(self, owners: list[tuple[str, str]], words: str, start: int) -> Iterator[Link]:
+        chosen = _ordered(owners)
+        if not chosen:
+            self.ambiguous.append((words, [rid for _, rid in dict.fromkeys(owners)]))
+        yield from (Link(rid, rtype, words, start) for rtype, rid in chosen)
+
+
 def _ordered(owners: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return sorted(owners, key=lambda o: (TYPE_ORDER.index(o[0]) if o[0] in TYPE_ORDER else 99, o[1]))
+    """The records a name links to: those of the first type in TYPE_ORDER that has it. A name
+    that several records of that type answer to links none of them (an exact name is no
+    guess, but a choice between records is): Names.ambiguous keeps it for the analyst."""
+    ranked = sorted(dict.fromkeys(owners), key=lambda o: (TYPE_ORDER.index(o[0]) if o[0] in TYPE_ORDER else 99, o[1]))
+    first = [o for o in ranked if o[0] == ranked[0][0]]
+    return first if len(first) == 1 else []
 
 
 def _written_as_a_name(words: str) -> bool:
