@@ -30,6 +30,8 @@ FIGURES = [
     ("The communiqué named twelve high-level policy priorities.", [{"kind": "tally", "value": 12, "unit": "high-level policy priorities"}]),
     ("- Double the density of industrial robots from 2020 levels by 2025",
      [{"kind": "goal", "change": {"factor": 2}, "baseline": {"year": 2020}, "deadline": "2025"}]),
+    ("The group has five partners, including SAIC-GM and Wuhan Raycus.",
+     [{"kind": "statistic", "value": 5, "unit": "partners", "named": ["SAIC-GM", "Wuhan Raycus"]}]),
     ("Sales will reach 2 million by 2020, and 20 percent of all sales by 2025.",
      [{"kind": "goal", "value": 2000000, "deadline": "2020"}, {"kind": "goal", "value": 20, "unit": "percent", "deadline": "2025"}]),
 ]

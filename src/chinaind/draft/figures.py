@@ -123,6 +123,11 @@ def _scaled(value: int | float, scale: str | None) -> int | float:
     return int(out) if float(out).is_integer() else out
 
 
+# "five partners, including CATL and SAIC-GM": a counted set, with the members the text names.
+_INCLUDING_RE = re.compile(r",?\s+(?:including|among them|such as)\s+(?P<names>[A-Z][\w&.'’-]*(?:\s+[A-Z0-9][\w&.'’-]*)*"
+                           r"(?:(?:,\s*|\s+and\s+)[A-Z][\w&.'’-]*(?:\s+[A-Z0-9][\w&.'’-]*)*)*)")
+
+
 class _Unit(NamedTuple):
     text: str
     end: int
@@ -208,6 +213,11 @@ def _figure(sentence: str, m: re.Match[str], relative: Drafted | None) -> _Read 
                 fields["per"] = {"value": _scaled(number(per.group("num")), per.group("scale")), "unit": per.group("unit").strip()}
                 words["per"] = per.group(0).strip()
                 end += per.end()
+            named = _INCLUDING_RE.match(rest[unit.end:])
+            if named is not None and "per" not in fields:
+                fields["named"] = [n.strip().rstrip(".,;:") for n in re.split(r",\s*|\s+and\s+", named.group("names")) if n.strip()]
+                words["named"] = named.group(0).strip()
+                end += named.end()
         elif not m.group("scale") and isinstance(value, int) and value < 10:
             return None  # "2 of them", "one": a bare small number is no figure
     if m.group("cmp"):
