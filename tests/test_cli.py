@@ -381,3 +381,16 @@ def test_tsv_header_only_when_asked(fx):
     assert headed == "id\tname\tname_zh\tshort_name_zh\tkind\n" + plain
     assert fx("list", "agencies", "-f", "csv", "--header").stdout == fx("list", "agencies", "-f", "csv").stdout
     assert fx("list", "agencies", "-f", "json", "--header").stdout == fx("list", "agencies", "-f", "json").stdout
+
+
+@pytest.mark.parametrize("argv", [["agency", "MIIT"], ["list", "policies"], ["sector", "robotics"], ["timeline"],
+                                  ["targets"], ["related", "MIIT"], ["search", "robot"]])
+def test_limit_on_every_listing_command_says_what_it_cut(fx, argv):
+    import json
+
+    full = fx(*argv, "-f", "json", "--limit", "0")
+    cut = fx(*argv, "-f", "json", "-n", "1")
+    assert full.exit_code == cut.exit_code == 0, cut.stderr
+    total = len(json.loads(full.stdout))
+    assert total > 1 and json.loads(cut.stdout) == json.loads(full.stdout)[:1]
+    assert f"chinaind: note: showing 1 of {total}" in cut.stderr

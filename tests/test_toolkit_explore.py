@@ -54,7 +54,7 @@ def test_related_default_depth_two_reaches_agencies_through_the_notice(fx):
 
 
 def test_related_from_an_agency_by_chinese_short_name(fx):
-    ids = tsv(fx("related", "工信部", "-n", "2", "-f", "ids"))
+    ids = tsv(fx("related", "工信部", "--depth", "2", "-f", "ids"))
     # its policies, then their technologies, firms, co-issuers and sectors
     assert ids[:4] == ["cic-notice-2022", "future-roadmap", "miit-month-item", "robot-plus"]
     assert {"rv-reducer", "fiber-laser", "etching-gas", "catl", "qinchuan", "NDRC", "SASAC"} <= set(ids)
@@ -62,7 +62,7 @@ def test_related_from_an_agency_by_chinese_short_name(fx):
 
 
 def test_related_json_carries_the_steps(fx):
-    result = fx("related", "fiber laser", "-n", "1", "-f", "json")
+    result = fx("related", "fiber laser", "--depth", "1", "-f", "json")
     rows = json.loads(result.stdout)
     assert rows[0] == {"depth": 1, "type": "policy", "id": "cic-notice-2022",
                        "name": "Notice on the 2022 complete industrial chain directions",

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from chinaind.cli.app import app
-from chinaind.cli.options import AgencyOpt, DateRoleOpt, FormatOpt, HeaderOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt
+from chinaind.cli.options import LimitOpt, AgencyOpt, DateRoleOpt, FormatOpt, HeaderOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt
 from chinaind.cli.running import check_format, index, query, date_window, write_out
 from chinaind.cli import complete
 from chinaind.cli.streams import quiet_fd
@@ -86,6 +86,7 @@ def agency(
     date_role: DateRoleOpt = None,
     undated: UndatedOpt = "exclude",
     sector: SectorOpt = None,
+    limit: LimitOpt = None,
     fmt: FormatOpt = None,
     header: HeaderOpt = False,
 ) -> None:
@@ -94,7 +95,7 @@ def agency(
 
     check_format(fmt)
     window = date_window(since, until, date_role, undated)
-    query(ctx, lambda kb: queries.agency(kb, name, with_=with_ or [], window=window, sector=sector), fmt)
+    query(ctx, lambda kb: queries.agency(kb, name, with_=with_ or [], window=window, sector=sector), fmt, limit=limit)
 
 
 @app.command()
@@ -147,6 +148,7 @@ def sector(
     until: UntilOpt = None,
     date_role: DateRoleOpt = None,
     undated: UndatedOpt = "exclude",
+    limit: LimitOpt = None,
     fmt: FormatOpt = None,
     header: HeaderOpt = False,
 ) -> None:
@@ -155,7 +157,7 @@ def sector(
 
     check_format(fmt)
     window = date_window(since, until, date_role, undated)
-    query(ctx, lambda kb: queries.sector(kb, name, window=window), fmt)
+    query(ctx, lambda kb: queries.sector(kb, name, window=window), fmt, limit=limit)
 
 
 @app.command()
@@ -165,6 +167,7 @@ def targets(
     sector: SectorOpt = None,
     due_by: Annotated[Optional[int], typer.Option("--due-by", metavar="YEAR", min=1900, max=2200, help="Only goals due in or before this year.")] = None,
     undated: UndatedOpt = "exclude",
+    limit: LimitOpt = None,
     fmt: FormatOpt = None,
     header: HeaderOpt = False,
 ) -> None:
@@ -173,7 +176,7 @@ def targets(
 
     check_format(fmt)
     mode = date_window(None, None, None, undated).undated
-    query(ctx, lambda kb: queries.targets(kb, agency_name=agency, sector_name=sector, due_by=due_by, undated=mode), fmt)
+    query(ctx, lambda kb: queries.targets(kb, agency_name=agency, sector_name=sector, due_by=due_by, undated=mode), fmt, limit=limit)
 
 
 @app.command("list")
@@ -186,6 +189,7 @@ def list_(
     undated: UndatedOpt = "exclude",
     agency: AgencyOpt = None,
     sector: SectorOpt = None,
+    limit: LimitOpt = None,
     fmt: FormatOpt = None,
     header: HeaderOpt = False,
 ) -> None:
@@ -195,7 +199,7 @@ def list_(
     check_format(fmt)
     key = queries.check_plural(what)
     window = date_window(since, until, date_role, undated)
-    query(ctx, lambda kb: queries.list_records(kb, key, window=window, agency_name=agency, sector_name=sector), fmt)
+    query(ctx, lambda kb: queries.list_records(kb, key, window=window, agency_name=agency, sector_name=sector), fmt, limit=limit)
 
 
 @app.command()

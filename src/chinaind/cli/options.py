@@ -24,3 +24,5 @@ DateRoleOpt = Annotated[Optional[str], typer.Option(
     help="Which date to filter on: issued, adopted, announced, published, reported, effective, occurred or period "
          "(the period a document covers). Default: the issued date, else the first known one.")]
 AgencyOpt = Annotated[Optional[str], typer.Option("--agency", "-a", metavar="AGENCY", autocompletion=complete.names("agency"), help="Only policies issued or co-issued by this agency.")]
+LimitOpt = Annotated[Optional[int], typer.Option(
+    "--limit", "-n", min=0, metavar="N", help="At most N rows (default: all; 0 for all). What a limit leaves out is said on stderr.")]

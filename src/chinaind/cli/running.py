@@ -69,7 +69,8 @@ def index(ctx: typer.Context) -> "KnowledgeBase":
     return open_base(ctx).index
 
 
-def query(ctx: typer.Context, build: Callable[["KnowledgeBase"], "Listing"], fmt: Optional[str]) -> None:
+def query(ctx: typer.Context, build: Callable[["KnowledgeBase"], "Listing"], fmt: Optional[str],
+          limit: Optional[int] = None) -> None:
     """Answer a query and print it. On a large base most of a warm run is a child process
     checking every file's stat; the answer is worked out meanwhile from the cache, and printed
     only once the check confirms that nothing changed (else worked out again, reloaded)."""
@@ -89,6 +90,7 @@ def query(ctx: typer.Context, build: Callable[["KnowledgeBase"], "Listing"], fmt
         if confirmed is not None:
             listing = build(_warn_problems(confirmed).index)
     index_used = (confirmed or base).index
+    listing = listing.limited(limit)
     listing.warnings = [*index_used.guesses, *listing.warnings]
     emit(listing, fmt, header=bool(ctx.params.get("header")))
 

@@ -11,13 +11,13 @@ from typing import Annotated, Any, Optional
 import typer
 
 from chinaind.cli.app import app
-from chinaind.cli.options import AgencyOpt, FormatOpt, HeaderOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt
+from chinaind.cli.options import LimitOpt, AgencyOpt, FormatOpt, HeaderOpt, SectorOpt, SinceOpt, UndatedOpt, UntilOpt
 from chinaind.cli.running import check_format, index, query, date_window, write_out
 from chinaind.cli import complete
 from chinaind.core.errors import UsageError
 
 KIND_HELP = "policy, company, technology, agency or sector."
-DepthOpt = Annotated[int, typer.Option("--depth", "-n", min=1, max=10, metavar="N", help="How many steps to walk (1-10).")]
+DepthOpt = Annotated[int, typer.Option("--depth", min=1, max=10, metavar="N", help="How many steps to walk (1-10).")]
 
 
 # --- explore -----------------------------------------------------------------------------------
@@ -26,6 +26,7 @@ def related(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME_OR_ID", autocompletion=complete.ids, help="Any record: id, name or alias (catl, MIIT, \"fiber laser\").")],
     depth: DepthOpt = 2,
+    limit: LimitOpt = None,
     fmt: FormatOpt = None,
     header: HeaderOpt = False,
 ) -> None:
@@ -33,7 +34,7 @@ def related(
     from chinaind.query.graph import related as run
 
     check_format(fmt)
-    query(ctx, lambda kb: run(kb, name, depth), fmt)
+    query(ctx, lambda kb: run(kb, name, depth), fmt, limit=limit)
 
 
 @app.command()
@@ -58,6 +59,7 @@ def timeline(
     undated: UndatedOpt = "exclude",
     agency: AgencyOpt = None,
     sector: SectorOpt = None,
+    limit: LimitOpt = None,
     fmt: FormatOpt = None,
     header: HeaderOpt = False,
 ) -> None:
@@ -67,7 +69,7 @@ def timeline(
 
     chosen = choose_format(fmt, sys.stdout)
     window = date_window(since, until, None, undated)
-    query(ctx, lambda kb: lib.timeline(kb, window=window, agency=agency, sector=sector, by_month=chosen == "table"), chosen)
+    query(ctx, lambda kb: lib.timeline(kb, window=window, agency=agency, sector=sector, by_month=chosen == "table"), chosen, limit=limit)
 
 
 @app.command()
@@ -280,7 +282,7 @@ def new(
 @app.command()
 def migrate(
     directory: Annotated[Path, typer.Argument(metavar="DIR", help="The knowledge base folder to upgrade in place.")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
     fmt: FormatOpt = None,
     header: HeaderOpt = False,
 ) -> None:

@@ -78,6 +78,26 @@ class Listing:
         # date): under a terminal table, else one line each on stderr.
         self.warnings = warnings or []
 
+    def limited(self, limit: int | None) -> "Listing":
+        """The first `limit` records (rows alike), saying what was cut; None or 0 keeps all."""
+        total = len(self.records)
+        if not limit or total <= limit:
+            return self
+        kept = list(self.records[:limit])
+        rows = None
+        if self.rows is not None:
+            rows, seen = [], 0
+            for row in self.rows:
+                seen += 1 if row.get("id") else 0
+                if seen > limit:
+                    break
+                rows.append(row)
+            while rows and not rows[-1].get("id"):
+                rows.pop()  # no separator left hanging at the end
+        cut = f"showing {limit} of {total}; use --limit 0 for all"
+        return Listing(kept, self.columns, rows=rows, title=self.title, notes=self.notes, detail=self.detail,
+                       warnings=[*self.warnings, cut])
+
     @property
     def table_rows(self) -> Sequence[Record]:
         return self.rows if self.rows is not None else self.records
