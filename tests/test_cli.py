@@ -394,3 +394,16 @@ def test_limit_on_every_listing_command_says_what_it_cut(fx, argv):
     total = len(json.loads(full.stdout))
     assert total > 1 and json.loads(cut.stdout) == json.loads(full.stdout)[:1]
     assert f"chinaind: note: showing 1 of {total}" in cut.stderr
+
+
+@pytest.mark.parametrize("command, usage", [("search", "Usage: chinaind search [OPTIONS] QUERY"),
+                                            ("show", "Usage: chinaind show [OPTIONS] ID..."),
+                                            ("validate", "Usage: chinaind validate [OPTIONS] [DIR]")])
+def test_usage_lines_name_arguments_plainly(run, command, usage):
+    assert run(command, "--help").stdout.splitlines()[0] == usage
+
+
+def test_command_summaries_are_whole_at_120_columns(run):
+    lines = run("--help", env={"COLUMNS": "120"}).stdout.splitlines()
+    search = next(line for line in lines if line.strip().startswith("search "))
+    assert search.strip().endswith("then close spellings.") and "..." not in search

@@ -21,6 +21,7 @@ from chinaind.cli.streams import err, prepare_streams, quiet_stdout
 from chinaind.core.errors import ChinaindError, InvalidKnowledgeBase, OSFailure, UsageError
 
 DEBUG_ENV = "CHINAIND_DEBUG"
+_PLAIN_USAGE = __import__("re").compile(r"^\{(.*)\}$")
 # Typer vendors Click; its exception base is reached through a public class, not a private import.
 _ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 _Abort = next((c for c in type(typer.Abort()).__mro__ if c.__name__ == "Abort"), RuntimeError)
@@ -29,6 +30,16 @@ _Abort = next((c for c in type(typer.Abort()).__mro__ if c.__name__ == "Abort"),
 class _Group(TyperGroup):
     """Maps every error to one line on stderr and an exit code, in one place, for real runs
     and for CliRunner alike."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and not getattr(command, "_plain_usage", False):
+            # Typer writes a required argument as {QUERY} in usage lines; the convention (git,
+            # gh, Click itself) is QUERY, and [QUERY] for an optional one.
+            pieces = command.collect_usage_pieces
+            command.collect_usage_pieces = lambda c, f=pieces: [_PLAIN_USAGE.sub(r"\1", p) for p in f(c)]
+            command._plain_usage = True
+        return command
 
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
@@ -126,7 +137,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     # Plain help and errors: no Rich import (about 100 ms) and no markup parsing of help text.
     rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # Help as wide as the terminal, up to 120 columns (Click's default stops at 80, and cuts
+    # the command summaries of `chinaind --help` at 45 characters).
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 120},
 )
 
 @app.callback()
