@@ -134,6 +134,9 @@ class Builder:
         record["sources"] = [{"source": self.source_id, "section": item.section}]
         rid = self.ids.fresh(_policy_id(record, item), "policy")
         self.proposals[rid] = Proposal("policy", rid, {"id": rid, **record}, marks, True, item.section)
+        from chinaind.draft.others import other_documents
+
+        other_documents(self, item, record, _commentary(item))
 
     def _dates(self, item: Item, record: dict[str, Any], marks: dict[tuple[Any, ...], Evidence]) -> None:
         entries: list[tuple[dict[str, Any], Evidence]] = []
