@@ -11,12 +11,11 @@ from typing import Any
 
 from chinaind.draft import dates as when
 from chinaind.draft.figures import figures_in
-from chinaind.draft.layout import Item, Layout, Line
+from chinaind.draft.layout import Item, Layout, Line, sentences
 from chinaind.draft.names import Link, Names
 from chinaind.draft.newnames import agencies, agency_kind, organisations, people
 from chinaind.draft.proposals import TODO_ANALYSIS, TODO_SUMMARY, Draft, Evidence, Ids, LeftOver, Proposal, slug
 
-_SENTENCE_RE = re.compile(r"(?<=[.;!?])\s+(?=[A-Z“\"(])")
 _ISSUING_RE = re.compile(r"\b(?:issued|released|published|unveiled|launched|passed|adopted|announced|formulated|"
                          r"jointly|led by|drafted|promulgated|approved)\b", re.I)
 _COUNTED_ISSUERS_RE = re.compile(r"\b(?P<n>\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
@@ -183,7 +182,7 @@ class Builder:
                     marks.update({("republished_by", i): Evidence(block.text, block.number) for i in range(len(ids))})
         else:
             for line in _document_lines(item):
-                for sentence in _sentences(line.text):
+                for sentence in sentences(line.text):
                     if _ISSUING_RE.search(sentence):
                         found += self._agency_links(sentence, Line(line.number, sentence), item.section)
         ids = list(dict.fromkeys(rid for rid, _ in found))
@@ -239,7 +238,7 @@ class Builder:
         for line in item.lines:
             if line.number in said_by_commentary or _is_block_line(line, item) or re.match(r"^\s*\d{1,2}\.\s", line.text):
                 continue  # the newsletter's comment; the Article block; an entry of a numbered list
-            for sentence in _sentences(line.text):
+            for sentence in sentences(line.text):
                 drafted, left = figures_in(_COUNTED_ISSUERS_RE.sub("", sentence))
                 self.left += [LeftOver(item.section, line.number, l.sentence, l.reason) for l in left]
                 for figure in drafted:
@@ -367,10 +366,6 @@ def _policy_id(record: dict[str, Any], item: Item) -> str:
     year = next((e["date"][:4] for e in record.get("dates", []) if e["date"][:1].isdigit()), None)
     base = slug(re.sub(r"^(?:the|a|an)\s+", "", title, flags=re.I), 40)
     return f"{base}-{year}" if year and year not in base else base
-
-
-def _sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE_RE.split(text) if s.strip()]
 
 
 def _document_lines(item: Item) -> list[Line]:

@@ -64,6 +64,14 @@ class Layout(NamedTuple):
     items: list[Item]
 
 
+_SENTENCE_RE = re.compile(r"(?<=[.;!?])\s+(?=[A-Z“\"(])")
+
+
+def sentences(text: str) -> list[str]:
+    """A line's sentences: split after a full stop, semicolon or mark before a capital."""
+    return [s for s in _SENTENCE_RE.split(text) if s.strip()]
+
+
 def clean(text: str) -> str:
     """A line without Markdown link targets ("[MEE notice](#)" -> "MEE notice"; trailing
     "([Link](#))" dropped) and with its spaces folded."""

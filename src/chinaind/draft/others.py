@@ -2,19 +2,17 @@
 national TSIBs in 2017", "In January, the MIIT circulated a draft that calls for ...". Each is a
 draft policy with what its sentence gives (issuers, a kind, a year or month, its figures),
 marked as said in the newsletter's comment where it is; the item's own document is not
-drafted twice."""
+drafted twice. (`builder` is draft/build.py's Builder, which calls this: not imported, so
+that the two modules do not import each other.)"""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chinaind.draft.figures import figures_in
-from chinaind.draft.layout import Item, Line
+from chinaind.draft.layout import Item, Line, sentences
 from chinaind.draft.proposals import TODO_SUMMARY, Evidence, Proposal, slug
-
-if TYPE_CHECKING:
-    from chinaind.draft.build import Builder
 
 _REPORTS_RE = re.compile(r"\b(?P<verb>issued|released|published|circulated|launched|unveiled|adopted)\s+(?:its\s+|a\s+|an\s+|the\s+)?"
                          r"(?:(?:first|new|detailed|draft)\s+)?(?:[\w-]+\s+){0,3}?(?P<kind>notice|plan|guidelines?|measures|strategy|"
@@ -28,15 +26,13 @@ _MONTH_RE = re.compile(r"\bin\s+(January|February|March|April|May|June|July|Augu
 _MONTHS = ("January February March April May June July August September October November December").split()
 
 
-def other_documents(builder: "Builder", item: Item, own: dict[str, Any], commentary: set[int]) -> None:
-    from chinaind.draft.build import _sentences
-
+def other_documents(builder: Any, item: Item, own: dict[str, Any], commentary: set[int]) -> None:
     own_kind, own_issuers = own.get("kind"), set(own.get("issuers") or [])
     first_reported = item.article.title is None  # then the first report is the item's own document
     for line in item.lines:
         if item.article.title is not None and line.number >= item.article.title.number:
             break  # the Article block: the item's own document
-        for sentence in _sentences(line.text):
+        for sentence in sentences(line.text):
             m = _REPORTS_RE.search(sentence)
             if m is None:
                 continue
@@ -54,7 +50,7 @@ def other_documents(builder: "Builder", item: Item, own: dict[str, Any], comment
             _propose(builder, item, line, sentence, m, kind, ids, agencies, line.number in commentary)
 
 
-def _propose(builder: "Builder", item: Item, line: Line, sentence: str, m: re.Match[str], kind: str,
+def _propose(builder: Any, item: Item, line: Line, sentence: str, m: re.Match[str], kind: str,
              ids: list[str], agencies: list[Any], in_commentary: bool) -> None:
     record: dict[str, Any] = {"title": "TODO a short descriptive title in your own words (the text gives none)",
                               "title_descriptive": True}
