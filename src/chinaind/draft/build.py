@@ -28,16 +28,11 @@ _POLICY_KINDS = (("implementation plan", "plan"), ("action plan", "plan"), ("fiv
                  ("proposal", "proposal"), ("initiative", "initiative"), ("programme", "programme"), ("program", "programme"),
                  ("standard", "standard"), ("approv", "approval"), ("article", "article"), ("roadmap", "plan"), ("blueprint", "plan"))
 _COMMENT_RE = re.compile(r"^\s*MERICS comment\s*:", re.I)
-_EVENT_KINDS = (("initial public offering", "ipo"), ("ipo", "ipo"), ("listing", "ipo"), ("approval", "approval"),
-                ("approved", "approval"), ("cancel", "order-cancellation"), ("hiring", "hiring"), ("hire", "hiring"),
-                ("launch", "launch"), ("developed", "development"), ("develop", "development"))
 _WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
           "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
           "nineteen": 19, "twenty": 20}
 
 
-# How far into a corporate-news line its subject may start, in characters ("NEV maker BYD").
-SUBJECT_WITHIN = 25
 
 
 class Builder:
@@ -99,7 +94,9 @@ class Builder:
     # --- items ------------------------------------------------------------------------------
     def add_item(self, item: Item) -> None:
         if item.corporate:
-            self._event(item)
+            from chinaind.draft.events import event
+
+            event(self, item)
         else:
             self._policy(item)
 
@@ -268,64 +265,6 @@ class Builder:
         while rid in taken:
             rid, n = f"{base}-{n}", n + 1
         return rid
-
-    def _event(self, item: Item) -> None:
-        line = item.lines[0]
-        links = self.linked(line, item.section)
-        # The event's organisation is the one the line starts with ("Hesai Group raised ..."),
-        # never one named further on ("YMTC cancels orders from supplier Naura"): that one may
-        # be the other party, so the line is left to the analyst.
-        orgs = [l for l in links if l.rtype == "company" and l.start <= SUBJECT_WITHIN]
-        if not orgs:
-            self.left.append(LeftOver(item.section, line.number, line.text[:120], "corporate news naming no organisation "
-                                      "the draft could find: record it by hand"))
-            return
-        subject = orgs[0]
-        event: dict[str, Any] = {}
-        marks: dict[tuple[Any, ...], Evidence] = {}
-        found = when.month_day(item.when.text, self.layout.issue_date_value) if item.when else None
-        if found is not None:
-            entry: dict[str, Any] = {"role": "occurred", "date": found.value}
-            if found.year_inferred:
-                entry["year_inferred"] = True
-            event["dates"] = [entry]
-            marks[("events", 0, "dates", 0, "date")] = Evidence(found.words, item.when.number)  # type: ignore[union-attr]
-        kind = next(((k, w) for w, k in _EVENT_KINDS if w in line.text.lower()), None)
-        event["kind"] = kind[0] if kind else "other"
-        marks[("events", 0, "kind")] = Evidence(kind[1] if kind else line.text[:60], line.number)
-        event["summary"] = TODO_SUMMARY
-        drafted, left = figures_in(line.text)
-        money = next((f for f in drafted if f.fields.get("currency")), None)
-        if money is not None:
-            event["amount"], event["currency"] = money.fields["value"], money.fields["currency"]
-            marks[("events", 0, "amount")] = marks[("events", 0, "currency")] = Evidence(money.words["value"], line.number)
-        self.left += [LeftOver(item.section, line.number, l.sentence, l.reason) for l in left]
-        others = [l for l in links if l.rtype == "company" and l.rid != subject.rid]
-        if others:
-            event["organisations"] = list(dict.fromkeys(l.rid for l in others))
-            marks.update({("events", 0, "organisations", i): Evidence(l.words, line.number) for i, l in enumerate(others)})
-        agencies_named = [l for l in links if l.rtype == "agency"]
-        if agencies_named:
-            event["agencies"] = list(dict.fromkeys(l.rid for l in agencies_named))
-            marks.update({("events", 0, "agencies", i): Evidence(l.words, line.number) for i, l in enumerate(agencies_named)})
-        event["sources"] = [{"source": self.source_id, "section": item.section}]
-        self._attach_event(subject, event, marks, item, line)
-
-    def _attach_event(self, subject: Link, event: dict[str, Any], marks: dict[tuple[Any, ...], Evidence],
-                      item: Item, line: Line) -> None:
-        proposal = self.proposals.get(subject.rid)
-        if proposal is None or not proposal.new:
-            # Never rewrite an existing record: the analyst adds the event by hand.
-            self.left.append(LeftOver(item.section, line.number, line.text[:120],
-                                      f"an event of {subject.rid}, which the knowledge base has: add it to its record by hand"))
-            return
-        events = proposal.record.setdefault("events", [])
-        n = len(events)
-        events.append(event)
-        for path, evidence in marks.items():
-            proposal.marks[("events", n, *path[2:])] = evidence
-        proposal.record["sources"] = proposal.record.pop("sources")  # sources stay last
-
 
 def _quoted_name(item: Item) -> Line | None:
     """A plan or programme the text names in quotes (“...” Development Plan), as its title."""
