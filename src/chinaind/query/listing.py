@@ -8,7 +8,7 @@ workers") lists the columns that replace it in csv and tsv (`parts`)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple, Optional
+from typing import Any, Callable, NamedTuple, Optional, Sequence
 
 Record = dict[str, Any]
 # Joins the items of a list in csv and tsv cells. No record text holds it today; an item that
@@ -37,7 +37,7 @@ class Column(NamedTuple):
 
 
 class Listing:
-    def __init__(self, records: list[Record], columns: list[Column], *, rows: list[Record] | None = None,
+    def __init__(self, records: Sequence[Record], columns: list[Column], *, rows: Sequence[Record] | None = None,
                  title: str | None = None, notes: list[str] | None = None, detail: bool = False,
                  warnings: list[str] | None = None) -> None:
         self.records = records  # what json, jsonl and yaml print
@@ -51,7 +51,7 @@ class Listing:
         self.warnings = warnings or []
 
     @property
-    def table_rows(self) -> list[Record]:
+    def table_rows(self) -> Sequence[Record]:
         return self.rows if self.rows is not None else self.records
 
     @property
