@@ -91,7 +91,7 @@ def records(kb):
 
 
 @pytest.fixture
-def cli(run):
+def cli(run, bundled_cache):
     def invoke(*args: str):
         return run("--data-dir", str(BUNDLED_KB), *args)
 

@@ -126,7 +126,7 @@ def _copy_employers(source: Path, target: Path, copied: dict[str, int]) -> None:
     sources' charts cite as data sources, so that an empty knowledge base still validates."""
     from chinaind.records.yamlio import read_record
 
-    wanted = set()
+    wanted: set[str] = set()
     for path in (target / FOLDERS["person"]).glob("*.yaml"):
         record = read_record(path.read_bytes(), str(path), marks=False).data or {}
         wanted.update(p["organisation"] for p in record.get("positions") or [] if isinstance(p, dict) and p.get("organisation"))

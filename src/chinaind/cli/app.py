@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from typing import Annotated, Any, Optional
 
 import typer
@@ -23,8 +24,8 @@ from chinaind.core.errors import ChinaindError, InvalidKnowledgeBase, OSFailure,
 DEBUG_ENV = "CHINAIND_DEBUG"
 _PLAIN_USAGE = __import__("re").compile(r"^\{(.*)\}$")
 # Typer vendors Click; its exception base is reached through a public class, not a private import.
-_ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
-_Abort = next((c for c in type(typer.Abort()).__mro__ if c.__name__ == "Abort"), RuntimeError)
+_ClickException: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_Abort: type[BaseException] = next((c for c in type(typer.Abort()).__mro__ if c.__name__ == "Abort"), RuntimeError)
 
 
 class _Group(TyperGroup):
@@ -37,15 +38,19 @@ class _Group(TyperGroup):
             # Typer writes a required argument as {QUERY} in usage lines; the convention (git,
             # gh, Click itself) is QUERY, and [QUERY] for an optional one.
             pieces = command.collect_usage_pieces
-            command.collect_usage_pieces = lambda c, f=pieces: [_PLAIN_USAGE.sub(r"\1", p) for p in f(c)]
-            command._plain_usage = True
+
+            def plain(c: Any, f: Any = pieces) -> list[str]:
+                return [_PLAIN_USAGE.sub(r"\1", p) for p in f(c)]
+
+            setattr(command, "collect_usage_pieces", plain)
+            setattr(command, "_plain_usage", True)
         return command
 
-    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
         prepare_streams()
         try:
-            return self._run(args, prog_name, complete_var, **extra)
+            return self._run(args, prog_name, complete_var, windows_expand_args=windows_expand_args, **extra)
         finally:
             release()
 
@@ -58,10 +63,11 @@ class _Group(TyperGroup):
             _report(exc)
             sys.exit(exc.exit_code)
         except _ClickException as exc:  # usage errors from argument parsing
-            if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None):
-                _print_help(exc.ctx.get_help())
-            where = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) else ""
-            err(f"chinaind: usage error: {exc.format_message()}{where}")
+            ctx: Any = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError" and ctx:
+                _print_help(ctx.get_help())
+            where = f" (see '{ctx.command_path} --help')" if ctx else ""
+            err(f"chinaind: usage error: {getattr(exc, 'format_message', exc.__str__)()}{where}")
             sys.exit(2)
         except (_Abort, KeyboardInterrupt):
             err("chinaind: interrupted")

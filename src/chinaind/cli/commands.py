@@ -289,10 +289,12 @@ def main() -> None:
     # Typer converts every registered command to a Click command on each run (about 1.5 ms
     # each). A run needs only the one it invokes; help, errors and completion still see all.
     name = requested_command(sys.argv[1:])
-    known = {info.name or info.callback.__name__.replace("_", "-") for info in app.registered_commands}
+    def command_name(info: Any) -> str:
+        return info.name or getattr(info.callback, "__name__", "").replace("_", "-")
+
+    known = {command_name(info) for info in app.registered_commands}
     if name in known and not any(k.endswith("_COMPLETE") for k in os.environ):
-        app.registered_commands = [info for info in app.registered_commands
-                                   if (info.name or info.callback.__name__.replace("_", "-")) == name]
+        app.registered_commands = [info for info in app.registered_commands if command_name(info) == name]
     try:
         app(prog_name="chinaind")
         code: Any = 0

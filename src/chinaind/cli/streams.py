@@ -79,16 +79,17 @@ def prepare_streams() -> None:
 
         sys.stdin = io.StringIO()
     if sys.stdout is None:
-        sys.stdout = _ClosedOutput()  # type: ignore[assignment]
+        sys.stdout = _ClosedOutput()
     if sys.stderr is None:
-        sys.stderr = _Discard()  # type: ignore[assignment]
+        sys.stderr = _Discard()
     for stream in (sys.stdout, sys.stderr):
         try:
+            # Only a real TextIOWrapper has reconfigure; a stand-in raises AttributeError, caught below.
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
         except (AttributeError, ValueError, OSError):
             pass
     if not isinstance(sys.stdout, (GuardedOutput, _ClosedOutput)):
-        sys.stdout = GuardedOutput(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = GuardedOutput(sys.stdout)
 
 
 def quiet_stdout() -> None:

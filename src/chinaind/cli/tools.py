@@ -137,7 +137,8 @@ def diff(
         if len(given) != 2:
             raise UsageError("diff: give two knowledge base folders (OLD NEW), or --rev REV [DIR]")
         old_dir, new_dir = (resolve_data_dir(p) for p in given)
-        old, new = (_side(kbdiff.load_side(d, **load)) for d in (old_dir, new_dir))
+        old, new = (_side(kbdiff.load_side(d, use_cache=load["use_cache"], skip_invalid=load["skip_invalid"]))
+                    for d in (old_dir, new_dir))
         labels = (str(old_dir), str(new_dir))
     else:
         if len(given) > 1:
@@ -152,7 +153,7 @@ def diff(
             gitrev.export(revision, Path(tmp))
             old = _side(kbdiff.load_side(Path(tmp), use_cache=False, skip_invalid=load["skip_invalid"],
                                          shown_as=revision.label))
-        new = _side(kbdiff.load_side(new_dir, **load))
+        new = _side(kbdiff.load_side(new_dir, use_cache=load["use_cache"], skip_invalid=load["skip_invalid"]))
         labels = (revision.label, f"the working tree of {new_dir}")
     changes = kbdiff.compare(old, new)
     emit(kbdiff.listing(changes, *labels), fmt)

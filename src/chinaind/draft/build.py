@@ -7,7 +7,7 @@ analyst; what the model cannot hold as written is left over, with the reason."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from chinaind.draft import dates as when
 from chinaind.draft.figures import figures_in
@@ -76,7 +76,7 @@ class Builder:
         rid = self.ids.fresh(base, named.kind)
         evidence = Evidence(named.name + (f" ({named.abbreviation})" if named.abbreviation else ""), line.number)
         record: dict[str, Any] = {"id": rid, "name": named.name}
-        marks = {("name",): evidence}
+        marks: dict[tuple[Any, ...], Evidence] = {("name",): evidence}
         if named.kind == "agency":
             if named.abbreviation:
                 record["aliases"] = [named.abbreviation]
@@ -116,10 +116,10 @@ class Builder:
             record["title_zh"] = item.article.title_zh
             marks[("title_zh",)] = Evidence(item.article.title_zh, title.number if title else 0)
         kind = _policy_kind(record["title"]) if "TODO" not in record["title"] else _reported_kind(item)
-        record["kind"] = kind[0] if kind else "TODO  # plan, notice, guideline, measures, ... (chinaind schema policy)"
+        record["kind"] = kind.kind if kind else "TODO  # plan, notice, guideline, measures, ... (chinaind schema policy)"
         if kind:
             named_in = title or quoted
-            marks[("kind",)] = Evidence(kind[1], kind[2] if len(kind) > 2 else named_in.number if named_in else 0)
+            marks[("kind",)] = Evidence(kind.words, kind.line or (named_in.number if named_in else 0))
         self._dates(item, record, marks)
         self._issuers(item, record, marks)
         self._links(item, record, marks)
@@ -280,23 +280,29 @@ _REPORTED_KIND_RE = re.compile(r"\b(?:issued|released|published|launched|unveile
                                r"programme|program|regulations?|law|list|standards?|roadmap|blueprint|opinions)\b", re.I)
 
 
-def _reported_kind(item: Item) -> tuple[str, str, int] | None:
+class KindFound(NamedTuple):
+    kind: str
+    words: str  # as the text writes them
+    line: int = 0  # where, when not the title's line
+
+
+def _reported_kind(item: Item) -> KindFound | None:
     """The kind of document a line reports without naming it ("issued a notice to ..."), the
     words that say so and their line."""
     for line in _document_lines(item)[:3]:
         m = _REPORTED_KIND_RE.search(line.text)
         if m is not None:
             found = _policy_kind(m.group("kind"))
-            return (found[0], m.group(0), line.number) if found else None
+            return KindFound(found.kind, m.group(0), line.number) if found else None
     return None
 
 
-def _policy_kind(title: str) -> tuple[str, ...] | None:
+def _policy_kind(title: str) -> KindFound | None:
     lowered = title.lower()
     for words, kind in _POLICY_KINDS:
         at = lowered.find(words)
         if at >= 0:
-            return kind, title[at:at + len(words)]  # the words as the text writes them
+            return KindFound(kind, title[at:at + len(words)])
     return None
 
 

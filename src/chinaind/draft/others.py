@@ -71,7 +71,7 @@ def _propose(builder: Any, item: Item, line: Line, sentence: str, m: re.Match[st
     record["issuers"] = ids
     for i, rid in enumerate(ids):
         marks[("issuers", i)] = Evidence(next(a.words for a in agencies if a.rid == rid), line.number)
-    figures = []
+    figures: list[dict[str, Any]] = []
     for figure in figures_in(sentence)[0]:
         fields = dict(figure.fields)
         what = fields.pop("what", None)

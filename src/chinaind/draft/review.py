@@ -20,7 +20,7 @@ def _value(record: dict[str, Any], path: tuple[Any, ...]) -> Any:
 
 
 def review(written: Written, data_dir: Any) -> Listing:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for p in written.draft.proposals:
         state = "new" if p.new else "linked"
         rows.append({"id": p.rid, "record": f"{p.kind} {p.rid}", "field": f"({state})", "value": str(written.paths.get(p.rid) or ""),

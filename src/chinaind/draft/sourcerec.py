@@ -69,7 +69,7 @@ def source_proposal(layout: Layout, given: Input, rid: str, names: Names, ids: I
         marks[("urls", 0)] = Evidence(url, 1)
     people: list[Proposal] = []
     for field, listed in (("authors", layout.authors), ("editors", layout.editors)):
-        pids = []
+        pids: list[str] = []
         for person in listed:
             known = [l for l in names.find(person.text) if l.rtype == "person" and l.words == person.text]
             pid = known[0].rid if known else next((p.rid for p in people if p.record["name"] == person.text), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import IO
 
-from chinaind.query.listing import Column, Listing
+from chinaind.query.listing import Listing, col
 from chinaind.query.opening import OpenKnowledgeBase
 from chinaind.output.render import one_line, render
 
@@ -24,5 +24,5 @@ def render_report(result: OpenKnowledgeBase, fmt: str, stream: IO[str]) -> None:
             stream.write(f"valid: {len(result.records)} records in {where} ({detail})\n")
         return
     rows = [p.as_dict() for p in result.problems]
-    columns = [Column(h.upper(), lambda r, h=h: r[h]) for h in ("path", "line", "col", "message")]
+    columns = [col(h.upper(), h) for h in ("path", "line", "col", "message")]
     render(Listing(rows, columns), fmt, stream)

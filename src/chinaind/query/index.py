@@ -186,12 +186,14 @@ class KnowledgeBase:
         lo, hi = 0, len(pool)
         if window.role is None and window.undated == "exclude" and window.bounded:
             lo, hi = _date_range(pool, date_of, window.since, window.until)
-        found, undated = [], []
+        found: list[str] = []
+        undated: list[str] = []
         for rid in pool[lo:hi]:
             if wanted[1:] and any(a not in self.facets[rid].issuers for a in wanted[1:]):
                 continue
             if sector and sector not in (self.records[rid].get("sectors") or []):
                 continue
+            span: tuple[date, date] | None
             if window.role is None:
                 value = date_of(rid)
                 span = dates.parse_span(value) if value and not dates.is_yearless(value) else None

@@ -271,7 +271,7 @@ def targets(kb: KnowledgeBase, *, agency_name: str | None, sector_name: str | No
             if undated == "exclude":
                 left_out += 1
                 continue
-        elif undated == "only" or (due_by is not None and year > due_by):
+        elif undated == "only" or (due_by is not None and year is not None and year > due_by):
             continue
         rows.append({**f, "record": {"id": rec["id"], "type": rec["type"], "title": display_name(rec),
                                      "date": rec.get("date"), "issuers": rec.get("issuers") or []}})
@@ -314,8 +314,8 @@ def list_records(kb: KnowledgeBase, what: str, *, window: Window,
                        warnings=undated_note(len(found.undated), "policy", "policies", _what_date(window)))
     if agency_id or window.filters or window.role:
         raise UsageError(f"list {what}: --agency, --since, --until, --date-role and --undated apply to policies only")
-    found = [r for r in kb.of_type(rtype) if not sector_id or sector_id in (r.get("sectors") or [])]
-    return Listing(found, columns_for(rtype, kb), title=plural(len(found), rtype, what))
+    matching = [r for r in kb.of_type(rtype) if not sector_id or sector_id in (r.get("sectors") or [])]
+    return Listing(matching, columns_for(rtype, kb), title=plural(len(matching), rtype, what))
 
 
 def show(kb: KnowledgeBase, ids: list[str], *, from_stdin: bool = False) -> Listing:

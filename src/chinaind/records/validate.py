@@ -124,7 +124,7 @@ def _in_file_order(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line, p.col))
 
 
-class _LazyMarks(dict):  # type: ignore[type-arg]
+class _LazyMarks(Marks):
     """A file's marks, found by reading it again the first time one is asked for."""
 
     def __init__(self, raw: bytes, display_path: str) -> None:

@@ -38,14 +38,6 @@ KEY = "<key>"  # marks[path + (name, KEY)] is where the key `name` itself is wri
 Marks = dict[Path, tuple[int, int]]
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """Safe loader whose only implicit types are null and the YAML 1.2 booleans."""
-
-
-_Loader.yaml_implicit_resolvers = {}
-_Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
-_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-
 _STR, _NULL, _BOOL = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"
 _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 _IMPLICIT = {v: _NULL for v in ("~", "null", "Null", "NULL", "")}
@@ -53,14 +45,22 @@ _IMPLICIT.update({v: _BOOL for v in ("true", "True", "TRUE", "false", "False", "
 
 
 def _resolve(self: Any, kind: Any, value: Any, implicit: Any) -> str:
-    """The same answers as the two implicit resolvers above, by one dict lookup: PyYAML's
+    """The same answers as the two implicit resolvers _Loader registers, by one dict lookup: PyYAML's
     generic resolve() was a tenth of the time of a first build."""
     if kind is yaml.ScalarNode:
         return _IMPLICIT.get(value, _STR) if implicit[0] else _STR
     return _SEQ if kind is yaml.SequenceNode else _MAP
 
 
-_Loader.resolve = _resolve
+class _Loader(_BaseLoader):
+    """Safe loader whose only implicit types are null and the YAML 1.2 booleans."""
+
+    resolve = _resolve
+
+
+_Loader.yaml_implicit_resolvers = {}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 # Characters YAML 1.1 treats as line breaks but editors (and people) do not.
 _YAML_ONLY_BREAKS = {"\x85": "U+0085 (next line)", "\u2028": "U+2028 (line separator)", "\u2029": "U+2029 (paragraph separator)"}

@@ -82,7 +82,7 @@ def _extract(stream: Any, dest: Path) -> None:
 
 
 # Members are checked by _inside before extraction; this tells tarfile not to check again.
-_CHECKED = {"filter": "fully_trusted"} if hasattr(tarfile, "data_filter") else {}
+_CHECKED: dict[str, Any] = {"filter": "fully_trusted"} if hasattr(tarfile, "data_filter") else {}
 
 
 def _inside(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:

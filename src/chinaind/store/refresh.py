@@ -159,6 +159,8 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[int, FileStat, Fresh]], n
         problems += [(file, line, col, message, "file") for line, col, message in fresh.raw]
         if fresh.rid is None:
             continue
+        # A file that passed its model has its blob and text too (workers.py builds them together).
+        assert fresh.blob is not None and fresh.text is not None
         rtype, when, agencies = fresh.facet
         sort_date = when or "9999"
         records.append((file, fresh.rid, rtype, when, sort_date, " ".join(agencies), fresh.blob, zlib.crc32(fresh.blob)))

@@ -105,8 +105,8 @@ class PendingScan:
             finally:
                 for found in listed:
                     os.close(found[3])
-            listed = [found for rtype, path, prefix in pending
-                      if (found := _list(path, prefix, rtype, self.seen, self.problems))]
+            listed = [got for rtype, path, prefix in pending
+                      if (got := _list(path, prefix, rtype, self.seen, self.problems))]
             columns = _lstat_all([(fd, names) for _, _, _, fd, names in listed], 0.5)() if listed else []
         return self.out
 
@@ -236,7 +236,7 @@ def _lstat_all(jobs: list[tuple[int, list[str]]], share: float) -> Callable[[], 
     first = _lstat_columns(head)
 
     def finish() -> list[tuple[array, ...]]:
-        return _per_job(jobs, tuple(a + b for a, b in zip(first, helper.columns())))  # type: ignore[arg-type]
+        return _per_job(jobs, tuple(a + b for a, b in zip(first, helper.columns())))
 
     return finish
 
@@ -246,7 +246,7 @@ def _per_job(jobs: list[tuple[int, list[str]]], flat: tuple[array, ...]) -> list
     for _, names in jobs:
         out.append(tuple(column[at: at + len(names)] for column in flat))
         at += len(names)
-    return out  # type: ignore[return-value]
+    return out
 
 
 def _split(jobs: list[tuple[int, list[str]]], at: int) -> tuple[list[tuple[int, list[str]]], list[tuple[int, list[str]]]]:
