@@ -119,7 +119,7 @@ def test_validate_reports_every_unconfirmed_value_until_confirmed(run, kb):
     confirmed = run("validate", str(kb))
     assert confirmed.exit_code == 0, confirmed.stdout
     found = run("--data-dir", str(kb), "agency", "MOFCOM", "-f", "ids")
-    assert found.stdout.split() == ["ministry-of-commerce-mofcom-released-2024"]
+    assert found.stdout.split() == ["mofcom-measures-2024"]
 
 
 def test_drafted_files_hold_no_sentence_of_the_text_once_confirmed(run, kb):

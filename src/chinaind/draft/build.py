@@ -72,9 +72,12 @@ class Builder:
                          and p.record.get("name") == named.name), None)
         if existing is not None:
             return Link(existing.rid, named.kind, named.name, named.start)
-        base = named.abbreviation if named.kind == "agency" and named.abbreviation else slug(named.name)
+        # Agency ids are capitals, as the bundled ones (MIIT, CCP-CC): the abbreviation the text
+        # gives, else the name's words.
+        base = named.abbreviation if named.kind == "agency" and named.abbreviation else (
+            slug(named.name).upper() if named.kind == "agency" else slug(named.name))
         rid = self.ids.fresh(base, named.kind)
-        evidence = Evidence(named.name + (f" ({named.abbreviation})" if named.abbreviation else ""), line.number)
+        evidence = Evidence(named.words or named.name, line.number)
         record: dict[str, Any] = {"id": rid, "name": named.name}
         marks: dict[tuple[Any, ...], Evidence] = {("name",): evidence}
         if named.kind == "agency":
@@ -86,7 +89,7 @@ class Builder:
                 marks[("kind",)] = Evidence(named.name, line.number)
         if named.kind == "person" and named.post:
             record["positions"] = [{"title": named.post}]
-            marks[("positions", 0, "title")] = Evidence(f"{named.name}, {named.post}", line.number)
+            marks[("positions", 0, "title")] = Evidence(named.words or named.name, line.number)
         record["sources"] = [{"source": self.source_id, "section": section}]
         self.proposals[rid] = Proposal(named.kind, rid, record, marks, True, section)
         return Link(rid, named.kind, named.name, named.start)
@@ -269,7 +272,7 @@ class Builder:
 def _quoted_name(item: Item) -> Line | None:
     """A plan or programme the text names in quotes (“...” Development Plan), as its title."""
     for line in item.lines:
-        m = re.search(r"[“\"]([^”\"]{3,80})[”\"]\s*((?:[A-Z][\w-]*\s*){0,6}(?:Plan|Programme|Program|Initiative|Strategy|Guideline|Guidelines|Notice|Measures))\b", line.text)
+        m = re.search(r"[“\"]([A-Za-z0-9][^”\",]{2,79})[”\"]\s*((?:[A-Z][\w-]*\s*){0,6}(?:Plan|Programme|Program|Initiative|Strategy|Guideline|Guidelines|Notice|Measures))\b", line.text)
         if m is not None:
             return Line(line.number, f"\"{m.group(1)}\" {m.group(2).strip()}".strip())
     return None
@@ -307,8 +310,12 @@ def _policy_kind(title: str) -> KindFound | None:
 
 
 def _policy_id(record: dict[str, Any], item: Item) -> str:
-    title = record["title"] if "TODO" not in record["title"] else (item.heading or item.lines[0].text)
+    """From the title; without one, from the issuer and kind ("miit-plan-2021"), else from the
+    newsletter's headline or the item's first words."""
     year = next((e["date"][:4] for e in record.get("dates", []) if e["date"][:1].isdigit()), None)
+    if "TODO" in record["title"] and record.get("issuers") and "TODO" not in record["kind"]:
+        return slug(f"{record['issuers'][0]} {record['kind']} {year or ''}", 40)
+    title = record["title"] if "TODO" not in record["title"] else (item.heading or item.lines[0].text)
     base = slug(re.sub(r"^(?:the|a|an)\s+", "", title, flags=re.I), 40)
     return f"{base}-{year}" if year and year not in base else base
 

@@ -51,6 +51,8 @@ _GOAL_RE = re.compile(r"^\s*[-•]\s*(?:Double|Achieve|Promote|Establish|Build|R
 _TALLY_RE = re.compile(r"^\s*(?:key |main |strategic |high-level |policy |major )*(?:areas|fields|tasks|priorities|industries|"
                        r"sectors|products|categories|technologies|measures|projects|cities|parks|agencies|ministries)\b", re.I)
 _YEARLIKE = re.compile(r"^(?:19|20)\d\d$")
+_MONTH_BEFORE = re.compile(r"(?i)\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+                           r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s+$")
 
 
 class Drafted(NamedTuple):
@@ -97,6 +99,8 @@ def _skip(sentence: str, m: re.Match[str], raw: str) -> bool:
     if _YEARLIKE.match(raw) and not (m.group("cur1") or m.group("cur2") or m.group("scale") or m.group("pct")):
         return True
     before = sentence[:m.start("num")]
+    if _MONTH_BEFORE.search(before):
+        return True  # "September 27, 2017": a day of a date
     if before.endswith(("-", "/")) or re.search(r"[\dA-Za-z][.,]?$", before):
         return True  # SIM0417, VV116, 2023-25
     if raw.lower() == "one" or re.match(r"^\s*[-•]?\s*$", before) and sentence[m.end("num"):m.end("num") + 1] == ".":
@@ -152,8 +156,9 @@ def unit_after(rest: str) -> _Unit | None:
         lowered = word.lower()
         if lowered in _JOINERS and words:
             after = _WORD_RE.match(rest, m.end())
-            if after is None or after.group(1)[0].isdigit() or after.group(1).lower() in _STOP_WORDS:
-                break
+            if after is None or after.group(1)[0].isdigit() or after.group(1).lower() in _STOP_WORDS \
+                    or after.group(1).lower().endswith(("ing", "ed")):
+                break  # "stations and 300 cities", "kWh/100 km and raising": a new clause
             words.append(word)
             pos = m.end()
             continue
@@ -241,6 +246,8 @@ def _figure(sentence: str, m: re.Match[str], relative: Drafted | None) -> _Read 
 def _kind(sentence: str, fields: dict[str, Any], deadline: Any) -> str:
     if deadline is not None or _GOAL_RE.search(sentence):
         return "goal"
+    if re.search(r"\bas of\b", sentence, re.I):
+        return "statistic"  # a count as of a date is measured, not a list's size
     unit = str(fields.get("unit") or "")
     last = unit.split()[-1] if unit else ""
     return "tally" if last and _TALLY_RE.match(last) else "statistic"

@@ -36,6 +36,7 @@ class Named(NamedTuple):
     start: int
     abbreviation: str | None = None
     post: str | None = None
+    words: str | None = None  # the words of the text, as written
 
 
 def agencies(text: str) -> Iterator[Named]:
@@ -43,7 +44,7 @@ def agencies(text: str) -> Iterator[Named]:
         name = _LEADING_ARTICLE.sub("", m.group("name")).strip()
         if name.split()[0] in ("Ministry",) and " of " not in name and " for " not in name:
             continue  # "Ministry" alone says nothing
-        yield Named("agency", name, m.start(), abbreviation=m.group("abbr"))
+        yield Named("agency", name, m.start(), abbreviation=m.group("abbr"), words=m.group(0).strip())
 
 
 def organisations(text: str) -> Iterator[Named]:
@@ -58,9 +59,9 @@ def organisations(text: str) -> Iterator[Named]:
 
 def people(text: str) -> Iterator[Named]:
     for m in _PERSON_AFTER_RE.finditer(text):
-        yield Named("person", m.group("name"), m.start(), post=" ".join(m.group("post").split()))
+        yield Named("person", m.group("name"), m.start(), post=" ".join(m.group("post").split()), words=m.group(0))
     for m in _PERSON_BEFORE_RE.finditer(text):
-        yield Named("person", m.group("name"), m.start("name"), post=m.group("post"))
+        yield Named("person", m.group("name"), m.start("name"), post=m.group("post"), words=m.group(0))
 
 
 def agency_kind(name: str) -> str | None:
