@@ -130,7 +130,7 @@ def _regular_or_absent(path: Path) -> bool:
         return False
 
 
-def connect(path: Path, readonly: bool = False) -> sqlite3.Connection | None:
+def connect(path: Path, readonly: bool = False, timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connection | None:
     """A connection to the cache database at `path` in WAL mode (created if absent unless
     `readonly`), or None when it cannot be used: unwritable cache dir, something else than
     files in the way. A file that is no database (garbage, another format) is replaced."""
@@ -140,7 +140,7 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection | None:
     if readonly:
         try:
             return sqlite3.connect(Path(os.path.abspath(path)).as_uri() + "?mode=ro", uri=True,
-                                   timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+                                   timeout=timeout, isolation_level=None, check_same_thread=False)
         except (OSError, ValueError, sqlite3.Error):
             return None
     for attempt in range(2):

@@ -14,6 +14,9 @@ from typing import Any
 
 # Offered for free-text arguments when the prefix is empty: a shell would page through them all.
 MAX_CANDIDATES = 200
+# How long a TAB waits for a cache another run holds locked: a shell waits on completion with
+# the user's keyboard blocked, so it offers nothing rather than wait.
+LOCK_WAIT_S = 0.1
 # Record fields that name a record, besides its id (as the resolvers accept them).
 NAME_FIELDS = ("name", "name_zh", "short_name_zh", "title", "title_zh")
 
@@ -36,7 +39,7 @@ def _rows(data_dir: str | None, sql: str, args: tuple[Any, ...]) -> list[Any]:
     root = _data_dir(data_dir)
     if root is None:
         return []
-    conn = cachedb.connect(cachedb.cache_path(root), readonly=True)
+    conn = cachedb.connect(cachedb.cache_path(root), readonly=True, timeout=LOCK_WAIT_S)
     if conn is None:
         return []
     try:
