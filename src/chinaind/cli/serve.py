@@ -21,5 +21,10 @@ def serve(
 
     lib.require_datasette()
     address = lib.Address(host, port)
-    lib.check_free(address)
-    lib.serve(_kb(ctx), address)
+    sock = lib.listen(address)  # before the base is loaded and exported: the port is ours
+    try:
+        kb = _kb(ctx)
+    except BaseException:
+        sock.close()
+        raise
+    lib.serve(kb, address, sock)
