@@ -120,8 +120,6 @@ def diff(
     fmt: FormatOpt = None,
 ) -> None:
     """Records added, removed and changed between two knowledge bases, with the fields that changed."""
-    import tempfile
-
     from chinaind.query import kbdiff
     from chinaind.cli.app import _emit
     from chinaind.core.paths import resolve_data_dir
@@ -145,9 +143,8 @@ def diff(
         revision = gitrev.resolve(new_dir, rev)
         # The revision's files go to a temporary folder, read without the cache: the cache
         # directory must not fill up with knowledge bases that are gone after this run.
-        with tempfile.TemporaryDirectory(prefix="chinaind-diff-") as tmp:
-            gitrev.export(revision, Path(tmp))
-            old = _side(kbdiff.load_side(Path(tmp), use_cache=False, skip_invalid=load["skip_invalid"],
+        with gitrev.exported(revision) as tmp:  # removed on SIGTERM and SIGHUP too
+            old = _side(kbdiff.load_side(tmp, use_cache=False, skip_invalid=load["skip_invalid"],
                                          shown_as=revision.label))
         new = _side(kbdiff.load_side(new_dir, **load))
         labels = (revision.label, f"the working tree of {new_dir}")
