@@ -234,6 +234,7 @@ def validate(
     ctx: typer.Context,
     directory: Annotated[Optional[str], typer.Argument(metavar="[DIR]", help="Knowledge base folder (default: --data-dir, $CHINAIND_DATA or the bundled records).")] = None,
     fmt: FormatOpt = None,
+    staged: Annotated[bool, typer.Option("--staged", help="Check the knowledge base as git's index stages it: what a commit would hold (the pre-commit hook).")] = False,
 ) -> None:
     """Check a knowledge base and print every problem as path:line:col: message. Exit 0 when valid, 3 when not."""
     from chinaind.store.loader import load
@@ -244,7 +245,12 @@ def validate(
     chosen = choose_format(fmt, sys.stdout)
     opts = ctx.find_root().obj or {}
     data_dir = resolve_data_dir(directory if directory is not None else opts.get("data_dir"))
-    result = load(data_dir, use_cache=not opts.get("no_cache"), skip_invalid=True)
+    if staged:
+        from chinaind.store.gitrev import load_staged
+
+        result = load_staged(data_dir)
+    else:
+        result = load(data_dir, use_cache=not opts.get("no_cache"), skip_invalid=True)
     try:
         write_out(lambda: render_report(result, data_dir, chosen, sys.stdout))
     finally:

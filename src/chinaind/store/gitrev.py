@@ -18,11 +18,14 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from chinaind.core.errors import NotFoundError, UsageError
 from chinaind.records.fileread import MAX_RECORD_BYTES
 from chinaind.records.kinds import FOLDERS
+
+if TYPE_CHECKING:
+    from chinaind.store.loader import LoadResult
 
 _SUFFIXES = (b".yaml", b".yml")
 _BLOB_MODES = (b"100644", b"100755")
@@ -118,6 +121,67 @@ def exported(revision: Revision) -> Iterator[Path]:
     with temporary_folder("chinaind-diff-") as folder:
         export(revision, folder)
         yield folder
+
+
+@contextmanager
+def staged(directory: Path) -> Iterator[Path]:
+    """The knowledge base in `directory` as the index of its repository stages it (what a
+    commit would hold: staged edits, not unstaged ones nor untracked files) in a temporary
+    folder, removed when the block ends."""
+    from chinaind.core.safewrite import temporary_folder
+
+    what = "validate --staged"
+    toplevel, prefix = repository(directory, what)
+    spec = [f":(top,literal){prefix}"] if prefix else []
+    listed = _git(toplevel, "ls-files", "--stage", "-z", "--full-name", "--", *spec)
+    if listed.returncode != 0:
+        raise UsageError(f"{what}: git ls-files failed: {_last_line(listed.stderr)}")
+    entries = []
+    raw_prefix = os.fsencode(prefix)
+    for entry in listed.stdout.split(b"\x00"):
+        meta, _, path = entry.partition(b"\t")
+        fields = meta.split()
+        # Stage 0 only: a file with a merge conflict has none, and git commits nothing of it.
+        if len(fields) == 3 and fields[2] == b"0" and path.startswith(raw_prefix):
+            entries.append((path[len(raw_prefix):], fields[0], fields[1]))
+    sizes = _sizes(toplevel, [oid for _, _, oid in entries])
+    blobs = [Blob(path, mode, oid, sizes[oid]) for path, mode, oid in entries if oid in sizes]
+    with temporary_folder("chinaind-staged-") as folder:
+        write_blobs(toplevel, blobs, folder)
+        yield folder
+
+
+def load_staged(data_dir: Path) -> "LoadResult":
+    """`validate --staged`: the knowledge base as staged, loaded without the cache, its
+    problems named by their paths in the working tree (the files the user edits)."""
+    from chinaind.store.loader import load
+
+    with staged(data_dir) as folder:
+        try:
+            result = load(folder, use_cache=False, skip_invalid=True)
+        except UsageError as exc:  # not a knowledge base at all
+            raise UsageError(str(exc).replace(str(folder), f"{data_dir} (as staged)")) from None
+    root = str(folder) + os.sep
+    result.problems = [p._replace(path=str(data_dir / p.path[len(root):])) if p.path.startswith(root) else p
+                       for p in result.problems]
+    return result
+
+
+def _sizes(toplevel: Path, oids: list[bytes]) -> dict[bytes, int]:
+    """Object id -> size of the blobs among `oids` (`git cat-file --batch-check`)."""
+    if not oids:
+        return {}
+    try:
+        out = subprocess.run(["git", "cat-file", "--batch-check"], cwd=toplevel, env=_env(), capture_output=True,
+                             input=b"".join(oid + b"\n" for oid in dict.fromkeys(oids))).stdout
+    except FileNotFoundError:
+        raise UsageError("git is not installed (or not on PATH)") from None
+    sizes = {}
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) == 3 and fields[1] == b"blob":
+            sizes[fields[0]] = int(fields[2])
+    return sizes
 
 
 def record_path(path: bytes) -> bool:
