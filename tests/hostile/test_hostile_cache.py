@@ -282,3 +282,76 @@ def _assert_settled(kb: Path, env: dict, version: int) -> None:
         p = subprocess.run(args, capture_output=True, text=True, env=env, timeout=60)
         assert p.returncode == 0 and p.stderr == "", p.stderr
         assert {rec["name"] for rec in json.loads(p.stdout)} == {f"v{version} s{i:02d}" for i in range(N_RECORDS)}
+
+
+# --- the cache's own file (issue #23) --------------------------------------------------------------
+def _foreign_db(path: Path) -> bytes:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner TEXT)")
+    conn.execute("INSERT INTO accounts VALUES (1, 'someone')")
+    conn.commit()
+    conn.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("how", ["symlink", "hardlink", "regular-file", "symlink-to-a-cache", "dangling-symlink"])
+def test_the_cache_never_writes_into_another_database(run, tmp_path, how):
+    """A link where the cache database should be made chinaind drop, refill and switch to WAL
+    the tables of the database it pointed at."""
+    kb = _kb(tmp_path)
+    expected = _ids_and_names(run, kb)
+    path = _checkpointed(cachedb.cache_path(kb))
+    other = tmp_path / "elsewhere" / "precious.sqlite"
+    other.parent.mkdir()
+    if how == "symlink-to-a-cache":
+        os.rename(path, other)  # even a chinaind cache is not written through a link
+    elif how != "dangling-symlink":
+        _foreign_db(other)
+        path.unlink()
+    else:
+        path.unlink()
+    before = other.read_bytes() if other.exists() else None
+    if how in ("symlink", "symlink-to-a-cache", "dangling-symlink"):
+        os.symlink(other, path)
+    elif how == "hardlink":
+        os.link(other, path)
+    else:
+        path.write_bytes(before)
+    for _ in range(2):
+        assert _ids_and_names(run, kb) == expected
+    (kb / "sectors" / "s00.yaml").write_text(_record(0, 9))  # a refresh would write
+    assert _ids_and_names(run, kb)[0] == ("s00", "v9 s00")
+    after = other.read_bytes() if other.exists() else None
+    assert after == before
+    if how == "regular-file":  # a database someone keeps under the cache's name: left alone
+        assert path.read_bytes() == before and not os.path.exists(f"{path}-wal")
+    assert [p.name for p in other.parent.iterdir()] == ([] if before is None else ["precious.sqlite"])
+    assert os.path.lexists(path)  # not chinaind's to remove either
+
+
+@pytest.mark.parametrize("companion", cachedb.COMPANIONS)
+def test_the_cache_never_writes_through_a_linked_companion_file(run, tmp_path, companion):
+    kb = _kb(tmp_path)
+    expected = _ids_and_names(run, kb)
+    path = _checkpointed(cachedb.cache_path(kb))
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious")
+    os.symlink(victim, f"{path}{companion}")
+    assert _ids_and_names(run, kb) == expected
+    assert victim.read_bytes() == b"precious"
+
+
+def test_a_cache_of_an_older_chinaind_is_still_replaced(run, tmp_path):
+    """A cache without the application id (older chinaind) is recognised by its meta table."""
+    kb = _kb(tmp_path)
+    expected = _ids_and_names(run, kb)
+    path = _checkpointed(cachedb.cache_path(kb))
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA application_id = 0")
+    conn.execute("UPDATE meta SET value = 'an older stamp' WHERE key = 'stamp'")
+    conn.commit()
+    conn.close()
+    assert _ids_and_names(run, kb) == expected
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == cachedb.APPLICATION_ID
+    conn.close()

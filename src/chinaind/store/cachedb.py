@@ -17,7 +17,12 @@ own. Tables:
   policy, and every problem found (field, reference and duplicate-id problems).
 
 A database that cannot be opened, that SQLite finds malformed, or that another version of
-chinaind wrote counts as no cache: it is rebuilt, or the run works in memory.
+chinaind wrote counts as no cache: it is rebuilt, or the run works in memory. Only a regular
+file the user owns, with one name, is opened for writing, never through a symbolic link (one
+in the cache dir could point at any database the user can write, a hard link is that
+database), and nothing is written into a database that is not a chinaind cache: one carries
+APPLICATION_ID in its header (older ones a `meta` table with a stamp); any other is left as it
+is and the run works in memory.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ from chinaind.core.paths import cache_dir
 BUSY_TIMEOUT_S = 60.0
 # The suffixes of SQLite's companion files in WAL mode.
 COMPANIONS = ("-wal", "-shm")
+# In the header of every cache database (PRAGMA application_id): b"cnid".
+APPLICATION_ID = 0x636E6964
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -130,10 +137,32 @@ def _regular_or_absent(path: Path) -> bool:
         return False
 
 
+def _own_or_absent(path: Path) -> tuple[int, int] | None | bool:
+    """(device, inode) of a regular file of the user's with a single name, not a symbolic
+    link; None when nothing is there; False when something else is."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return False
+    mine = not hasattr(os, "geteuid") or st.st_uid == os.geteuid()
+    return (st.st_dev, st.st_ino) if S_ISREG(st.st_mode) and st.st_nlink == 1 and mine else False
+
+
+def _ours(conn: sqlite3.Connection) -> bool:
+    """Whether the database holds a chinaind cache (or nothing at all), read before any write."""
+    if conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+        return True
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return not tables or ("meta" in tables and stored_stamp(conn) is not None)
+
+
 def connect(path: Path, readonly: bool = False, timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connection | None:
     """A connection to the cache database at `path` in WAL mode (created if absent unless
     `readonly`), or None when it cannot be used: unwritable cache dir, something else than
-    files in the way. A file that is no database (garbage, another format) is replaced."""
+    files in the way, a database that is not a chinaind cache. A file that is no database
+    (garbage, another format) is replaced."""
     companions = [Path(f"{path}{suffix}") for suffix in COMPANIONS]
     if not all(_regular_or_absent(p) for p in (path, *companions)):
         return None
@@ -144,12 +173,18 @@ def connect(path: Path, readonly: bool = False, timeout: float = BUSY_TIMEOUT_S)
         except (OSError, ValueError, sqlite3.Error):
             return None
     for attempt in range(2):
+        if any(_own_or_absent(p) is False for p in (path, *companions)):
+            return None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
         except (OSError, sqlite3.Error):
             return None
         try:
+            # The file opened is the one checked (not swapped for a link meanwhile), and ours.
+            if not isinstance(_own_or_absent(path), tuple) or not _ours(conn):
+                conn.close()
+                return None
             conn.execute("PRAGMA journal_mode=WAL")
             # A cache can be rebuilt: lose the last commit on power loss rather than sync each one.
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -180,6 +215,7 @@ def create(conn: sqlite3.Connection, stamp_value: str) -> None:
         if statement.strip():
             conn.execute(statement)
     conn.execute("INSERT INTO meta VALUES ('stamp', ?), ('valid', 0)", (stamp_value,))
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
 def create_indexes(conn: sqlite3.Connection) -> None:

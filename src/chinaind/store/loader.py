@@ -157,7 +157,9 @@ class _Cache:
         if self.conn is None or not freshness.has_racy(self.conn):
             return
         try:
-            conn = sqlite3.connect(self.path, timeout=0.1, isolation_level=None)
+            conn = cachedb.connect(self.path, timeout=0.1)  # the same checks as the run's own
+            if conn is None:
+                return
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 freshness.settle(conn, time.time_ns())
