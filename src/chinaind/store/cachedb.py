@@ -71,7 +71,8 @@ CREATE TABLE records (
     issuers TEXT NOT NULL,
     live INTEGER NOT NULL,
     body BLOB NOT NULL,
-    crc INTEGER NOT NULL
+    crc INTEGER NOT NULL,
+    rcrc INTEGER
 );
 CREATE TABLE texts (
     file INTEGER PRIMARY KEY,
@@ -79,9 +80,11 @@ CREATE TABLE texts (
     type TEXT,
     live INTEGER NOT NULL,
     names TEXT NOT NULL,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    tcrc INTEGER
 );
-CREATE TABLE issuers (file INTEGER NOT NULL, agency TEXT NOT NULL, id TEXT NOT NULL, sort_date TEXT NOT NULL);
+CREATE TABLE issuers (file INTEGER NOT NULL, agency TEXT NOT NULL, id TEXT NOT NULL, sort_date TEXT NOT NULL,
+                      icrc INTEGER);
 CREATE TABLE refs (file INTEGER NOT NULL, k INTEGER NOT NULL, target TEXT NOT NULL, target_type TEXT NOT NULL);
 CREATE TABLE problems (file INTEGER NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
                        message TEXT NOT NULL, kind TEXT NOT NULL);
@@ -216,6 +219,49 @@ def create(conn: sqlite3.Connection, stamp_value: str) -> None:
             conn.execute(statement)
     conn.execute("INSERT INTO meta VALUES ('stamp', ?), ('valid', 0)", (stamp_value,))
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+# The columns of a row its check covers, the check last: every query that reads a row reads
+# all of them and verifies the check (row_crc). A damaged byte anywhere in such a row (an id,
+# a date, an issuer, a name, the search text) is found, never answered from. (Measured on
+# 50,000 records: the facets of every record read in 130 ms instead of 60; the same check
+# computed by SQLite, joining the values in SQL, took 185.)
+RECORD_ROW = ("file", "id", "type", "date", "sort_date", "issuers", "live", "crc", "rcrc")
+TEXT_ROW = ("file", "id", "type", "live", "names", "text", "tcrc")
+ISSUER_ROW = ("file", "agency", "id", "sort_date", "icrc")
+_FORMATS = {n: "\x1f".join(["%s"] * n) for n in range(1, 12)}
+
+
+def row_crc(*values: object) -> int:
+    """The check of one row: a CRC32 of its values as text, joined by US (SQLite hands them
+    back as the same Python values they were written from)."""
+    return zlib.crc32((_FORMATS[len(values)] % values).encode("utf-8", "surrogatepass"))
+
+
+def columns(alias: str, row: tuple[str, ...]) -> str:
+    """`r.file, r.id, ...`: a row's checked columns for a SELECT."""
+    return ", ".join(f"{alias}.{c}" for c in row)
+
+
+def width(row: tuple[str, ...]) -> int:
+    return len(row)
+
+
+def rows_sound(rows: list[tuple[object, ...]], start: int, width: int) -> bool:
+    """Whether every row's check holds for its block row[start:start + width] (the check
+    last). One expression over all rows, the formatting in C."""
+    fmt, end, crc = _FORMATS[width - 1], start + width - 1, zlib.crc32
+    return not any(crc((fmt % row[start:end]).encode("utf-8", "surrogatepass")) != row[end] for row in rows)
+
+
+def add_checks(conn: sqlite3.Connection, scope: str) -> None:
+    """Write the checks of the rows of the records whose `live` is settled, in `scope` (a
+    WHERE clause on records): theirs, their texts' and their issuers'."""
+    conn.create_function("chinaind_crc", -1, row_crc, deterministic=True)
+    files = f"(SELECT file FROM records WHERE {scope})"
+    for table, row, where in (("records", RECORD_ROW, scope), ("texts", TEXT_ROW, f"file IN {files}"),
+                              ("issuers", ISSUER_ROW, f"file IN {files}")):
+        conn.execute(f"UPDATE {table} SET {row[-1]} = chinaind_crc({', '.join(row[:-1])}) WHERE {where}")
 
 
 def create_indexes(conn: sqlite3.Connection) -> None:

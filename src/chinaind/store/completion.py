@@ -9,6 +9,7 @@ from __future__ import annotations
 import marshal
 import os
 import sqlite3
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,9 @@ def names_of(rtype: str, incomplete: str, data_dir: str | None = None) -> list[s
     `incomplete`. Case counts: Typer drops every candidate that does not start with the exact
     text typed. Only the records of that type are decoded."""
     found: dict[str, None] = {}
-    for (body,) in _rows(data_dir, "SELECT body FROM records WHERE live = 1 AND type = ?", (rtype,)):
+    for body, crc in _rows(data_dir, "SELECT body, crc FROM records WHERE live = 1 AND type = ?", (rtype,)):
+        if zlib.crc32(body) != crc:  # damaged: offer nothing from it (the next query rebuilds)
+            continue
         for name in _names(marshal.loads(body)):
             if name.startswith(incomplete):
                 found.setdefault(name, None)

@@ -6,9 +6,11 @@ of them would cost most of the run and most of its memory. So a record is decode
 marshal bytes only when a command reads it, and the lookup tables are SQL queries over indexes.
 
 Every read goes through one read transaction, so a run sees one state of the cache however
-many refreshes other runs commit meanwhile. A read that SQLite finds malformed, or a record
-whose bytes fail their CRC, makes the run rebuild the knowledge base in memory (see
-loader.recover) and read from there: damage costs time, never a wrong answer.
+many refreshes other runs commit meanwhile. A read that SQLite finds malformed, a row that
+fails its check (every column a query reads is covered: ids, dates, issuers, names, text; see
+cachedb.row_crc), or a record whose bytes fail their CRC, makes the run rebuild the knowledge
+base in memory (see loader.recover) and read from there: damage costs time, never a wrong
+answer and never a bug exit.
 """
 
 from __future__ import annotations
@@ -22,6 +24,15 @@ from typing import Any, NamedTuple
 from chinaind.core.errors import ChinaindError
 from chinaind.records.kinds import RECORD_TYPES
 from chinaind.records.facets import Facet, Record
+from chinaind.store.cachedb import ISSUER_ROW, RECORD_ROW, TEXT_ROW, columns, rows_sound, width
+
+# The checked columns of each table as a query selects them (first, block after block), their
+# widths, and where each value sits in its block.
+R_COLS, T_COLS, I_COLS = columns("r", RECORD_ROW), columns("t", TEXT_ROW), columns("i", ISSUER_ROW)
+R_N, T_N, I_N = width(RECORD_ROW), width(TEXT_ROW), width(ISSUER_ROW)
+R_ID, R_TYPE, R_DATE, R_ISSUERS, R_LIVE, R_CRC = (RECORD_ROW.index(c) for c in ("id", "type", "date", "issuers", "live", "crc"))
+T_ID, T_TYPE, T_NAMES, T_TEXT = (TEXT_ROW.index(c) for c in ("id", "type", "names", "text"))
+I_AGENCY, I_ID = ISSUER_ROW.index("agency"), ISSUER_ROW.index("id")
 
 # The search text's field separator as stored: SQLite's LIKE stops at a NUL, and normalised
 # text never holds a newline (norm_text folds every space), so the swap is exact both ways.
@@ -48,22 +59,41 @@ class Reader:
         self.conn = conn
         self._recover = recover
 
-    def rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
-        try:
-            return self.conn.execute(sql, args).fetchall()
-        except UnicodeEncodeError:
-            # A lone surrogate (from an undecodable argument) has no UTF-8, so the cache holds
-            # no such text (refresh stores it replaced): nothing matches it.
-            return []
-        except sqlite3.DatabaseError:
+    def rows(self, sql: str, args: tuple[Any, ...] = (), checked: tuple[int, ...] = ()) -> list[Any]:
+        """The rows of a query. `checked` gives the widths of the checked blocks the query
+        selects first, in order (R_N for R_COLS, ...): every row's blocks are verified. A
+        failed check is damage: the run recovers and asks again."""
+        for attempt in range(2):
+            try:
+                rows = self.conn.execute(sql, args).fetchall()
+            except UnicodeEncodeError:
+                # A lone surrogate (from an undecodable argument) has no UTF-8, so the cache holds
+                # no such text (refresh stores it replaced): nothing matches it.
+                return []
+            except sqlite3.DatabaseError:
+                if attempt:
+                    raise
+                self.recover()
+                continue
+            if _sound(rows, checked):
+                return rows
             self.recover()
-            return self.conn.execute(sql, args).fetchall()
+        raise CacheCorrupt(DAMAGED)  # pragma: no cover - the rebuilt base is in memory
 
     def recover(self) -> None:
         if self._recover is None:
             raise CacheCorrupt(DAMAGED)
         recover, self._recover = self._recover, None  # once: a second failure is a bug
         self.conn = recover()
+
+
+def _sound(rows: list[Any], widths: tuple[int, ...]) -> bool:
+    start = 0
+    for width in widths:
+        if not rows_sound(rows, start, width):
+            return False
+        start += width
+    return True
 
 
 class DbRecords(Mapping[str, Record]):
@@ -83,16 +113,25 @@ class DbRecords(Mapping[str, Record]):
         found = self._decoded.get(rid)
         if found is not None:
             return found
-        rows = self.reader.rows("SELECT body, crc FROM records WHERE id = ? AND live = 1", (rid,))
+        rows = self.reader.rows(f"SELECT {R_COLS}, r.body FROM records r WHERE r.id = ? AND r.live = 1", (rid,), (R_N,))
         if not rows:
+            if self._listed(rid):  # the cache itself named it, yet it is not found: damage
+                self.reader.recover()
+                return self[rid]
             raise KeyError(rid)
-        body, crc = rows[0]
-        if zlib.crc32(body) != crc:
+        row = rows[0]
+        body = row[R_N]
+        if zlib.crc32(body) != row[R_CRC] or row[R_ID] != rid or row[R_LIVE] != 1:  # the index led elsewhere
             self.reader.recover()
             return self[rid]
         record = marshal.loads(body)
         self._decoded[rid] = record
         return record
+
+    def _listed(self, rid: str) -> bool:
+        """Whether a query of this run read `rid` from the cache (an id, not a user's word)."""
+        return rid in self.seen.types or (self._facets is not None and rid in self._facets) or \
+            (self._ids is not None and rid in self._ids)
 
     def __contains__(self, rid: object) -> bool:
         if rid in self._decoded:
@@ -113,16 +152,17 @@ class DbRecords(Mapping[str, Record]):
     def ids(self) -> list[str]:
         """Every live id, in file path order (the order records load in)."""
         if self._ids is None:
-            self._ids = [rid for (rid,) in self.reader.rows(
-                "SELECT r.id FROM records r JOIN files f ON f.file = r.file WHERE r.live = 1 ORDER BY f.rel")]
+            self._ids = [row[R_ID] for row in self.reader.rows(
+                f"SELECT {R_COLS} FROM records r JOIN files f ON f.file = r.file WHERE r.live = 1 ORDER BY f.rel",
+                (), (R_N,))]
         return self._ids
 
     @property
     def facets(self) -> dict[str, Facet]:
         if self._facets is None:
-            rows = self.reader.rows("SELECT id, type, date, issuers FROM records WHERE live = 1")
-            self._facets = {rid: Facet(rtype, when, tuple(issuers.split()) if issuers else ())
-                            for rid, rtype, when, issuers in rows}
+            rows = self.reader.rows(f"SELECT {R_COLS} FROM records r WHERE r.live = 1", (), (R_N,))
+            self._facets = {row[R_ID]: Facet(row[R_TYPE], row[R_DATE], tuple(row[R_ISSUERS].split()) if row[R_ISSUERS] else ())
+                            for row in rows}
         return self._facets
 
     def ids_named(self, rtype: str, key: str) -> list[str]:
@@ -131,9 +171,9 @@ class DbRecords(Mapping[str, Record]):
         if not key or "\n" in key:
             return []
         pattern = "*\n" + glob_literal(key) + "\n*"
-        return [rid for (rid,) in self.reader.rows(
-            "SELECT r.id FROM texts t JOIN records r ON r.file = t.file WHERE t.type = ? AND t.live = 1 "
-            "AND (char(10) || t.names || char(10)) GLOB ? ORDER BY r.sort_date, r.id", (rtype, pattern))]
+        return [row[R_ID] for row in self.reader.rows(
+            f"SELECT {R_COLS}, {T_COLS} FROM texts t JOIN records r ON r.file = t.file WHERE t.type = ? AND t.live = 1 "
+            "AND (char(10) || t.names || char(10)) GLOB ? ORDER BY r.sort_date, r.id", (rtype, pattern), (R_N, T_N))]
 
     def close(self) -> None:
         """Close the connection (and end its read transaction): the records read so far stay."""
@@ -184,8 +224,12 @@ class IdsByType(Mapping[str, list[str]]):
         if rtype not in RECORD_TYPES:
             raise KeyError(rtype)
         if rtype not in self._found:
-            self._found[rtype] = self._seen.note(self._reader.rows(
-                "SELECT id, type, date FROM records WHERE type = ? AND live = 1 ORDER BY sort_date, id", (rtype,)))
+            rows = self._reader.rows(f"SELECT {R_COLS} FROM records r WHERE r.type = ? AND r.live = 1 "
+                                     "ORDER BY r.sort_date, r.id", (rtype,), (R_N,))
+            if any(row[R_TYPE] != rtype for row in rows):  # the index led to another row
+                self._reader.recover()
+                return self[rtype]
+            self._found[rtype] = self._seen.note([(row[R_ID], row[R_TYPE], row[R_DATE]) for row in rows])
         return self._found[rtype]
 
     def __iter__(self) -> Iterator[str]:
@@ -206,17 +250,21 @@ class IdsByAgency(Mapping[str, list[str]]):
     def __getitem__(self, agency: str) -> list[str]:
         if agency not in self._found:
             rows = self._reader.rows(
-                "SELECT i.id, 'policy', r.date FROM issuers i JOIN records r ON r.file = i.file "
-                "WHERE i.agency = ? AND r.live = 1 ORDER BY i.sort_date, i.id", (agency,))
+                f"SELECT {I_COLS}, {R_COLS} FROM issuers i JOIN records r ON r.file = i.file "
+                "WHERE i.agency = ? AND r.live = 1 ORDER BY i.sort_date, i.id", (agency,), (I_N, R_N))
             if not rows:
                 raise KeyError(agency)
-            self._found[agency] = self._seen.note(rows)
+            if any(row[I_AGENCY] != agency or row[I_ID] != row[I_N + R_ID] for row in rows):  # led elsewhere
+                self._reader.recover()
+                return self[agency]
+            self._found[agency] = self._seen.note([(row[I_ID], "policy", row[I_N + R_DATE]) for row in rows])
         return self._found[agency]
 
     def __iter__(self) -> Iterator[str]:
         if self._agencies is None:
-            self._agencies = [a for (a,) in self._reader.rows(
-                "SELECT DISTINCT i.agency FROM issuers i JOIN records r ON r.file = i.file WHERE r.live = 1 ORDER BY i.agency")]
+            rows = self._reader.rows(f"SELECT {I_COLS} FROM issuers i JOIN records r ON r.file = i.file "
+                                     "WHERE r.live = 1", (), (I_N,))
+            self._agencies = sorted({row[I_AGENCY] for row in rows})
         return iter(self._agencies)
 
     def __len__(self) -> int:
@@ -232,11 +280,14 @@ class DbTexts(Mapping[str, tuple[str, str]]):
         self._records = records
 
     def __getitem__(self, rid: str) -> tuple[str, str]:
-        rows = self._records.reader.rows("SELECT t.names, t.text FROM records r JOIN texts t ON t.file = r.file "
-                                         "WHERE r.id = ? AND r.live = 1", (rid,))
-        if not rows:
+        rows = self._records.reader.rows(f"SELECT {T_COLS} FROM records r JOIN texts t ON t.file = r.file "
+                                         "WHERE r.id = ? AND r.live = 1", (rid,), (T_N,))
+        if not rows or rows[0][T_ID] != rid:
+            if rows or self._records._listed(rid):  # the index led elsewhere, or lost it: damage
+                self._records.reader.recover()
+                return self[rid]
             raise KeyError(rid)
-        names, text = rows[0]
+        names, text = rows[0][T_NAMES], rows[0][T_TEXT]
         return names, text.replace(STORED_SEPARATOR, TEXT_SEPARATOR)
 
     def __iter__(self) -> Iterator[str]:
@@ -250,13 +301,25 @@ class DbTexts(Mapping[str, tuple[str, str]]):
 
     def stream(self) -> Iterator[tuple[str, str, str]]:
         """Every live record's (id, names, text), row by row: typo tolerance reads them all
-        (twice), and holding 100,000 texts at once would cost hundreds of megabytes."""
-        try:
-            rows = self._records.reader.conn.execute("SELECT id, names, text FROM texts WHERE live = 1")
-            for rid, names, text in rows:
-                yield rid, names, text.replace(STORED_SEPARATOR, TEXT_SEPARATOR)
-        except sqlite3.DatabaseError:
-            raise CacheCorrupt(DAMAGED) from None
+        (twice), and holding 100,000 texts at once would cost hundreds of megabytes. Damage
+        found midway: the rest comes from the rebuilt base, without the ids already given."""
+        given: set[str] = set()
+        for _ in range(2):
+            try:
+                cursor = self._records.reader.conn.execute(f"SELECT {T_COLS} FROM texts t WHERE t.live = 1")
+                while True:
+                    rows = cursor.fetchmany(512)  # checked a batch at a time, in C where it can be
+                    if not rows:
+                        return
+                    if not rows_sound(rows, 0, T_N):
+                        raise sqlite3.DatabaseError("a texts row fails its check")
+                    for row in rows:
+                        rid = row[T_ID]
+                        if rid not in given:
+                            given.add(rid)
+                            yield rid, row[T_NAMES], row[T_TEXT].replace(STORED_SEPARATOR, TEXT_SEPARATOR)
+            except sqlite3.DatabaseError:
+                self._records.reader.recover()  # raises CacheCorrupt if already rebuilt
 
     def spans(self, needle: str) -> list[tuple[str, str, str]] | None:
         """(id, names, text) of the records whose text contains `needle`, in path order; None
@@ -265,10 +328,11 @@ class DbTexts(Mapping[str, tuple[str, str]]):
             return None
         pattern = "*" + glob_literal(needle) + "*"
         rows = self._records.reader.rows(
-            "SELECT t.id, t.type, t.names, t.text FROM texts t JOIN files f ON f.file = t.file "
-            "WHERE t.live = 1 AND t.text GLOB ? ORDER BY f.rel", (pattern,))
+            f"SELECT {T_COLS} FROM texts t JOIN files f ON f.file = t.file "
+            "WHERE t.live = 1 AND t.text GLOB ? ORDER BY f.rel", (pattern,), (T_N,))
         out = []
-        for rid, rtype, names, text in rows:
+        for row in rows:
+            rid, rtype, names, text = row[T_ID], row[T_TYPE], row[T_NAMES], row[T_TEXT]
             if needle in text:
                 self._records.seen.types[rid] = rtype
                 out.append((rid, names, text.replace(STORED_SEPARATOR, TEXT_SEPARATOR)))
