@@ -355,3 +355,59 @@ def test_a_cache_of_an_older_chinaind_is_still_replaced(run, tmp_path):
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA application_id").fetchone()[0] == cachedb.APPLICATION_ID
     conn.close()
+
+
+# --- files moved and deleted while a run reads (issue #23) -----------------------------------------
+class _Mover(threading.Thread):
+    """An editor that creates, moves and deletes records while runs read: a policy referring
+    to a sector that is moved between two folders, and a sector created and deleted."""
+
+    def __init__(self, kb: Path, seconds: float) -> None:
+        super().__init__(daemon=True)
+        self.kb, self.seconds = kb, seconds
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            sectors = self.kb / "sectors"
+            here, there = sectors / "moving.yaml", sectors / "sub" / "moving.yaml"
+            draft = sectors / "draft.yaml"
+            end = time.monotonic() + self.seconds
+            while time.monotonic() < end:
+                os.replace(here, there)
+                draft.write_text("id: draft\nname: Draft\n")
+                time.sleep(0.002)
+                os.replace(there, here)
+                draft.unlink()
+                time.sleep(0.002)
+        except BaseException as exc:  # pragma: no cover - reported by the test
+            self.error = exc
+
+
+def test_files_moved_and_deleted_during_a_run_never_make_false_problems(tmp_path):
+    """46 of 46 runs failed with 16 queries in parallel to such an editor: `cannot read the
+    file` for a file deleted between the scan and the read, `unknown sector` for one moved."""
+    kb = _kb(tmp_path)
+    (kb / "sectors" / "sub").mkdir()
+    (kb / "sectors" / "moving.yaml").write_text("id: moving\nname: Moving\n")
+    from hostile_support import SOURCE_RECORD, SOURCES
+
+    (kb / "sources").mkdir()
+    (kb / "sources" / "test-gazette-2023-03-01.yaml").write_text(SOURCE_RECORD)
+    (kb / "policies").mkdir()
+    (kb / "policies" / "plan.yaml").write_text("id: plan\ntitle: Plan\nkind: plan\nsummary: A plan.\n"
+                                               f"{SOURCES}sectors:\n  - moving\n")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    subprocess.run([str(CHINAIND), "-d", str(kb), "validate"], env=env, capture_output=True, check=True)
+    mover = _Mover(kb, seconds=4.0)
+    mover.start()
+    readers = [["list", "sectors", "-f", "ids"], ["validate"], ["--no-cache", "show", "plan", "-f", "ids"],
+               ["sector", "moving", "-f", "ids"], ["list", "sectors", "-f", "ids"], ["validate"]]
+    results = _readers(kb, env, mover, readers)
+    mover.join()
+    assert mover.error is None and len(results) >= len(readers)
+    failed = [p for p in results if p.returncode != 0 or "problem" in p.stderr]
+    assert failed == [], f"{len(failed)} of {len(results)} runs failed, e.g.: {failed[0].stderr}"
+    for p in results:
+        ids = p.stdout.split()
+        assert "moving" in ids or p.stdout.startswith("valid:") or ids == ["plan"], p.stdout
