@@ -347,3 +347,39 @@ def test_migrate_updates_the_schemas_of_a_base_made_by_init(run, tmp_path):
     assert run("validate", str(kb)).exit_code == 0
     again = run("migrate", str(kb))
     assert (again.exit_code, again.stdout) == (0, "")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name)
+@pytest.mark.parametrize("command", [["export", "sqlite", "{out}/x.db"], ["export", "csv", "{out}/csv"]])
+def test_a_signalled_export_leaves_nothing(tmp_path, sig, command):
+    """Every signal that ends a run removes what it was writing, as Ctrl-C does (issue #23)."""
+    slow = tmp_path / "slow.py"
+    slow.write_text(
+        "import sys, time\n"
+        "import chinaind.export.write as w\n"
+        "real_fill, real_csv = w._fill, w.csv.writer\n"
+        "def pause():\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(60)\n"
+        "def _fill(*a):\n"
+        "    real_fill(*a)\n"
+        "    pause()\n"
+        "def writer(*a, **k):\n"
+        "    pause()\n"
+        "w._fill = _fill\n"
+        "w.csv.writer = writer\n"
+        "from chinaind.cli.launch import main\n"
+        "sys.argv = ['chinaind'] + sys.argv[1:]\n"
+        "main()\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    args = [a.format(out=out) for a in command]
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, str(slow), "-d", str(FIXTURE_KB), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout.readline() == "writing\n"
+    assert list(out.rglob("*")) != []
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err) == (130, "chinaind: interrupted\n")
+    assert list(out.iterdir()) == []

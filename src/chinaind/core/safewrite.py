@@ -12,8 +12,8 @@
 - new files get the user's umask (0o666 masked, like any editor's), never tempfile's 0600;
 - an OS error becomes one line (errors.OSFailure, exit 74) saying what failed and what to do.
 
-Temporary folders (`temporary_folder`: serve's exported database, diff --rev's revision) are
-removed on every signal that ends a run: SIGINT raises KeyboardInterrupt anyway, and while
+Temporary files and folders (those of `building` and `new_folder`; `temporary_folder`: serve's
+exported database, diff --rev's revision) are removed on every signal that ends a run: SIGINT raises KeyboardInterrupt anyway, and while
 one is held SIGTERM and SIGHUP raise `Terminated` (a KeyboardInterrupt) the same way, unless
 the run was started to ignore them (nohup).
 """
@@ -101,18 +101,20 @@ def write_file(path: Path, text: str, *, force: bool, what: str, exists_hint: st
 @contextmanager
 def building(path: Path, *, force: bool, what: str, exists_hint: str = FORCE_HINT) -> Iterator[Path]:
     """A new empty temporary file beside `path` to fill in; when the block ends it is synced
-    and put in place. On any failure it is removed; an OSError becomes an OSFailure."""
-    tmp = _create_temp(path, what)
-    try:
-        yield tmp
-        _sync(tmp)
-        _place(tmp, path, force=force, what=what, exists_hint=exists_hint)
-    except OSError as exc:
-        remove_quietly(tmp)
-        raise OSFailure.of(f"{what}: cannot write {_shown(path)}", exc) from None
-    except BaseException:
-        remove_quietly(tmp)
-        raise
+    and put in place. On any failure (SIGTERM and SIGHUP too) it is removed; an OSError
+    becomes an OSFailure."""
+    with signals_raise():
+        tmp = _create_temp(path, what)
+        try:
+            yield tmp
+            _sync(tmp)
+            _place(tmp, path, force=force, what=what, exists_hint=exists_hint)
+        except OSError as exc:
+            remove_quietly(tmp)
+            raise OSFailure.of(f"{what}: cannot write {_shown(path)}", exc) from None
+        except BaseException:
+            remove_quietly(tmp)
+            raise
     _sync_folder(path.parent)
 
 
@@ -185,6 +187,13 @@ def new_folder(target: Path, what: str) -> Iterator[Path]:
     block ends its entries move into `target`. On any failure everything made here is
     removed, `target` too if it was created here. The staging folder sits inside `target`, so
     no more rights are needed than for `target` itself."""
+    with signals_raise():  # SIGTERM and SIGHUP clean up as Ctrl-C does
+        with _staged(target, what) as staging:
+            yield staging
+
+
+@contextmanager
+def _staged(target: Path, what: str) -> Iterator[Path]:
     import shutil
 
     created = make_folder(target, what)
