@@ -223,3 +223,120 @@ def test_rev_errors(run, repo, kb_copy):
     outside = run("diff", "--rev", "HEAD", str(kb_copy))
     assert (outside.exit_code, outside.stderr) == (
         2, f"chinaind: diff --rev: {kb_copy} is not in a git repository (or in one without a working tree)\n")
+
+
+# --- the revision as stored, and nothing else (issue #23) ----------------------------------------
+def committed(repo: Path, message: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+
+
+@needs_git
+@pytest.mark.parametrize("attributes", ["policies/** export-ignore", "*.yaml export-subst", "* -text ident filter=x"])
+def test_rev_reads_the_revision_as_stored_whatever_gitattributes_say(run, repo, attributes):
+    """`git archive` obeyed .gitattributes: export-ignore hid records, export-subst rewrote them."""
+    robot = repo / "data" / "policies" / "robot-plus.yaml"
+    text = "\n".join("summary: Kept as $Format:%H$ and $Id$ say." if line.startswith("summary:") else line
+                     for line in robot.read_text(encoding="utf-8").split("\n"))
+    robot.write_text(text, encoding="utf-8")
+    (repo / "data" / ".gitattributes").write_text(attributes + "\n")
+    committed(repo, "Attributes")
+    git(repo, "config", "filter.x.smudge", "false")
+    result = run("diff", "--rev", "HEAD", str(repo / "data"))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+@needs_git
+def test_rev_reads_only_record_files_and_never_a_big_blob(run, repo, tmp_path, monkeypatch):
+    """Every file of the revision went to TMPDIR, a 1 GB blob too; now only the record files
+    within the size limit are read, and one over it is refused by its size."""
+    big = repo / "data" / "video.bin"
+    with open(big, "wb") as fh:  # sparse in the working tree, 64 MB in git (compressed to little)
+        fh.truncate(64 * 1024 * 1024)
+    (repo / "data" / "sectors" / "huge.yaml").write_bytes(b"id: huge\nname: Huge\n" + b"#" * 2_000_000 + b"\n")
+    committed(repo, "A big blob")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    import chinaind.store.gitrev as gitrev
+
+    seen: list[list[str]] = []
+    real = gitrev.write_blobs
+
+    def spy(toplevel, blobs, dest):
+        real(toplevel, blobs, dest)
+        seen.append(sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()))
+        seen.append([str(sum(p.stat().st_blocks for p in dest.rglob("*") if p.is_file()) * 512)])
+
+    monkeypatch.setattr(gitrev, "write_blobs", spy)
+    result = run("diff", "--rev", "HEAD", str(repo / "data"))
+    assert result.exit_code == 3 and "sectors/huge.yaml:1:1: " in result.stderr
+    files, used = seen
+    assert "video.bin" not in files and "sectors/huge.yaml" in files
+    assert all(f.endswith(".yaml") for f in files)
+    assert int(used[0]) < 2_000_000  # the huge record is sparse: never read, never written
+    assert list(tmp.iterdir()) == []
+
+
+@needs_git
+def test_rev_in_a_folder_whose_name_holds_a_newline(run, repo):
+    odd = repo / "odd\nname"
+    shutil.copytree(FIXTURE_KB, odd)
+    committed(repo, "A knowledge base in a folder with a newline in its name")
+    edit(odd)
+    result = run("diff", "--rev", "HEAD", str(odd))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, TSV, "")
+
+
+@needs_git
+def test_rev_follows_a_symlinked_record_inside_the_base_as_the_scan_does(run, repo):
+    import os
+
+    (repo / "data" / "shared").mkdir()
+    (repo / "data" / "shared" / "optics.yaml").write_text("id: optics\nname: Optics\n", encoding="utf-8")
+    (repo / "data" / "sectors" / "optics.yaml").unlink()
+    os.symlink("../shared/optics.yaml", repo / "data" / "sectors" / "optics.yaml")
+    committed(repo, "A record kept elsewhere in the base, linked into its folder")
+    result = run("diff", "--rev", "HEAD", str(repo / "data"))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    os.symlink("/etc/passwd", repo / "data" / "sectors" / "passwd.yaml")  # outside: skipped, as by the scan
+    committed(repo, "A link out")
+    result = run("diff", "--rev", "HEAD", str(repo / "data"))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+@needs_git
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_rev_removes_its_folder_on_every_signal_that_ends_it(repo, tmp_path, signame):
+    import os
+    import signal
+    import sys
+
+    slow = tmp_path / "slow.py"
+    slow.write_text(
+        "import sys, time\n"
+        "import chinaind.query.kbdiff as k\n"
+        "real = k.load_side\n"
+        "def load_side(d, **kw):\n"
+        "    if kw.get('shown_as'):\n"
+        "        print('exported', flush=True)\n"
+        "        time.sleep(60)\n"
+        "    return real(d, **kw)\n"
+        "k.load_side = load_side\n"
+        "from chinaind.cli.launch import main\n"
+        "sys.argv = ['chinaind'] + sys.argv[1:]\n"
+        "main()\n")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, str(slow), "diff", "--rev", "HEAD", str(repo / "data")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout.readline() == "exported\n"
+    assert len(list(tmp.iterdir())) == 1
+    proc.send_signal(getattr(signal, signame))
+    out, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err) == (130, "chinaind: interrupted\n")
+    assert list(tmp.iterdir()) == []

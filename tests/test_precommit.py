@@ -36,7 +36,7 @@ def hook() -> dict:
 def test_the_hook_validates_the_knowledge_base_not_the_changed_files():
     h = hook()
     assert (h["id"], h["entry"], h["language"], h["pass_filenames"], h["args"]) == (
-        "chinaind-validate", "chinaind validate", "python", False, ["."])
+        "chinaind-validate", "chinaind validate --staged", "python", False, ["."])
 
 
 @pytest.mark.parametrize("path, runs", [
@@ -92,12 +92,89 @@ def test_try_repo_passes_a_valid_base_and_fails_a_broken_one(tmp_path, isolated_
 
     record = kb / "policies" / "robot-plus.yaml"
     record.write_text(record.read_text(encoding="utf-8").replace("kind: plan", "kind: plna"), encoding="utf-8")
+    unstaged = try_repo(kb, env)  # the hook checks what is staged: the commit's content
+    assert unstaged.returncode == 0, unstaged.stdout + unstaged.stderr
+    subprocess.run(["git", "add", "-A"], cwd=kb, env=env, check=True)
     failed = try_repo(kb, env)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert re.search(r"^chinaind validate\.+Failed$", failed.stdout, re.M)
     assert "- exit code: 3" in failed.stdout
     assert ("policies/robot-plus.yaml:4:7: kind: 'plna' is not allowed; did you mean 'plan'?"
             in failed.stdout)
+
+
+# --- validate --staged (issue #23) -----------------------------------------------------------------
+def git(cwd: Path, env: dict[str, str], *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def team(tmp_path, isolated_env) -> tuple[Path, dict[str, str]]:
+    """A repository holding the fixture base in data/, committed."""
+    env = git_env(isolated_env)
+    root = tmp_path / "team"
+    shutil.copytree(FIXTURE_KB, root / "data")
+    git(root, env, "init", "-q")
+    git(root, env, "add", "-A")
+    git(root, env, "commit", "-q", "-m", "A knowledge base")
+    return root, env
+
+
+def staged_run(root: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    chinaind = Path(sys.executable).parent / "chinaind"
+    return subprocess.run([str(chinaind), "validate", "--staged", *args], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(not HAS_GIT, reason="git is not installed")
+def test_staged_ignores_an_untracked_draft_and_unstaged_edits(team):
+    root, env = team
+    (root / "data" / "sectors" / "draft.yaml").write_text("id: draft\nnmae: Half written\n")  # untracked
+    robot = root / "data" / "policies" / "robot-plus.yaml"
+    robot.write_text(robot.read_text(encoding="utf-8").replace("kind: plan", "kind: plna"), encoding="utf-8")
+    p = staged_run(root, env, "data")
+    assert (p.returncode, p.stderr) == (0, "") and p.stdout.startswith("valid: 25 records in data ")
+    git(root, env, "add", "data/policies/robot-plus.yaml")  # now the commit would hold it
+    p = staged_run(root, env, "data")
+    assert (p.returncode, p.stderr, len(p.stdout.splitlines())) == (3, "", 1)
+    assert p.stdout.startswith("data/policies/robot-plus.yaml:4:7: kind: 'plna' is not allowed; did you mean 'plan'?")
+
+
+@pytest.mark.skipif(not HAS_GIT, reason="git is not installed")
+def test_staged_fails_a_commit_that_needs_an_untracked_file(team):
+    root, env = team
+    (root / "data" / "sectors" / "optics.yaml").write_text("id: optics\nname: Optics\n")  # never added
+    robot = root / "data" / "policies" / "robot-plus.yaml"
+    robot.write_text(robot.read_text(encoding="utf-8").replace("sectors:\n", "sectors:\n  - optics\n", 1),
+                     encoding="utf-8")
+    git(root, env, "add", "data/policies/robot-plus.yaml")
+    assert subprocess.run([str(Path(sys.executable).parent / "chinaind"), "validate", "data"], cwd=root, env=env,
+                          capture_output=True).returncode == 0  # the working tree is valid
+    p = staged_run(root, env, "data")
+    assert p.returncode == 3 and "data/policies/robot-plus.yaml:" in p.stdout and "unknown sector 'optics'" in p.stdout
+    git(root, env, "add", "data/sectors/optics.yaml")
+    assert staged_run(root, env, "data").returncode == 0
+
+
+@pytest.mark.skipif(not HAS_GIT, reason="git is not installed")
+def test_staged_deletions_and_a_base_at_the_root(team, tmp_path):
+    root, env = team
+    git(root, env, "rm", "-q", "data/agencies/MIIT.yaml")
+    p = staged_run(root, env, "data")
+    assert p.returncode == 3 and "unknown agency 'MIIT'" in p.stdout
+    (root / "data" / "agencies" / "MIIT.yaml").write_text("not what the index holds")  # untracked again
+    assert staged_run(root, env, "data").returncode == 3
+    p = staged_run(root / "data", env, ".")
+    assert p.returncode == 3 and p.stdout.splitlines()[0].startswith("people/li-ming.yaml:") and p.stderr == ""
+
+
+@pytest.mark.skipif(not HAS_GIT, reason="git is not installed")
+def test_staged_outside_a_repository_is_one_line(tmp_path, isolated_env):
+    kb = tmp_path / "kb"
+    shutil.copytree(FIXTURE_KB, kb)
+    p = staged_run(tmp_path, git_env(isolated_env), str(kb))
+    assert (p.returncode, p.stdout) == (2, "")
+    assert p.stderr == f"chinaind: validate --staged: {kb} is not in a git repository (or in one without a working tree)\n"
 
 
 def readme_yaml_blocks() -> list[str]:

@@ -313,6 +313,7 @@ def _db_texts(texts: list[str]):
     refresh._insert(conn, rows, 0)
     conn.execute("UPDATE records SET live = 1")
     conn.execute("UPDATE texts SET live = 1")
+    cachedb.add_checks(conn, "1")  # as refresh writes them once `live` is known
     return DbTexts(DbRecords(Reader(conn))), [norm_text(t) for t in texts]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -67,10 +68,19 @@ def wait_until_up(base: str, proc: subprocess.Popen, seconds: float = 90) -> Non
 
 
 @pytest.fixture
-def server(isolated_env):
+def server_tmp(tmp_path):
+    """The server's TMPDIR: where its exported database lives while it runs."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def server(isolated_env, server_tmp):
     pytest.importorskip("datasette.app")
     port = free_port()
-    env = {**os.environ, "HOME": str(isolated_env), "XDG_CACHE_HOME": str(isolated_env / ".cache")}
+    env = {**os.environ, "HOME": str(isolated_env), "XDG_CACHE_HOME": str(isolated_env / ".cache"),
+           "TMPDIR": str(server_tmp)}
     proc = subprocess.Popen([sys.executable, "-m", "chinaind", "--data-dir", str(FIXTURE_KB), "serve", "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     base = f"http://127.0.0.1:{port}"
@@ -108,6 +118,111 @@ def test_serves_read_only(server):
     with pytest.raises(urllib.error.HTTPError) as caught:  # immutable: no writes, no arbitrary SQL writes
         get(f"{base}/chinaind.json?sql={urllib.parse.quote('DELETE FROM policies')}")
     assert caught.value.code == 400
+
+
+# --- hostile requests and signals (issue #23) -------------------------------------------------------
+def fetch(url: str, data: bytes | None = None) -> int:
+    """The HTTP status of a GET (or a POST with data)."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def stop(proc: subprocess.Popen, sig: int) -> tuple[str, str]:
+    proc.send_signal(sig)
+    return proc.communicate(timeout=30)
+
+
+HOSTILE_SQL = [
+    'select * from "\x1b]0;PWNED\x07\x1b[2J"',  # SQLite's error message names the table
+    "select \x1b[31m",
+    "select * from \"\x9b2J\u202e\"",
+]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_the_log_is_two_lines_whatever_is_asked_and_however_it_stops(server, server_tmp, sig):
+    proc, base, port = server
+    assert [p.name for p in server_tmp.iterdir()] != []  # the exported database, while serving
+    for sql in HOSTILE_SQL:
+        assert fetch(f"{base}/chinaind.json?sql={urllib.parse.quote(sql)}") == 400
+    assert fetch(f"{base}/chinaind.json?sql=select+1", data=b"x=1") >= 400  # a POST: refused, and quietly
+    assert fetch(f"{base}/chinaind/policies.json", data=b"\x00" * 1000) >= 400
+    assert fetch(f"{base}/chinaind/no-such-table") == 404
+    out, err = stop(proc, sig)
+    assert (proc.returncode, out) == (0, "")
+    assert err.splitlines() == [STARTED.format(port=port), "chinaind: serve: stopped"]
+    assert list(server_tmp.iterdir()) == []  # the exported database is gone
+
+
+@pytest.mark.parametrize("function", ["fts3_tokenizer('simple')", "FTS3_TOKENIZER('porter')",
+                                      "load_extension('/nonexistent')"])
+def test_sql_that_reaches_past_the_data_is_refused(server, function):
+    _, base, _ = server
+    url = f"{base}/chinaind.json?sql={urllib.parse.quote('select ' + function)}&_shape=array"
+    assert fetch(url) == 400
+    assert json.loads(get(f"{base}/chinaind.json?sql=select+1+as+one&_shape=array")) == [{"one": 1}]
+
+
+def test_the_port_is_held_before_the_export_starts(kb_copy, monkeypatch):
+    """A port taken while the base is exported cannot turn an announced start into a failure:
+    it is bound first and kept."""
+    pytest.importorskip("datasette.app")
+    import chinaind.export.write
+    from chinaind.export import serve as lib
+    from chinaind.query.index import KnowledgeBase
+    from chinaind.store.loader import load
+
+    address = lib.Address("127.0.0.1", free_port())
+    sock = lib.listen(address)
+    tried: list[int] = []
+
+    def export_while_someone_takes_the_port(kb, path, **kwargs):
+        with socket.socket() as other:
+            try:
+                other.bind(address)
+            except OSError as exc:
+                tried.append(exc.errno)
+        raise KeyboardInterrupt  # stop here: the test is about the port
+
+    monkeypatch.setattr(chinaind.export.write, "write_sqlite", export_while_someone_takes_the_port)
+    result = load(kb_copy)
+    try:
+        lib.serve(KnowledgeBase(result.records, result.texts), address, sock)
+    except KeyboardInterrupt:
+        pass
+    assert tried == [errno.EADDRINUSE] and sock.fileno() == -1  # closed once serve ended
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_signal_during_the_export_leaves_no_temporary_folder(tmp_path, sig):
+    """Signalled while exporting (before serving starts), serve still removes its folder."""
+    pytest.importorskip("datasette.app")
+    slow = tmp_path / "slow.py"
+    slow.write_text(
+        "import sys, time\n"
+        "import chinaind.export.write as w\n"
+        "real = w.write_sqlite\n"
+        "def write_sqlite(kb, path, **kw):\n"
+        "    real(kb, path, **kw)\n"
+        "    print('exported', flush=True)\n"
+        "    time.sleep(60)\n"
+        "w.write_sqlite = write_sqlite\n"
+        "from chinaind.cli.launch import main\n"
+        "sys.argv = ['chinaind'] + sys.argv[1:]\n"
+        "main()\n")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, str(slow), "--data-dir", str(FIXTURE_KB), "serve", "--port", str(free_port())],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout.readline() == "exported\n"
+    assert len(list(tmp.iterdir())) == 1
+    out, err = stop(proc, sig)
+    assert list(tmp.iterdir()) == [] and "Traceback" not in err
+    assert proc.returncode == 130 and err == "chinaind: interrupted\n"
 
 
 # --- what a browser shows ------------------------------------------------------------------------

@@ -282,3 +282,132 @@ def _assert_settled(kb: Path, env: dict, version: int) -> None:
         p = subprocess.run(args, capture_output=True, text=True, env=env, timeout=60)
         assert p.returncode == 0 and p.stderr == "", p.stderr
         assert {rec["name"] for rec in json.loads(p.stdout)} == {f"v{version} s{i:02d}" for i in range(N_RECORDS)}
+
+
+# --- the cache's own file (issue #23) --------------------------------------------------------------
+def _foreign_db(path: Path) -> bytes:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner TEXT)")
+    conn.execute("INSERT INTO accounts VALUES (1, 'someone')")
+    conn.commit()
+    conn.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("how", ["symlink", "hardlink", "regular-file", "symlink-to-a-cache", "dangling-symlink"])
+def test_the_cache_never_writes_into_another_database(run, tmp_path, how):
+    """A link where the cache database should be made chinaind drop, refill and switch to WAL
+    the tables of the database it pointed at."""
+    kb = _kb(tmp_path)
+    expected = _ids_and_names(run, kb)
+    path = _checkpointed(cachedb.cache_path(kb))
+    other = tmp_path / "elsewhere" / "precious.sqlite"
+    other.parent.mkdir()
+    if how == "symlink-to-a-cache":
+        os.rename(path, other)  # even a chinaind cache is not written through a link
+    elif how != "dangling-symlink":
+        _foreign_db(other)
+        path.unlink()
+    else:
+        path.unlink()
+    before = other.read_bytes() if other.exists() else None
+    if how in ("symlink", "symlink-to-a-cache", "dangling-symlink"):
+        os.symlink(other, path)
+    elif how == "hardlink":
+        os.link(other, path)
+    else:
+        path.write_bytes(before)
+    for _ in range(2):
+        assert _ids_and_names(run, kb) == expected
+    (kb / "sectors" / "s00.yaml").write_text(_record(0, 9))  # a refresh would write
+    assert _ids_and_names(run, kb)[0] == ("s00", "v9 s00")
+    after = other.read_bytes() if other.exists() else None
+    assert after == before
+    if how == "regular-file":  # a database someone keeps under the cache's name: left alone
+        assert path.read_bytes() == before and not os.path.exists(f"{path}-wal")
+    assert [p.name for p in other.parent.iterdir()] == ([] if before is None else ["precious.sqlite"])
+    assert os.path.lexists(path)  # not chinaind's to remove either
+
+
+@pytest.mark.parametrize("companion", cachedb.COMPANIONS)
+def test_the_cache_never_writes_through_a_linked_companion_file(run, tmp_path, companion):
+    kb = _kb(tmp_path)
+    expected = _ids_and_names(run, kb)
+    path = _checkpointed(cachedb.cache_path(kb))
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious")
+    os.symlink(victim, f"{path}{companion}")
+    assert _ids_and_names(run, kb) == expected
+    assert victim.read_bytes() == b"precious"
+
+
+def test_a_cache_of_an_older_chinaind_is_still_replaced(run, tmp_path):
+    """A cache without the application id (older chinaind) is recognised by its meta table."""
+    kb = _kb(tmp_path)
+    expected = _ids_and_names(run, kb)
+    path = _checkpointed(cachedb.cache_path(kb))
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA application_id = 0")
+    conn.execute("UPDATE meta SET value = 'an older stamp' WHERE key = 'stamp'")
+    conn.commit()
+    conn.close()
+    assert _ids_and_names(run, kb) == expected
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == cachedb.APPLICATION_ID
+    conn.close()
+
+
+# --- files moved and deleted while a run reads (issue #23) -----------------------------------------
+class _Mover(threading.Thread):
+    """An editor that creates, moves and deletes records while runs read: a policy referring
+    to a sector that is moved between two folders, and a sector created and deleted."""
+
+    def __init__(self, kb: Path, seconds: float) -> None:
+        super().__init__(daemon=True)
+        self.kb, self.seconds = kb, seconds
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            sectors = self.kb / "sectors"
+            here, there = sectors / "moving.yaml", sectors / "sub" / "moving.yaml"
+            draft = sectors / "draft.yaml"
+            end = time.monotonic() + self.seconds
+            while time.monotonic() < end:
+                os.replace(here, there)
+                draft.write_text("id: draft\nname: Draft\n")
+                time.sleep(0.002)
+                os.replace(there, here)
+                draft.unlink()
+                time.sleep(0.002)
+        except BaseException as exc:  # pragma: no cover - reported by the test
+            self.error = exc
+
+
+def test_files_moved_and_deleted_during_a_run_never_make_false_problems(tmp_path):
+    """46 of 46 runs failed with 16 queries in parallel to such an editor: `cannot read the
+    file` for a file deleted between the scan and the read, `unknown sector` for one moved."""
+    kb = _kb(tmp_path)
+    (kb / "sectors" / "sub").mkdir()
+    (kb / "sectors" / "moving.yaml").write_text("id: moving\nname: Moving\n")
+    from hostile_support import SOURCE_RECORD, SOURCES
+
+    (kb / "sources").mkdir()
+    (kb / "sources" / "test-gazette-2023-03-01.yaml").write_text(SOURCE_RECORD)
+    (kb / "policies").mkdir()
+    (kb / "policies" / "plan.yaml").write_text("id: plan\ntitle: Plan\nkind: plan\nsummary: A plan.\n"
+                                               f"{SOURCES}sectors:\n  - moving\n")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    subprocess.run([str(CHINAIND), "-d", str(kb), "validate"], env=env, capture_output=True, check=True)
+    mover = _Mover(kb, seconds=4.0)
+    mover.start()
+    readers = [["list", "sectors", "-f", "ids"], ["validate"], ["--no-cache", "show", "plan", "-f", "ids"],
+               ["sector", "moving", "-f", "ids"], ["list", "sectors", "-f", "ids"], ["validate"]]
+    results = _readers(kb, env, mover, readers)
+    mover.join()
+    assert mover.error is None and len(results) >= len(readers)
+    failed = [p for p in results if p.returncode != 0 or "problem" in p.stderr]
+    assert failed == [], f"{len(failed)} of {len(results)} runs failed, e.g.: {failed[0].stderr}"
+    for p in results:
+        ids = p.stdout.split()
+        assert "moving" in ids or p.stdout.startswith("valid:") or ids == ["plan"], p.stdout

@@ -231,3 +231,17 @@ def test_no_unsafe_character_survives_any_escape(text):
     assert raw_unsafe(escape.csv_cell(text), keep="\t\n") == []
     if not any(0xD800 <= ord(c) <= 0xDFFF for c in text):
         assert json.loads(escape.json_safe(json.dumps(text, ensure_ascii=False))) == text
+
+
+@pytest.mark.parametrize("fmt", ["dot", "mermaid", "gexf", "json"])
+def test_graph_formats_carry_no_raw_tab(run, kb_copy, fmt):
+    """A TAB in a label is layout nowhere in a graph file: dot and Mermaid show it as \\t
+    (issue #23), GEXF and JSON as their own escapes."""
+    kb = _with_name(kb_copy, "tab\there")
+    r = run("-d", str(kb), "graph", "-f", fmt)
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert "\t" not in r.stdout
+    if fmt == "dot":
+        assert '[label="tab\\\\there' in r.stdout  # DOT reads \\t as a backslash and a t
+    elif fmt == "mermaid":
+        assert '("tab\\there")' in r.stdout

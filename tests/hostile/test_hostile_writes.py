@@ -292,3 +292,94 @@ def test_an_interrupted_init_leaves_nothing(run, tmp_path, monkeypatch, small_bu
     result = run("init", str(target))
     assert result.exit_code == 130
     assert (os.listdir(target) if existing else os.path.lexists(target)) in ([], False)
+
+
+# --- migrate (issue #23) ----------------------------------------------------------------------------
+OLD_KB = Path(__file__).resolve().parent.parent / "fixtures" / "old_kb"
+
+
+def _old_kb(tmp_path: Path) -> Path:
+    import shutil
+
+    kb = tmp_path / "old"
+    shutil.copytree(OLD_KB, kb)
+    return kb
+
+
+@pytest.mark.parametrize("planted", ["symlink", "fifo", "file"])
+def test_migrate_never_writes_through_a_planted_temporary_name(run, tmp_path, planted):
+    """The old fixed temporary name beside each file (.<name>.yaml.migrate): a symbolic link
+    there made migrate overwrite its target, a FIFO hung it."""
+    kb = _old_kb(tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    trap = kb / "policies" / ".old-plan.yaml.migrate"
+    if planted == "symlink":
+        os.symlink(victim, trap)
+    elif planted == "fifo":
+        os.mkfifo(trap)
+    else:
+        trap.write_text("someone's notes\n")
+    p = subprocess.run([str(CHINAIND), "migrate", str(kb)], capture_output=True, timeout=30,
+                       env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert p.returncode == 0, p.stderr
+    assert victim.read_text() == "precious\n"
+    assert os.path.lexists(trap)  # not replaced, not removed: not chinaind's
+    record = kb / "policies" / "old-plan.yaml"
+    assert stat.S_ISREG(os.lstat(record).st_mode) and "dates:" in record.read_text()
+    assert not [p for p in (kb / "policies").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_migrate_updates_the_schemas_of_a_base_made_by_init(run, tmp_path):
+    from chinaind.authoring.skeletons import write_schemas
+
+    kb = _old_kb(tmp_path)
+    write_schemas(kb / "schema")
+    old_schema = '{"title": "an older schema"}\n'
+    (kb / "schema" / "policy.json").write_text(old_schema)
+    r = run("migrate", str(kb))
+    assert r.exit_code == 0 and r.stderr == "", r.stderr
+    lines = r.stdout.splitlines()
+    assert "policies/old-plan.yaml\tdate -> dates (role: issued)" in lines
+    assert "schema/policy.json\tJSON Schema updated to the current record format" in lines
+    assert not any(line.startswith("schema/sector.json") for line in lines)  # already current
+    assert (kb / "schema" / "policy.json").read_text() != old_schema
+    assert run("validate", str(kb)).exit_code == 0
+    again = run("migrate", str(kb))
+    assert (again.exit_code, again.stdout) == (0, "")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name)
+@pytest.mark.parametrize("command", [["export", "sqlite", "{out}/x.db"], ["export", "csv", "{out}/csv"]])
+def test_a_signalled_export_leaves_nothing(tmp_path, sig, command):
+    """Every signal that ends a run removes what it was writing, as Ctrl-C does (issue #23)."""
+    slow = tmp_path / "slow.py"
+    slow.write_text(
+        "import sys, time\n"
+        "import chinaind.export.write as w\n"
+        "real_fill, real_csv = w._fill, w.csv.writer\n"
+        "def pause():\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(60)\n"
+        "def _fill(*a):\n"
+        "    real_fill(*a)\n"
+        "    pause()\n"
+        "def writer(*a, **k):\n"
+        "    pause()\n"
+        "w._fill = _fill\n"
+        "w.csv.writer = writer\n"
+        "from chinaind.cli.launch import main\n"
+        "sys.argv = ['chinaind'] + sys.argv[1:]\n"
+        "main()\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    args = [a.format(out=out) for a in command]
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, str(slow), "-d", str(FIXTURE_KB), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout.readline() == "writing\n"
+    assert list(out.rglob("*")) != []
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err) == (130, "chinaind: interrupted\n")
+    assert list(out.iterdir()) == []

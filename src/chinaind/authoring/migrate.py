@@ -1,7 +1,11 @@
 """`chinaind migrate`: rewriting a knowledge base of the first record format in place, file by
-file (written aside, then renamed), with the upgrade of records/migrate.py. Comments, which a
-YAML round trip drops, are kept at the top of their file; files already in the current format
-are left alone."""
+file, with the upgrade of records/migrate.py. Comments, which a YAML round trip drops, are kept
+at the top of their file; files already in the current format are left alone. A base made by
+`init` has JSON Schemas in schema/: those out of date are rewritten too, and listed.
+
+Every file is written through core/safewrite.py (a new temporary name, created exclusively,
+then renamed): nothing planted beside a record (a symbolic link, a FIFO) is followed, opened
+or replaced, and every target is checked before the first is written."""
 
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ from typing import Any
 
 from chinaind.core.errors import UsageError
 from chinaind.records.kinds import FOLDERS
-from chinaind.authoring.skeletons import write_schemas
+from chinaind.authoring.skeletons import json_schema, schema_text
+from chinaind.records.kinds import RECORD_TYPES
 from chinaind.records.migrate import upgrade_record
 
 
@@ -55,22 +60,53 @@ def plan(data_dir: Path) -> Migration:
     for sid in list(result.sources):
         if f"sources/{sid}.yaml" in existing:
             del result.sources[sid]
+    result.changed += _stale_schemas(data_dir)
     return result
 
 
-def apply(data_dir: Path, migration: Migration) -> list[Path]:
-    """Write the planned files; every file is written aside and renamed into place."""
-    written = []
-    for change in migration.changed:
-        written.append(_write(data_dir / change.rel, change.text))
-    for sid, info in migration.sources.items():
-        written.append(_write(data_dir / FOLDERS["source"] / f"{sid}.yaml", source_text(sid, info)))
-    for folder in (FOLDERS["person"], FOLDERS["source"]):
-        (data_dir / folder).mkdir(exist_ok=True)
+SCHEMA_CHANGE = "JSON Schema updated to the current record format"
+
+
+def _stale_schemas(data_dir: Path) -> list[FileChange]:
+    """The schema files of a base made by `init` that differ from the running models."""
     schema = data_dir / "schema"
-    if schema.is_dir():
-        written += write_schemas(schema)
+    if not schema.is_dir() or schema.is_symlink():
+        return []
+    out = []
+    for kind in RECORD_TYPES:
+        path = schema / f"{kind}.json"
+        text = schema_text(json_schema(kind))
+        try:
+            current = path.read_bytes() if path.is_file() and not path.is_symlink() else None
+        except OSError:
+            current = None
+        if current is None or current != text.encode("utf-8"):
+            out.append(FileChange(f"schema/{kind}.json", [SCHEMA_CHANGE], text))
+    return out
+
+
+def apply(data_dir: Path, migration: Migration) -> list[Path]:
+    """Write the planned files (every target checked first, see the module's rules)."""
+    from chinaind.core import safewrite
+
+    writes = [(data_dir / c.rel, c.text, True) for c in migration.changed]
+    writes += [(data_dir / FOLDERS["source"] / f"{sid}.yaml", source_text(sid, info), False)
+               for sid, info in migration.sources.items()]
+    for folder in (FOLDERS["person"], FOLDERS["source"]):
+        safewrite.check_inside(data_dir / folder, data_dir, WHAT)
+        safewrite.make_folder(data_dir / folder, WHAT)
+    for path, _, force in writes:
+        safewrite.check_target(path, force=force, what=WHAT, exists_hint=EXISTS_HINT)
+    written = []
+    for path, text, force in writes:
+        safewrite.write_file(path, text, force=force, what=WHAT, exists_hint=EXISTS_HINT)
+        written.append(path)
     return written
+
+
+WHAT = "migrate"
+# A new source record whose file appeared since the plan: migrate has no --force to offer.
+EXISTS_HINT = "it appeared while migrating; run migrate again"
 
 
 def source_text(sid: str, info: dict[str, Any]) -> str:
@@ -79,16 +115,6 @@ def source_text(sid: str, info: dict[str, Any]) -> str:
     if info.get("issue_date"):
         record["issue_date"] = info["issue_date"]
     return "# yaml-language-server: $schema=../schema/source.json\n" + dump(record)
-
-
-def _write(path: Path, text: str) -> Path:
-    import os
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.migrate")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
 
 
 def _with_comments(old: str, new: str) -> str:

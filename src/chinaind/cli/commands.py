@@ -236,6 +236,7 @@ def validate(
     ctx: typer.Context,
     directory: Annotated[Optional[str], typer.Argument(metavar="[DIR]", help="Knowledge base folder (default: --data-dir, $CHINAIND_DATA or the bundled records).")] = None,
     fmt: FormatOpt = None,
+    staged: Annotated[bool, typer.Option("--staged", help="Check the knowledge base as git's index stages it: what a commit would hold (the pre-commit hook).")] = False,
 ) -> None:
     """Check a knowledge base and print every problem as path:line:col: message. Exit 0 when valid, 3 when not."""
     from chinaind.cli.running import OPENED
@@ -244,8 +245,16 @@ def validate(
 
     chosen = check_format(fmt)
     opts = ctx.find_root().obj or {}
-    base = open_kb(directory if directory is not None else opts.get("data_dir"),
-                   cache=not opts.get("no_cache"), skip_invalid=True)
+    folder = directory if directory is not None else opts.get("data_dir")
+    if staged:
+        from chinaind.core.paths import resolve_data_dir
+        from chinaind.query.opening import OpenKnowledgeBase
+        from chinaind.store.gitrev import load_staged
+
+        data_dir = resolve_data_dir(folder)
+        base = OpenKnowledgeBase(load_staged(data_dir), data_dir)
+    else:
+        base = open_kb(folder, cache=not opts.get("no_cache"), skip_invalid=True)
     OPENED.append(base)
     try:
         write_out(lambda: render_report(base, chosen, sys.stdout))

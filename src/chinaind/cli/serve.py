@@ -22,5 +22,10 @@ def serve(
 
     lib.require_datasette()
     address = lib.Address(host, port)
-    lib.check_free(address)
-    lib.serve(index(ctx), address)
+    sock = lib.listen(address)  # before the base is loaded and exported: the port is ours
+    try:
+        kb = index(ctx)
+    except BaseException:
+        sock.close()
+        raise
+    lib.serve(kb, address, sock)

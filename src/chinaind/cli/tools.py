@@ -123,8 +123,6 @@ def diff(
     fmt: FormatOpt = None,
 ) -> None:
     """Records added, removed and changed between two knowledge bases, with the fields that changed."""
-    import tempfile
-
     from chinaind.query import kbdiff
     from chinaind.cli.running import emit
     from chinaind.core.paths import resolve_data_dir
@@ -149,9 +147,8 @@ def diff(
         revision = gitrev.resolve(new_dir, rev)
         # The revision's files go to a temporary folder, read without the cache: the cache
         # directory must not fill up with knowledge bases that are gone after this run.
-        with tempfile.TemporaryDirectory(prefix="chinaind-diff-") as tmp:
-            gitrev.export(revision, Path(tmp))
-            old = _side(kbdiff.load_side(Path(tmp), use_cache=False, skip_invalid=load["skip_invalid"],
+        with gitrev.exported(revision) as tmp:  # removed on SIGTERM and SIGHUP too
+            old = _side(kbdiff.load_side(tmp, use_cache=False, skip_invalid=load["skip_invalid"],
                                          shown_as=revision.label))
         new = _side(kbdiff.load_side(new_dir, use_cache=load["use_cache"], skip_invalid=load["skip_invalid"]))
         labels = (revision.label, f"the working tree of {new_dir}")

@@ -45,10 +45,31 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None) -> Path:
 
 
 def cache_dir() -> Path:
-    """$CHINAIND_CACHE_DIR, else $XDG_CACHE_HOME/chinaind, else ~/.cache/chinaind."""
+    """$CHINAIND_CACHE_DIR, else $XDG_CACHE_HOME/chinaind, else ~/.cache/chinaind. An empty or
+    relative XDG_CACHE_HOME or HOME is ignored (the XDG rule): `HOME=''` must not put the cache
+    in whatever folder the run starts in, `/` included."""
     explicit = os.environ.get(CACHE_ENV)
     if explicit:
         return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(xdg) if os.path.isabs(xdg) else _home() / ".cache"
     return base / "chinaind"
+
+
+def _home() -> Path:
+    """$HOME when it is an absolute path, else the account's home folder, else a folder of
+    this user's own under the temporary folder."""
+    home = os.environ.get("HOME", "")
+    if os.path.isabs(home):
+        return Path(home)
+    try:
+        import pwd
+
+        home = pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError, OSError):
+        home = ""
+    if os.path.isabs(home) and home != "/":
+        return Path(home)
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / f"chinaind-{os.getuid() if hasattr(os, 'getuid') else 'user'}"

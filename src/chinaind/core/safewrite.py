@@ -11,6 +11,11 @@
   which fails rather than replace a file that appeared meanwhile;
 - new files get the user's umask (0o666 masked, like any editor's), never tempfile's 0600;
 - an OS error becomes one line (errors.OSFailure, exit 74) saying what failed and what to do.
+
+Temporary files and folders (those of `building` and `new_folder`; `temporary_folder`: serve's
+exported database, diff --rev's revision) are removed on every signal that ends a run: SIGINT raises KeyboardInterrupt anyway, and while
+one is held SIGTERM and SIGHUP raise `Terminated` (a KeyboardInterrupt) the same way, unless
+the run was started to ignore them (nohup).
 """
 
 from __future__ import annotations
@@ -96,18 +101,20 @@ def write_file(path: Path, text: str, *, force: bool, what: str, exists_hint: st
 @contextmanager
 def building(path: Path, *, force: bool, what: str, exists_hint: str = FORCE_HINT) -> Iterator[Path]:
     """A new empty temporary file beside `path` to fill in; when the block ends it is synced
-    and put in place. On any failure it is removed; an OSError becomes an OSFailure."""
-    tmp = _create_temp(path, what)
-    try:
-        yield tmp
-        _sync(tmp)
-        _place(tmp, path, force=force, what=what, exists_hint=exists_hint)
-    except OSError as exc:
-        remove_quietly(tmp)
-        raise OSFailure.of(f"{what}: cannot write {_shown(path)}", exc) from None
-    except BaseException:
-        remove_quietly(tmp)
-        raise
+    and put in place. On any failure (SIGTERM and SIGHUP too) it is removed; an OSError
+    becomes an OSFailure."""
+    with signals_raise():
+        tmp = _create_temp(path, what)
+        try:
+            yield tmp
+            _sync(tmp)
+            _place(tmp, path, force=force, what=what, exists_hint=exists_hint)
+        except OSError as exc:
+            remove_quietly(tmp)
+            raise OSFailure.of(f"{what}: cannot write {_shown(path)}", exc) from None
+        except BaseException:
+            remove_quietly(tmp)
+            raise
     _sync_folder(path.parent)
 
 
@@ -180,6 +187,13 @@ def new_folder(target: Path, what: str) -> Iterator[Path]:
     block ends its entries move into `target`. On any failure everything made here is
     removed, `target` too if it was created here. The staging folder sits inside `target`, so
     no more rights are needed than for `target` itself."""
+    with signals_raise():  # SIGTERM and SIGHUP clean up as Ctrl-C does
+        with _staged(target, what) as staging:
+            yield staging
+
+
+@contextmanager
+def _staged(target: Path, what: str) -> Iterator[Path]:
     import shutil
 
     created = make_folder(target, what)
@@ -201,6 +215,79 @@ def new_folder(target: Path, what: str) -> Iterator[Path]:
         if isinstance(exc, OSError):
             raise OSFailure.of(f"{what}: cannot write in {_shown(target)}", exc) from None
         raise
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the run is so that its clean-up runs as for Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def ending_signals() -> tuple[int, ...]:
+    """The signals besides SIGINT that end a run by default (none on a system without them)."""
+    import signal
+
+    return tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextmanager
+def signals_raise() -> Iterator[None]:
+    """While held, SIGTERM and SIGHUP raise Terminated instead of ending the process at once
+    (only those left at their default action, and only in the main thread)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def raise_terminated(signum: int, frame: object) -> None:
+        raise Terminated(signum)
+
+    previous = {}
+    for sig in ending_signals():
+        if signal.getsignal(sig) is signal.SIG_DFL:
+            previous[sig] = signal.signal(sig, raise_terminated)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ending signals wait (blocked) while a clean-up runs, so that none cuts it short; one
+    that came meanwhile is delivered right after."""
+    import signal
+
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None:
+        yield
+        return
+    held = block(signal.SIG_BLOCK, {signal.SIGINT, *ending_signals()})
+    try:
+        yield
+    finally:
+        block(signal.SIG_SETMASK, held)
+
+
+@contextmanager
+def temporary_folder(prefix: str) -> Iterator[Path]:
+    """A new private folder under the temporary folder, removed with everything in it when
+    the block ends: normally, by an error, or by SIGINT, SIGTERM or SIGHUP."""
+    import shutil
+    import tempfile
+
+    with signals_raise():
+        folder = tempfile.mkdtemp(prefix=prefix)
+        try:
+            yield Path(folder)
+        finally:
+            with _signals_held():
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def copy_folder(src: Path, dst: Path) -> None:

@@ -64,9 +64,10 @@ _DOT_SHAPES = {"policy": "note", "agency": "house", "technology": "component",
 def dot_string(text: str) -> str:
     """A DOT double-quoted string. Inside one only \\" is an escape, but labels also read
     \\n, \\l, \\N... (so a literal backslash is doubled) and HTML entities such as &amp;
-    (so every & is written &amp;); newlines become \\n, controls are made visible."""
+    (so every & is written &amp;); newlines become \\n, controls are made visible, a TAB
+    shows as \\t (as everywhere a label stays on its line)."""
     # Controls first (visible() writes backslashes), then the escapes, CR/LF last.
-    text = visible(text.replace("\r\n", "\n").replace("\r", "\n")).replace("&", "&amp;")
+    text = _tab_shown(visible(text.replace("\r\n", "\n").replace("\r", "\n"))).replace("&", "&amp;")
     text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return '"' + text + '"'
 
@@ -99,8 +100,13 @@ _MERMAID_COLOURS = {"policy": "#fde8c8", "agency": "#d8e6f8", "technology": "#df
 _MERMAID_ID_RE = re.compile(r"[^A-Za-z0-9_]")
 
 
+def _tab_shown(text: str) -> str:
+    """visible() keeps TABs, layout in a table cell; in a graph label they are data."""
+    return text.replace("\t", "\\t")
+
+
 def mermaid_label(text: str) -> str:
-    text = visible(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _tab_shown(visible(text.replace("\r\n", "\n").replace("\r", "\n")))
     for char, code in _MERMAID_ENTITIES:
         text = text.replace(char, code)
     return text.replace("\n", "<br/>")

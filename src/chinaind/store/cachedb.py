@@ -17,7 +17,12 @@ own. Tables:
   policy, and every problem found (field, reference and duplicate-id problems).
 
 A database that cannot be opened, that SQLite finds malformed, or that another version of
-chinaind wrote counts as no cache: it is rebuilt, or the run works in memory.
+chinaind wrote counts as no cache: it is rebuilt, or the run works in memory. Only a regular
+file the user owns, with one name, is opened for writing, never through a symbolic link (one
+in the cache dir could point at any database the user can write, a hard link is that
+database), and nothing is written into a database that is not a chinaind cache: one carries
+APPLICATION_ID in its header (older ones a `meta` table with a stamp); any other is left as it
+is and the run works in memory.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ from chinaind.core.paths import cache_dir
 BUSY_TIMEOUT_S = 60.0
 # The suffixes of SQLite's companion files in WAL mode.
 COMPANIONS = ("-wal", "-shm")
+# In the header of every cache database (PRAGMA application_id): b"cnid".
+APPLICATION_ID = 0x636E6964
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -64,7 +71,8 @@ CREATE TABLE records (
     issuers TEXT NOT NULL,
     live INTEGER NOT NULL,
     body BLOB NOT NULL,
-    crc INTEGER NOT NULL
+    crc INTEGER NOT NULL,
+    rcrc INTEGER
 );
 CREATE TABLE texts (
     file INTEGER PRIMARY KEY,
@@ -72,9 +80,11 @@ CREATE TABLE texts (
     type TEXT,
     live INTEGER NOT NULL,
     names TEXT NOT NULL,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    tcrc INTEGER
 );
-CREATE TABLE issuers (file INTEGER NOT NULL, agency TEXT NOT NULL, id TEXT NOT NULL, sort_date TEXT NOT NULL);
+CREATE TABLE issuers (file INTEGER NOT NULL, agency TEXT NOT NULL, id TEXT NOT NULL, sort_date TEXT NOT NULL,
+                      icrc INTEGER);
 CREATE TABLE refs (file INTEGER NOT NULL, k INTEGER NOT NULL, target TEXT NOT NULL, target_type TEXT NOT NULL);
 CREATE TABLE problems (file INTEGER NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
                        message TEXT NOT NULL, kind TEXT NOT NULL);
@@ -130,26 +140,54 @@ def _regular_or_absent(path: Path) -> bool:
         return False
 
 
-def connect(path: Path, readonly: bool = False) -> sqlite3.Connection | None:
+def _own_or_absent(path: Path) -> tuple[int, int] | None | bool:
+    """(device, inode) of a regular file of the user's with a single name, not a symbolic
+    link; None when nothing is there; False when something else is."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return False
+    mine = not hasattr(os, "geteuid") or st.st_uid == os.geteuid()
+    return (st.st_dev, st.st_ino) if S_ISREG(st.st_mode) and st.st_nlink == 1 and mine else False
+
+
+def _ours(conn: sqlite3.Connection) -> bool:
+    """Whether the database holds a chinaind cache (or nothing at all), read before any write."""
+    if conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+        return True
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return not tables or ("meta" in tables and stored_stamp(conn) is not None)
+
+
+def connect(path: Path, readonly: bool = False, timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connection | None:
     """A connection to the cache database at `path` in WAL mode (created if absent unless
     `readonly`), or None when it cannot be used: unwritable cache dir, something else than
-    files in the way. A file that is no database (garbage, another format) is replaced."""
+    files in the way, a database that is not a chinaind cache. A file that is no database
+    (garbage, another format) is replaced."""
     companions = [Path(f"{path}{suffix}") for suffix in COMPANIONS]
     if not all(_regular_or_absent(p) for p in (path, *companions)):
         return None
     if readonly:
         try:
             return sqlite3.connect(Path(os.path.abspath(path)).as_uri() + "?mode=ro", uri=True,
-                                   timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+                                   timeout=timeout, isolation_level=None, check_same_thread=False)
         except (OSError, ValueError, sqlite3.Error):
             return None
     for attempt in range(2):
+        if any(_own_or_absent(p) is False for p in (path, *companions)):
+            return None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
         except (OSError, sqlite3.Error):
             return None
         try:
+            # The file opened is the one checked (not swapped for a link meanwhile), and ours.
+            if not isinstance(_own_or_absent(path), tuple) or not _ours(conn):
+                conn.close()
+                return None
             conn.execute("PRAGMA journal_mode=WAL")
             # A cache can be rebuilt: lose the last commit on power loss rather than sync each one.
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -180,6 +218,50 @@ def create(conn: sqlite3.Connection, stamp_value: str) -> None:
         if statement.strip():
             conn.execute(statement)
     conn.execute("INSERT INTO meta VALUES ('stamp', ?), ('valid', 0)", (stamp_value,))
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+# The columns of a row its check covers, the check last: every query that reads a row reads
+# all of them and verifies the check (row_crc). A damaged byte anywhere in such a row (an id,
+# a date, an issuer, a name, the search text) is found, never answered from. (Measured on
+# 50,000 records: the facets of every record read in 130 ms instead of 60; the same check
+# computed by SQLite, joining the values in SQL, took 185.)
+RECORD_ROW = ("file", "id", "type", "date", "sort_date", "issuers", "live", "crc", "rcrc")
+TEXT_ROW = ("file", "id", "type", "live", "names", "text", "tcrc")
+ISSUER_ROW = ("file", "agency", "id", "sort_date", "icrc")
+_FORMATS = {n: "\x1f".join(["%s"] * n) for n in range(1, 12)}
+
+
+def row_crc(*values: object) -> int:
+    """The check of one row: a CRC32 of its values as text, joined by US (SQLite hands them
+    back as the same Python values they were written from)."""
+    return zlib.crc32((_FORMATS[len(values)] % values).encode("utf-8", "surrogatepass"))
+
+
+def columns(alias: str, row: tuple[str, ...]) -> str:
+    """`r.file, r.id, ...`: a row's checked columns for a SELECT."""
+    return ", ".join(f"{alias}.{c}" for c in row)
+
+
+def width(row: tuple[str, ...]) -> int:
+    return len(row)
+
+
+def rows_sound(rows: list[tuple[object, ...]], start: int, width: int) -> bool:
+    """Whether every row's check holds for its block row[start:start + width] (the check
+    last). One expression over all rows, the formatting in C."""
+    fmt, end, crc = _FORMATS[width - 1], start + width - 1, zlib.crc32
+    return not any(crc((fmt % row[start:end]).encode("utf-8", "surrogatepass")) != row[end] for row in rows)
+
+
+def add_checks(conn: sqlite3.Connection, scope: str) -> None:
+    """Write the checks of the rows of the records whose `live` is settled, in `scope` (a
+    WHERE clause on records): theirs, their texts' and their issuers'."""
+    conn.create_function("chinaind_crc", -1, row_crc, deterministic=True)
+    files = f"(SELECT file FROM records WHERE {scope})"
+    for table, row, where in (("records", RECORD_ROW, scope), ("texts", TEXT_ROW, f"file IN {files}"),
+                              ("issuers", ISSUER_ROW, f"file IN {files}")):
+        conn.execute(f"UPDATE {table} SET {row[-1]} = chinaind_crc({', '.join(row[:-1])}) WHERE {where}")
 
 
 def create_indexes(conn: sqlite3.Connection) -> None:

@@ -9,11 +9,15 @@ from __future__ import annotations
 import marshal
 import os
 import sqlite3
+import zlib
 from pathlib import Path
 from typing import Any
 
 # Offered for free-text arguments when the prefix is empty: a shell would page through them all.
 MAX_CANDIDATES = 200
+# How long a TAB waits for a cache another run holds locked: a shell waits on completion with
+# the user's keyboard blocked, so it offers nothing rather than wait.
+LOCK_WAIT_S = 0.1
 # Record fields that name a record, besides its id (as the resolvers accept them).
 NAME_FIELDS = ("name", "name_zh", "short_name_zh", "title", "title_zh")
 
@@ -36,7 +40,7 @@ def _rows(data_dir: str | None, sql: str, args: tuple[Any, ...]) -> list[Any]:
     root = _data_dir(data_dir)
     if root is None:
         return []
-    conn = cachedb.connect(cachedb.cache_path(root), readonly=True)
+    conn = cachedb.connect(cachedb.cache_path(root), readonly=True, timeout=LOCK_WAIT_S)
     if conn is None:
         return []
     try:
@@ -63,7 +67,9 @@ def names_of(rtype: str, incomplete: str, data_dir: str | None = None) -> list[s
     `incomplete`. Case counts: Typer drops every candidate that does not start with the exact
     text typed. Only the records of that type are decoded."""
     found: dict[str, None] = {}
-    for (body,) in _rows(data_dir, "SELECT body FROM records WHERE live = 1 AND type = ?", (rtype,)):
+    for body, crc in _rows(data_dir, "SELECT body, crc FROM records WHERE live = 1 AND type = ?", (rtype,)):
+        if zlib.crc32(body) != crc:  # damaged: offer nothing from it (the next query rebuilds)
+            continue
         for name in _names(marshal.loads(body)):
             if name.startswith(incomplete):
                 found.setdefault(name, None)

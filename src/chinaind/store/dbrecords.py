@@ -6,9 +6,11 @@ of them would cost most of the run and most of its memory. So a record is decode
 marshal bytes only when a command reads it, and the lookup tables are SQL queries over indexes.
 
 Every read goes through one read transaction, so a run sees one state of the cache however
-many refreshes other runs commit meanwhile. A read that SQLite finds malformed, or a record
-whose bytes fail their CRC, makes the run rebuild the knowledge base in memory (see
-loader._Cache._recover) and read from there: damage costs time, never a wrong answer.
+many refreshes other runs commit meanwhile. A read that SQLite finds malformed, a row that
+fails its check (every column a query reads is covered: ids, dates, issuers, names, text; see
+cachedb.row_crc), or a record whose bytes fail their CRC, makes the run rebuild the knowledge
+base in memory (see loader.recover) and read from there: damage costs time, never a wrong
+answer and never a bug exit.
 """
 
 from __future__ import annotations
@@ -23,6 +25,15 @@ from chinaind.core.errors import ChinaindError
 from chinaind.records.kinds import RECORD_TYPES
 from chinaind.records.facets import Facet, Record
 from chinaind.store.protocol import RecordStore, TextStore
+from chinaind.store.cachedb import ISSUER_ROW, RECORD_ROW, TEXT_ROW, columns, rows_sound, width
+
+# The checked columns of each table as a query selects them (first, block after block), their
+# widths, and where each value sits in its block.
+R_COLS, T_COLS, I_COLS = columns("r", RECORD_ROW), columns("t", TEXT_ROW), columns("i", ISSUER_ROW)
+R_N, T_N, I_N = width(RECORD_ROW), width(TEXT_ROW), width(ISSUER_ROW)
+R_ID, R_TYPE, R_DATE, R_ISSUERS, R_LIVE, R_CRC = (RECORD_ROW.index(c) for c in ("id", "type", "date", "issuers", "live", "crc"))
+T_ID, T_TYPE, T_NAMES, T_TEXT = (TEXT_ROW.index(c) for c in ("id", "type", "names", "text"))
+I_AGENCY, I_ID = ISSUER_ROW.index("agency"), ISSUER_ROW.index("id")
 
 # The search text's field separator as stored: SQLite's LIKE stops at a NUL, and normalised
 # text never holds a newline (norm_text folds every space), so the swap is exact both ways.
@@ -49,22 +60,63 @@ class Reader:
         self.conn = conn
         self._recover = recover
 
-    def rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
-        try:
-            return self.conn.execute(sql, args).fetchall()
-        except UnicodeEncodeError:
-            # A lone surrogate (from an undecodable argument) has no UTF-8, so the cache holds
-            # no such text (refresh stores it replaced): nothing matches it.
-            return []
-        except sqlite3.DatabaseError:
+    def rows(self, sql: str, args: tuple[Any, ...] = (), checked: tuple[int, ...] = ()) -> list[Any]:
+        """The rows of a query. `checked` gives the widths of the checked blocks the query
+        selects first, in order (R_N for R_COLS, ...): every row's blocks are verified. A
+        failed check is damage: the run recovers and asks again."""
+        for attempt in range(2):
+            try:
+                rows = self.conn.execute(sql, args).fetchall()
+            except UnicodeEncodeError:
+                # A lone surrogate (from an undecodable argument) has no UTF-8, so the cache holds
+                # no such text (refresh stores it replaced): nothing matches it.
+                return []
+            except sqlite3.DatabaseError:
+                if attempt:
+                    raise
+                self.recover()
+                continue
+            if _sound(rows, checked):
+                return rows
             self.recover()
-            return self.conn.execute(sql, args).fetchall()
+        raise CacheCorrupt(DAMAGED)  # pragma: no cover - the rebuilt base is in memory
 
     def recover(self) -> None:
         if self._recover is None:
             raise CacheCorrupt(DAMAGED)
         recover, self._recover = self._recover, None  # once: a second failure is a bug
         self.conn = recover()
+
+
+def checked_rows(reader: Reader, sql: str, width: int) -> Iterator[Any]:
+    """The rows of `sql`, a batch at a time, each batch checked (in C where it can be). Damage
+    found, here or by any other read of the run meanwhile (the reader then has a new
+    connection), and the rows come on from the rebuilt base: a caller skips those it has had."""
+    for _ in range(3):
+        conn = reader.conn
+        try:
+            cursor = conn.execute(sql)
+            while rows := cursor.fetchmany(512):
+                if reader.conn is not conn:
+                    break  # rebuilt meanwhile: this cursor reads the damaged file
+                if not rows_sound(rows, 0, width):
+                    raise sqlite3.DatabaseError("a row fails its check")
+                yield from rows
+            else:
+                return
+        except sqlite3.DatabaseError:
+            if reader.conn is conn:
+                reader.recover()  # raises CacheCorrupt if already rebuilt
+    raise CacheCorrupt(DAMAGED)
+
+
+def _sound(rows: list[Any], widths: tuple[int, ...]) -> bool:
+    start = 0
+    for width in widths:
+        if not rows_sound(rows, start, width):
+            return False
+        start += width
+    return True
 
 
 class DbRecords(RecordStore):
@@ -85,16 +137,25 @@ class DbRecords(RecordStore):
         found = self._decoded.get(rid)
         if found is not None:
             return found
-        rows = self.reader.rows("SELECT body, crc FROM records WHERE id = ? AND live = 1", (rid,))
+        rows = self.reader.rows(f"SELECT {R_COLS}, r.body FROM records r WHERE r.id = ? AND r.live = 1", (rid,), (R_N,))
         if not rows:
+            if self._listed(rid):  # the cache itself named it, yet it is not found: damage
+                self.reader.recover()
+                return self[rid]
             raise KeyError(rid)
-        body, crc = rows[0]
-        if zlib.crc32(body) != crc:
+        row = rows[0]
+        body = row[R_N]
+        if zlib.crc32(body) != row[R_CRC] or row[R_ID] != rid or row[R_LIVE] != 1:  # the index led elsewhere
             self.reader.recover()
             return self[rid]
         record = marshal.loads(body)
         self._decoded[rid] = record
         return record
+
+    def _listed(self, rid: str) -> bool:
+        """Whether a query of this run read `rid` from the cache (an id, not a user's word)."""
+        return rid in self.seen.types or (self._facets is not None and rid in self._facets) or \
+            (self._ids is not None and rid in self._ids)
 
     def __contains__(self, rid: object) -> bool:
         if rid in self._decoded:
@@ -115,16 +176,17 @@ class DbRecords(RecordStore):
     def ids(self) -> list[str]:
         """Every live id, in file path order (the order records load in)."""
         if self._ids is None:
-            self._ids = [rid for (rid,) in self.reader.rows(
-                "SELECT r.id FROM records r JOIN files f ON f.file = r.file WHERE r.live = 1 ORDER BY f.rel")]
+            self._ids = [row[R_ID] for row in self.reader.rows(
+                f"SELECT {R_COLS} FROM records r JOIN files f ON f.file = r.file WHERE r.live = 1 ORDER BY f.rel",
+                (), (R_N,))]
         return self._ids
 
     @property
     def facets(self) -> dict[str, Facet]:
         if self._facets is None:
-            rows = self.reader.rows("SELECT id, type, date, issuers FROM records WHERE live = 1")
-            self._facets = {rid: Facet(rtype, when, tuple(issuers.split()) if issuers else ())
-                            for rid, rtype, when, issuers in rows}
+            rows = self.reader.rows(f"SELECT {R_COLS} FROM records r WHERE r.live = 1", (), (R_N,))
+            self._facets = {row[R_ID]: Facet(row[R_TYPE], row[R_DATE], tuple(row[R_ISSUERS].split()) if row[R_ISSUERS] else ())
+                            for row in rows}
         return self._facets
 
     @property
@@ -135,21 +197,24 @@ class DbRecords(RecordStore):
     def policy_ids_by_agency(self) -> Mapping[str, list[str]]:
         return self._by_agency
 
+    def all_names(self) -> Iterator[tuple[str, str, list[str]]]:
+        """(id, type, normalised names) of every live record, streamed (as checked rows):
+        what a matcher of names is built from without decoding a single record (draft)."""
+        seen: set[str] = set()
+        for row in checked_rows(self.reader, f"SELECT {T_COLS} FROM texts t WHERE t.live = 1", T_N):
+            if row[T_ID] not in seen:
+                seen.add(row[T_ID])
+                yield row[T_ID], row[T_TYPE], row[T_NAMES].split("\n")
+
     def ids_named(self, rtype: str, key: str) -> list[str]:
         """Ids of `rtype` one of whose normalised names (id, name, alias: the names column of
         the search text) is exactly `key`, in date order."""
         if not key or "\n" in key:
             return []
         pattern = "*\n" + glob_literal(key) + "\n*"
-        return [rid for (rid,) in self.reader.rows(
-            "SELECT r.id FROM texts t JOIN records r ON r.file = t.file WHERE t.type = ? AND t.live = 1 "
-            "AND (char(10) || t.names || char(10)) GLOB ? ORDER BY r.sort_date, r.id", (rtype, pattern))]
-
-    def all_names(self) -> Iterator[tuple[str, str, list[str]]]:
-        """(id, type, normalised names) of every live record, row by row: what a matcher of
-        names is built from without decoding a single record (draft, at 100,000 records)."""
-        for rid, rtype, names in self.reader.rows("SELECT id, type, names FROM texts WHERE live = 1"):
-            yield rid, rtype, names.split("\n")
+        return [row[R_ID] for row in self.reader.rows(
+            f"SELECT {R_COLS}, {T_COLS} FROM texts t JOIN records r ON r.file = t.file WHERE t.type = ? AND t.live = 1 "
+            "AND (char(10) || t.names || char(10)) GLOB ? ORDER BY r.sort_date, r.id", (rtype, pattern), (R_N, T_N))]
 
     def close(self) -> None:
         """Close the connection (and end its read transaction): the records read so far stay."""
@@ -190,8 +255,12 @@ class IdsByType(Mapping[str, list[str]]):
         if rtype not in RECORD_TYPES:
             raise KeyError(rtype)
         if rtype not in self._found:
-            self._found[rtype] = self._seen.note(self._reader.rows(
-                "SELECT id, type, date FROM records WHERE type = ? AND live = 1 ORDER BY sort_date, id", (rtype,)))
+            rows = self._reader.rows(f"SELECT {R_COLS} FROM records r WHERE r.type = ? AND r.live = 1 "
+                                     "ORDER BY r.sort_date, r.id", (rtype,), (R_N,))
+            if any(row[R_TYPE] != rtype for row in rows):  # the index led to another row
+                self._reader.recover()
+                return self[rtype]
+            self._found[rtype] = self._seen.note([(row[R_ID], row[R_TYPE], row[R_DATE]) for row in rows])
         return self._found[rtype]
 
     def __iter__(self) -> Iterator[str]:
@@ -212,17 +281,21 @@ class IdsByAgency(Mapping[str, list[str]]):
     def __getitem__(self, agency: str) -> list[str]:
         if agency not in self._found:
             rows = self._reader.rows(
-                "SELECT i.id, 'policy', r.date FROM issuers i JOIN records r ON r.file = i.file "
-                "WHERE i.agency = ? AND r.live = 1 ORDER BY i.sort_date, i.id", (agency,))
+                f"SELECT {I_COLS}, {R_COLS} FROM issuers i JOIN records r ON r.file = i.file "
+                "WHERE i.agency = ? AND r.live = 1 ORDER BY i.sort_date, i.id", (agency,), (I_N, R_N))
             if not rows:
                 raise KeyError(agency)
-            self._found[agency] = self._seen.note(rows)
+            if any(row[I_AGENCY] != agency or row[I_ID] != row[I_N + R_ID] for row in rows):  # led elsewhere
+                self._reader.recover()
+                return self[agency]
+            self._found[agency] = self._seen.note([(row[I_ID], "policy", row[I_N + R_DATE]) for row in rows])
         return self._found[agency]
 
     def __iter__(self) -> Iterator[str]:
         if self._agencies is None:
-            self._agencies = [a for (a,) in self._reader.rows(
-                "SELECT DISTINCT i.agency FROM issuers i JOIN records r ON r.file = i.file WHERE r.live = 1 ORDER BY i.agency")]
+            rows = self._reader.rows(f"SELECT {I_COLS} FROM issuers i JOIN records r ON r.file = i.file "
+                                     "WHERE r.live = 1", (), (I_N,))
+            self._agencies = sorted({row[I_AGENCY] for row in rows})
         return iter(self._agencies)
 
     def __len__(self) -> int:
@@ -238,11 +311,14 @@ class DbTexts(TextStore):
         self._records = records
 
     def __getitem__(self, rid: str) -> tuple[str, str]:
-        rows = self._records.reader.rows("SELECT t.names, t.text FROM records r JOIN texts t ON t.file = r.file "
-                                         "WHERE r.id = ? AND r.live = 1", (rid,))
-        if not rows:
+        rows = self._records.reader.rows(f"SELECT {T_COLS} FROM records r JOIN texts t ON t.file = r.file "
+                                         "WHERE r.id = ? AND r.live = 1", (rid,), (T_N,))
+        if not rows or rows[0][T_ID] != rid:
+            if rows or self._records._listed(rid):  # the index led elsewhere, or lost it: damage
+                self._records.reader.recover()
+                return self[rid]
             raise KeyError(rid)
-        names, text = rows[0]
+        names, text = rows[0][T_NAMES], rows[0][T_TEXT]
         return names, text.replace(STORED_SEPARATOR, TEXT_SEPARATOR)
 
     def __iter__(self) -> Iterator[str]:
@@ -256,13 +332,14 @@ class DbTexts(TextStore):
 
     def stream(self) -> Iterator[tuple[str, str, str]]:
         """Every live record's (id, names, text), row by row: typo tolerance reads them all
-        (twice), and holding 100,000 texts at once would cost hundreds of megabytes."""
-        try:
-            rows = self._records.reader.conn.execute("SELECT id, names, text FROM texts WHERE live = 1")
-            for rid, names, text in rows:
-                yield rid, names, text.replace(STORED_SEPARATOR, TEXT_SEPARATOR)
-        except sqlite3.DatabaseError:
-            raise CacheCorrupt(DAMAGED) from None
+        (twice), and holding 100,000 texts at once would cost hundreds of megabytes. Damage
+        found midway: the rest comes from the rebuilt base, without the ids already given."""
+        given: set[str] = set()
+        for row in checked_rows(self._records.reader, f"SELECT {T_COLS} FROM texts t WHERE t.live = 1", T_N):
+            rid = row[T_ID]
+            if rid not in given:
+                given.add(rid)
+                yield rid, row[T_NAMES], row[T_TEXT].replace(STORED_SEPARATOR, TEXT_SEPARATOR)
 
     def spans(self, needle: str) -> list[tuple[str, str, str]]:
         """(id, names, text) of the records whose text contains `needle`, in path order."""
@@ -274,10 +351,11 @@ class DbTexts(TextStore):
             return [row for row in self.stream() if needle in row[2]]
         pattern = "*" + glob_literal(needle) + "*"
         rows = self._records.reader.rows(
-            "SELECT t.id, t.type, t.names, t.text FROM texts t JOIN files f ON f.file = t.file "
-            "WHERE t.live = 1 AND t.text GLOB ? ORDER BY f.rel", (pattern,))
+            f"SELECT {T_COLS} FROM texts t JOIN files f ON f.file = t.file "
+            "WHERE t.live = 1 AND t.text GLOB ? ORDER BY f.rel", (pattern,), (T_N,))
         out = []
-        for rid, rtype, names, text in rows:
+        for row in rows:
+            rid, rtype, names, text = row[T_ID], row[T_TYPE], row[T_NAMES], row[T_TEXT]
             if needle in text:
                 self._records.seen.types[rid] = rtype
                 out.append((rid, names, text.replace(STORED_SEPARATOR, TEXT_SEPARATOR)))

@@ -47,6 +47,11 @@ def unchanged(conn: sqlite3.Connection, folders: list[Folder]) -> bool:
     return stored == {f.prefix: (f.rtype, snapshot(f)) for f in folders}
 
 
+def same(before: list[Folder], after: list[Folder]) -> bool:
+    """Whether two scans saw the same listings and stat data."""
+    return [(f.prefix, f.rtype, snapshot(f)) for f in before] == [(f.prefix, f.rtype, snapshot(f)) for f in after]
+
+
 def racy_suspects(conn: sqlite3.Connection, data_dir: Path) -> set[str]:
     """Rels of files stored as racy whose content no longer has the stored CRC."""
     from chinaind.records.fileread import NotRegular, Oversized, read_record_file

@@ -157,7 +157,9 @@ class _Cache:
         if self.conn is None or not freshness.has_racy(self.conn):
             return
         try:
-            conn = sqlite3.connect(self.path, timeout=0.1, isolation_level=None)
+            conn = cachedb.connect(self.path, timeout=0.1)  # the same checks as the run's own
+            if conn is None:
+                return
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 freshness.settle(conn, time.time_ns())
@@ -223,7 +225,8 @@ def _load(data_dir: Path, use_cache: bool, share: float | None) -> tuple[LoadRes
     # The scan's child lstat-s its share of the files while this process reads the cache.
     scanning = start(data_dir, share)
     if not use_cache:
-        return None, lambda: _with_scan_problems(_in_memory(data_dir, scanning.result()), scanning)
+        return None, lambda: _settled(data_dir, scanning, scanning.result(),
+                                       lambda folders: _in_memory(data_dir, folders))
     cache = _Cache(data_dir)
     served = cache.serve()
 
@@ -232,9 +235,33 @@ def _load(data_dir: Path, use_cache: bool, share: float | None) -> tuple[LoadRes
         if served is not None and cache.unchanged(folders):
             cache.settle()
             return _with_scan_problems(served, scanning) if scanning.problems else None
-        return _with_scan_problems(cache.refreshed(folders), scanning)
+        return _settled(data_dir, scanning, folders, cache.refreshed)
 
     return served, finish
+
+
+# How many times a run scans again when the files change under it (an editor saving).
+RESCANS = 20
+
+
+def _settled(data_dir: Path, scanning: Any, folders: list[Any], refresh: Callable[[list[Any]], LoadResult]) -> LoadResult:
+    """The result of a refresh from the scan, and from a new scan as long as it finds problems
+    and the files have changed since the last scan: a file moved or deleted between the scan
+    and its read (`cannot read the file`, `unknown sector` for one moved) is a problem of no
+    state the files were ever in. A run answers from a state two scans agree on."""
+    result = refresh(folders)
+    from chinaind.store.scan import start
+
+    for _ in range(RESCANS):
+        if not result.problems and not scanning.problems:
+            break
+        again = start(data_dir, 0.5)
+        newer = again.result()
+        if freshness.same(folders, newer):
+            break
+        scanning, folders = again, newer
+        result = refresh(folders)
+    return _with_scan_problems(result, scanning)
 
 
 def _with_scan_problems(result: LoadResult, scanning: Any) -> LoadResult:

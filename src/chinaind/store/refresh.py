@@ -171,9 +171,10 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[int, FileStat, Fresh]], n
         spec = REFERENCES[rtype]
         refs += [(file, k, target, spec[k].target) for k, target in zip(fresh.refs[::2], fresh.refs[1::2])]
     conn.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", files)
-    conn.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)", records)
-    conn.executemany("INSERT INTO texts VALUES (?, ?, ?, 0, ?, ?)", texts)
-    conn.executemany("INSERT INTO issuers VALUES (?, ?, ?, ?)", issuers)
+    # The rows' checks are written once `live` is known (_mark_live).
+    conn.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, NULL)", records)
+    conn.executemany("INSERT INTO texts VALUES (?, ?, ?, 0, ?, ?, NULL)", texts)
+    conn.executemany("INSERT INTO issuers VALUES (?, ?, ?, ?, NULL)", issuers)
     conn.executemany("INSERT INTO refs VALUES (?, ?, ?, ?)", refs)
     conn.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?)", problems)
 
@@ -198,6 +199,8 @@ def _mark_live(conn: sqlite3.Connection, data_dir: Path, touched: set[str] | Non
     # By file (texts has no index on id): the rows of the records just updated.
     conn.execute(f"UPDATE texts SET live = (SELECT live FROM records WHERE records.file = texts.file) "
                  f"WHERE texts.file IN (SELECT file FROM records WHERE {scope})")
+    # Every row whose `live` may have changed, new rows among them (their ids are touched).
+    cachedb.add_checks(conn, scope)
     found = conn.execute(f"""SELECT r.file, f.rel, r.id, (SELECT f2.rel FROM records r2 JOIN files f2 ON f2.file = r2.file
         WHERE r2.id = r.id AND r2.live = 1) FROM records r JOIN files f ON f.file = r.file
         WHERE r.live = 0 AND {scope.replace('records.', 'r.')}""").fetchall()

@@ -22,9 +22,19 @@ NCOLUMNS = len(STAT_FIELDS)
 MODE = STAT_FIELDS.index("mode")  # the column holding minus an errno for a failed lstat
 
 
+# A time in nanoseconds fits 64 signed bits only up to 2262 (and from 1677): a file dated
+# beyond (`touch -d 2400-01-01`) is kept at the bound. Two such times compare equal, but the
+# change time, which no user can set, still tells a rewrite.
+_NS_MAX, _NS_MIN = 2**63 - 1, -(2**63)
+
+
+def clamp_ns(ns: int) -> int:
+    return _NS_MAX if ns > _NS_MAX else _NS_MIN if ns < _NS_MIN else ns
+
+
 def stat_fields(st: os.stat_result) -> tuple[int, ...]:
     """A stat's values in STAT_FIELDS order."""
-    return st.st_size, st.st_mtime_ns, st.st_mode, st.st_ino, st.st_ctime_ns, st.st_dev
+    return st.st_size, clamp_ns(st.st_mtime_ns), st.st_mode, st.st_ino, clamp_ns(st.st_ctime_ns), st.st_dev
 
 
 class Helper:
@@ -128,10 +138,12 @@ def lstat_items(items: list[tuple[int, str]]) -> tuple[array, ...]:
                 columns[MODE][-1] = -(exc.errno or errno.EIO)
             continue
         sizes(st.st_size)
-        mtimes(st.st_mtime_ns)
+        mtime = st.st_mtime_ns
+        mtimes(mtime if -_NS_MAX < mtime < _NS_MAX else clamp_ns(mtime))
         modes(st.st_mode)
         inos(st.st_ino)
-        ctimes(st.st_ctime_ns)
+        ctime = st.st_ctime_ns
+        ctimes(ctime if -_NS_MAX < ctime < _NS_MAX else clamp_ns(ctime))
         devs(st.st_dev)
     return columns
 
