@@ -309,7 +309,8 @@ def test_hundred_cities_thousand_parks(records):
     assert (a["kind"], a["title"], a["title_descriptive"]) == ("activity", '"Hundred cities and thousand parks" activity', False)
     assert (a["issuers"], a["date"]) == ([], None)
     assert a["period"] == {"start": "2025", "end": "2025"}
-    assert goal_forms(a) == {"industrial-internet-in-parks": (None, None, None, None, "2025", None)}
+    # "for 2025" is the activity's year (its period), not a deadline for its aim.
+    assert goal_forms(a) == {"industrial-internet-in-parks": (None, None, None, None, None, None)}
     for position, tech_id in enumerate(PARKS_TECHNOLOGIES, start=1):
         assert (records[tech_id]["listed_in"], records[tech_id]["list_position"]) == ([PARKS_INSTRUCTIONS], position)
 
