@@ -113,3 +113,19 @@ def undated_note(count: int, noun: str, nouns: str, what: str = "date") -> list[
     shown = noun if count == 1 else nouns
     article = "an" if what[:1] in "aeiou" else "a"
     return [f"{count} {shown} without {article} {what} left out; --undated include shows them, --undated only lists them"]
+
+
+def year_inferred(rec: Record, value: str | None = None) -> bool:
+    """Whether the date a record (or event) stands at, or `value`, has a year the editors inferred."""
+    value = rec.get("date") if value is None else value
+    if rec.get("year_inferred") is not None and "dates" not in rec:
+        return bool(rec["year_inferred"]) and value is not None
+    return any(e.get("year_inferred") for e in rec.get("dates") or [] if e.get("date") == value and value)
+
+
+def date_cell(rec: Record, value: str | None = None) -> str:
+    """A date as a table shows it: '2023-01-29 (year inferred)' when the editors inferred the year."""
+    value = rec.get("date") if value is None else value
+    if not value:
+        return ""
+    return f"{value} (year inferred)" if year_inferred(rec, value) else value

@@ -7,11 +7,12 @@ from typing import Any
 
 from chinaind.records import dates
 from chinaind.query.index import KnowledgeBase
-from chinaind.query.listing import Listing, col
-from chinaind.records.text import display_name
+from chinaind.query.dating import date_cell
+from chinaind.query.listing import Column, Listing, col
+from chinaind.records.text import display_name, marked, zh_part
 
 Record = dict[str, Any]
-RELATION_COLUMNS = [col("RELATION", "relation"), col("ID", "id"), col("DATE", "date"),
+RELATION_COLUMNS = [col("RELATION", "relation"), col("ID", "id"), Column("DATE", date_cell, key="date", raw=lambda r: r.get("date")),
                     col("NAME", "name", wide=True), col("DETAIL", "detail", wide=True)]
 
 
@@ -60,8 +61,7 @@ def person(kb: KnowledgeBase, name: str) -> Listing:
              for m in links["named_in"]]
     rows += [{"relation": w["role"], "id": w["id"], "date": w["date"], "name": w["name"], "detail": ""}
              for w in links["wrote"]]
-    zh = f" ({rec['name_zh']})" if rec.get("name_zh") else ""
-    return Listing([{**rec, **links}], RELATION_COLUMNS, rows=rows, title=f"{rec['name']}{zh} [{rec['id']}]")
+    return Listing([{**rec, **links}], RELATION_COLUMNS, rows=rows, title=f"{marked(rec, 'name')}{zh_part(rec)} [{rec['id']}]")
 
 
 def _post_dates(post: Record) -> str:
@@ -81,5 +81,6 @@ def source(kb: KnowledgeBase, name: str) -> Listing:
     rows = [{"relation": f"cited by ({c['section']})", "id": c["id"], "date": None, "name": c["name"], "detail": c["type"]}
             for c in citations_of(kb, rec["id"])]
     when = rec.get("issue_date") or "date not stated"
-    title = f"{rec.get('title') or rec['publication']} [{rec['id']}], {rec['publication']}, {dates.describe(when)}"
+    head = marked(rec, "title") if rec.get("title") else marked(rec, "publication")
+    title = f"{head} [{rec['id']}], {marked(rec, 'publication')}, {marked(rec, 'issue_date', dates.describe(when))}"
     return Listing([with_links(kb, rec)], RELATION_COLUMNS, rows=rows, title=title)

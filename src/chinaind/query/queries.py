@@ -6,11 +6,11 @@ from typing import Any, Iterable
 
 from chinaind.records import dates
 from chinaind.core.errors import NotFoundError, UsageError
-from chinaind.query.dating import Window, role_date, span_of, split, undated_note
+from chinaind.query.dating import Window, date_cell, role_date, span_of, split, undated_note, year_inferred
 from chinaind.records.figures import baseline_text, figure_text
 from chinaind.query.index import KnowledgeBase
 from chinaind.query.listing import Column, Listing, cell, col, field
-from chinaind.records.text import display_name
+from chinaind.records.text import display_name, marked, zh_part
 
 Record = dict[str, Any]
 
@@ -26,10 +26,15 @@ def _names(kb: KnowledgeBase, ids: Iterable[str]) -> str:
     return ", ".join(kb.name_of(i) for i in ids)
 
 
+# The primary date; in a table, an inferred year says so (csv and tsv keep the plain date).
+DATE = Column("DATE", date_cell, key="date", raw=lambda r: r.get("date"))
+
+
 def columns_for(rtype: str, kb: KnowledgeBase, role: str | None = None) -> list[Column]:
     if rtype == "policy":
         # Under --date-role the column holds that role's date, which JSON has only inside `dates`.
-        when = Column("DATE", lambda r: role_date(r, role), key=f"{role}_date") if role else col("DATE", "date")
+        when = (Column("DATE", lambda r: date_cell(r, role_date(r, role)), key=f"{role}_date", raw=lambda r: role_date(r, role))
+                if role else DATE)
         return [col("ID", "id"), when, col("KIND", "kind"), ISSUERS, col("TITLE", "title", wide=True)]
     if rtype == "person":
         return [col("ID", "id"), col("NAME", "name", wide=True), col("NAME_ZH", "name_zh"),
@@ -51,7 +56,7 @@ def columns_for(rtype: str, kb: KnowledgeBase, role: str | None = None) -> list[
     return [col("ID", "id"), col("NAME", "name"), col("NAME_ZH", "name_zh"), col("ALIASES", "aliases", wide=True)]
 
 
-MIXED_COLUMNS = [col("TYPE", "type"), col("ID", "id"), col("DATE", "date"),
+MIXED_COLUMNS = [col("TYPE", "type"), col("ID", "id"), DATE,
                  Column("NAME", display_name, wide=True)]
 
 
@@ -158,8 +163,7 @@ def agency(kb: KnowledgeBase, name: str, *, with_: list[str], window: Window, se
     others = [kb.resolve("agency", w)["id"] for w in with_]
     sector_id = kb.resolve("sector", sector)["id"] if sector else None
     found = kb.policies(agencies=[main["id"], *others], sector=sector_id, window=window)
-    zh = f" ({main['name_zh']})" if main.get("name_zh") else ""
-    title = f"{main['id']}: {main['name']}{zh}, {plural(len(found), 'policy', 'policies')}{_dated_by(window)}"
+    title = f"{main['id']}: {marked(main, 'name')}{zh_part(main)}, {plural(len(found), 'policy', 'policies')}{_dated_by(window)}"
     return Listing(found, columns_for("policy", kb, window.role), title=title,
                    warnings=undated_note(len(found.undated), "policy", "policies", _what_date(window)))
 
@@ -194,20 +198,25 @@ def company(kb: KnowledgeBase, name: str) -> Listing:
     org = kb.resolve("company", name, what="company or organisation")
     roles = [{"relation": f"chain {role}", "id": tech["id"], "date": tech_date(kb, tech),
               "name": tech["name"], "detail": f"group {n}"} for tech, n, role in kb.chain_roles.get(org["id"], [])]
-    mentions = [{"relation": "mentioned in", "id": p["id"], "date": p.get("date"), "name": display_name(p),
-                 "detail": role} for p, role in kb.mentions.get(org["id"], [])]
-    events = [{"relation": f"event: {e['kind']}", "id": None, "date": e.get("date"), "name": e["summary"],
-               "detail": _event_detail(kb, e)} for e in org.get("events") or []]
+    mentions = [{"relation": "mentioned in", "id": p["id"], "date": p.get("date"), "year_inferred": year_inferred(p),
+                 "name": display_name(p), "detail": role} for p, role in kb.mentions.get(org["id"], [])]
+    events = [{"relation": f"event: {e['kind']}", "id": None, "date": e.get("date"), "year_inferred": year_inferred(e),
+               "name": e["summary"], "detail": _event_detail(kb, e)} for e in org.get("events") or []]
     named = [{"relation": f"named in event: {e['kind']}", "id": other["id"], "date": e.get("date"),
-              "name": f"{other['name']}: {e['summary']}", "detail": _event_detail(kb, e)}
+              "year_inferred": year_inferred(e), "name": f"{other['name']}: {e['summary']}", "detail": _event_detail(kb, e)}
              for other, e in kb.event_mentions.get(org["id"], [])]
     events += named
     record = {**org, "chain_roles": roles, "mentioned_in": mentions, "named_in_events": named}
-    kind = f"{org['kind']}, {org['country']}"
-    title = f"{org['name']} [{org['id']}]: {kind}" + (f"; sectors: {cell(org.get('sectors'))}" if org.get("sectors") else "")
-    columns = [col("RELATION", "relation"), col("ID", "id"), col("DATE", "date"),
+    title = f"{marked(org, 'name')} [{org['id']}]: {_org_kind_text(org)}" + (f"; sectors: {cell(org.get('sectors'))}" if org.get("sectors") else "")
+    columns = [col("RELATION", "relation"), col("ID", "id"), DATE,
                col("NAME", "name", wide=True), col("DETAIL", "detail", wide=True)]
     return Listing([record], columns, rows=roles + mentions + events, title=title)
+
+
+def _org_kind_text(org: Record) -> str:
+    """'firm, CN'; what the record does not say is said in words, values the editors added are marked."""
+    return f"{marked(org, 'kind', org.get('kind') or 'kind not stated')}, " \
+           f"{marked(org, 'country', org.get('country') or 'country not stated')}"
 
 
 def _event_detail(kb: KnowledgeBase, event: Record) -> str:

@@ -23,7 +23,8 @@ Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Number = Union[int, float]
 
-Comparator = Literal["exactly", "at-least", "more-than", "up-to", "about"]
+# "almost" and "nearly" stay apart from "about": they say the value is not reached.
+Comparator = Literal["exactly", "at-least", "more-than", "up-to", "about", "almost", "nearly"]
 DateRole = Literal["issued", "adopted", "announced", "published", "reported", "effective", "occurred"]
 FigureKind = Literal["goal", "tally", "statistic"]
 

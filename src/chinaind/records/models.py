@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, computed_field, model_validator
 
 from chinaind.records import dates
-from chinaind.records.model_parts import (PRIMARY_ROLES, Citation, Citations, DateEntry, Figure, Id, Mention, Part, Period,
+from chinaind.records.model_parts import (PRIMARY_ROLES, Citation, Citations, Comparator, DateEntry, Figure, Id, Mention, Part, Period,
                           PersonMention, Position, Term, Text, Url)
 from chinaind.records.model_parts import PartialDate  # noqa: F401  (re-exported for older imports)
 
@@ -148,7 +148,7 @@ class Event(Dated):
     amount: int | float | None = None
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
     share_percent: float | None = Field(default=None, ge=0, le=100)
-    share_comparator: Literal["exactly", "at-least", "more-than", "up-to", "about"] | None = None
+    share_comparator: Comparator | None = None
     venue: Text | None = None
     agencies: list[Id] = Field(default_factory=list)
     organisations: list[Id] = Field(default_factory=list)

@@ -33,6 +33,20 @@ def display_name(record: dict[str, Any]) -> str:
     return str(record.get("title") or record.get("name") or record.get("publication") or record.get("id"))
 
 
+def marked(record: dict[str, Any], field: str, text: str | None = None) -> str:
+    """A field's value as printed in a header, with "(editorial)" when the editors added it."""
+    shown = str(record.get(field)) if text is None else text
+    return f"{shown} (editorial)" if field in (record.get("editorial") or []) and record.get(field) else shown
+
+
+def zh_part(record: dict[str, Any]) -> str:
+    """' (中文名)' after an English name in a header, ' (中文名, editorial)' when the editors added it."""
+    zh = record.get("name_zh")
+    if not zh:
+        return ""
+    return f" ({zh}, editorial)" if "name_zh" in (record.get("editorial") or []) else f" ({zh})"
+
+
 def names_of(record: dict[str, Any]) -> list[str]:
     """Every name a record answers to: id, English and Chinese names, aliases."""
     out = [record["id"]]
