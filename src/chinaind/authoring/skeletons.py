@@ -165,10 +165,12 @@ _FIGURES = """# figures:  # goals, tallies and statistics; each has its own id w
 #     value: 492
 #     unit: robots
 #     per: {value: 10000, unit: manufacturing workers}  # a ratio: 492 per 10,000
-#     comparator: at-least  # only what the source says: exactly, at-least, more-than, up-to, about
+#     comparator: at-least  # only what the source says: exactly, at-least, more-than, up-to, about, almost, nearly
 #     change: {factor: 2}  # relative to the baseline: {factor: 2} doubles, {percent: 20} adds 20 percent
 #     baseline: {year: 2020, approximate: true}  # value and unit too where the source gives them
 #     deadline: 2025
+#     stated_by: third-party  # only when not the document: commentary, or third-party with according_to
+#     according_to: MIIT
 #   - {id: landscape, kind: goal, what: a landscape linking future and traditional industries, deadline: 2027}
 #   - {id: investment, kind: statistic, what: investment under the 2018-2020 plan, value: 70000000000,
 #      currency: CNY, period: {start: 2018, end: 2020}}
@@ -200,7 +202,10 @@ def _policy(models: Any) -> str:
             "# terms: [{zh: 双循环, en: dual circulation}]  # Chinese terms the source quotes\n"
             "# refers_to: [made-in-china-2025]  # predecessors and related policies\n"
             "summary: TODO one or two sentences on what it does, in your own words\n"
-            "# analysis: the newsletter's comment, in your own words\n" + _EDITORIAL)
+            "# analysis: the newsletter's comment, in your own words\n"
+            "# stated_by: commentary  # known only from the newsletter's comment, not the document itself;\n"
+            "#   third-party (with according_to: Yicai Global) when the source reports someone else's word\n"
+            + _EDITORIAL)
 
 
 def _company(models: Any) -> str:
@@ -216,6 +221,8 @@ def _company(models: Any) -> str:
             "#     summary: what happened, in your own words\n"
             "#     amount: 190000000\n"
             "#     currency: USD\n"
+            "#     stated_by: third-party  # \"Yicai Global reported\": who says it\n"
+            "#     according_to: Yicai Global\n"
             "#     sources: [{source: TODO, section: Corporate news}]\n"
             + _FIGURES.replace("#   - id: robot-density", "#   - id: example", 1) + _EDITORIAL)
 

@@ -165,15 +165,17 @@ def targets(
     sector: SectorOpt = None,
     due_by: Annotated[Optional[int], typer.Option("--due-by", metavar="YEAR", min=1900, max=2200, help="Only goals due in or before this year.")] = None,
     undated: UndatedOpt = "exclude",
+    stated_by: Annotated[Optional[str], typer.Option("--stated-by", metavar="WHO", help="Only goals stated by: document (the document's own), commentary (the newsletter's comment) or third-party.")] = None,
     fmt: FormatOpt = None,
     header: HeaderOpt = False,
 ) -> None:
-    """Goals (numeric, relative or in words), sorted by deadline."""
+    """Goals (numeric, relative or in words), sorted by deadline; each says who states it."""
     from chinaind.query import queries
 
     _check_format(fmt)
     mode = _date_window(None, None, None, undated).undated
-    _query(ctx, lambda kb: queries.targets(kb, agency_name=agency, sector_name=sector, due_by=due_by, undated=mode), fmt)
+    _query(ctx, lambda kb: queries.targets(kb, agency_name=agency, sector_name=sector, due_by=due_by, undated=mode,
+                                           stated_by=stated_by), fmt)
 
 
 @app.command("list")

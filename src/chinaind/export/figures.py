@@ -19,7 +19,7 @@ FIGURE_COLUMNS = [
     ("baseline_year", "INTEGER"), ("baseline_value", "NUMERIC"), ("baseline_unit", "TEXT"),
     ("baseline_approximate", "INTEGER NOT NULL"), ("baseline_note", "TEXT"), ("deadline", "TEXT"), ("as_of", "TEXT"),
     ("period_start", "TEXT"), ("period_end", "TEXT"), ("scope", "TEXT"), ("part_of", "TEXT"),
-    ("named_count", "INTEGER NOT NULL"), ("note", "TEXT")]
+    ("named_count", "INTEGER NOT NULL"), ("stated_by", "TEXT"), ("according_to", "TEXT"), ("note", "TEXT")]
 
 
 def _figure_row(rid: str, n: int, f: Record) -> tuple[Any, ...]:
@@ -28,7 +28,8 @@ def _figure_row(rid: str, n: int, f: Record) -> tuple[Any, ...]:
             per.get("unit"), f.get("comparator"), change.get("factor"), change.get("percent"), b.get("year"),
             b.get("value"), b.get("unit"), int(bool(b.get("approximate"))), b.get("note"), f.get("deadline"),
             f.get("as_of"), period.get("start"), period.get("end"), f.get("scope"), f.get("part_of"),
-            len(f.get("named") or []) + len(f.get("named_ids") or []), f.get("note"))
+            len(f.get("named") or []) + len(f.get("named_ids") or []), f.get("stated_by"), f.get("according_to"),
+            f.get("note"))
 
 
 def figure_tables(kb: KnowledgeBase, ok: Check) -> list[Table]:

@@ -26,7 +26,7 @@ _KIND_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "policy": [("id", "TEXT NOT NULL"), ("title", "TEXT NOT NULL"), ("title_descriptive", "INTEGER NOT NULL"),
                ("title_zh", "TEXT"), ("kind", "TEXT NOT NULL"), ("draft", "INTEGER NOT NULL"), ("date", "TEXT"),
                ("period_start", "TEXT"), ("period_end", "TEXT"), ("issuers_total", "INTEGER"),
-               ("summary", "TEXT NOT NULL"), ("analysis", "TEXT")],
+               ("summary", "TEXT NOT NULL"), ("analysis", "TEXT"), ("stated_by", "TEXT"), ("according_to", "TEXT")],
     "company": [("id", "TEXT NOT NULL"), ("name", "TEXT NOT NULL"), ("name_zh", "TEXT"), ("kind", "TEXT"),
                 ("country", "TEXT"), ("parent", "TEXT"), ("description", "TEXT")],
     "person": [("id", "TEXT NOT NULL"), ("name", "TEXT NOT NULL"), ("name_zh", "TEXT"), ("description", "TEXT")],
@@ -170,7 +170,7 @@ def _event_tables(kb: KnowledgeBase, ok: Check) -> list[Table]:
     events = Table("events", [
         ("organisation_id", "TEXT NOT NULL"), ("event_no", "INTEGER NOT NULL"), ("date", "TEXT"),
         ("kind", "TEXT NOT NULL"), ("summary", "TEXT NOT NULL"), ("amount", "NUMERIC"), ("currency", "TEXT"),
-        ("share_percent", "NUMERIC"), ("venue", "TEXT")],
+        ("share_percent", "NUMERIC"), ("venue", "TEXT"), ("stated_by", "TEXT"), ("according_to", "TEXT")],
         ("organisation_id", "event_no"), [("organisation_id", "companies(id)")])
     parties = Table("event_party", [("organisation_id", "TEXT NOT NULL"), ("event_no", "INTEGER NOT NULL"),
                                     ("party_id", "TEXT NOT NULL"),
@@ -180,7 +180,7 @@ def _event_tables(kb: KnowledgeBase, ok: Check) -> list[Table]:
     for org in kb.of_type("company"):
         for n, e in enumerate(org.get("events") or [], start=1):
             events.rows.append((org["id"], n, e.get("date"), e["kind"], e["summary"], e.get("amount"), e.get("currency"),
-                                e.get("share_percent"), e.get("venue")))
+                                e.get("share_percent"), e.get("venue"), e.get("stated_by"), e.get("according_to")))
             for key, rtype in (("agencies", "agency"), ("organisations", "company")):
                 parties.rows += [(org["id"], n, i, rtype) for i in dict.fromkeys(e.get(key) or []) if ok(rtype, i)]
     return [events, parties]

@@ -238,10 +238,33 @@ def _event_detail(kb: KnowledgeBase, event: Record) -> str:
 
 
 # --- targets -------------------------------------------------------------------------------
+STATED_BY = ("document", "commentary", "third-party")
+
+
+def stated_by_of(rec: Record, figure: Record | None = None) -> tuple[str, str | None]:
+    """Who states a figure (or a record): (document | commentary | third-party, according to whom)."""
+    for holder in (figure or {}, rec):
+        if holder.get("stated_by"):
+            return holder["stated_by"], holder.get("according_to")
+    return "document", None
+
+
+def stated_by_text(row: Record) -> str:
+    """'', 'MERICS commentary' or 'according to Yicai Global': said beside a goal in a table."""
+    if row.get("stated_by") == "commentary":
+        return "newsletter commentary"
+    if row.get("stated_by") == "third-party":
+        return f"according to {row.get('according_to')}"
+    return ""
+
+
 def targets(kb: KnowledgeBase, *, agency_name: str | None, sector_name: str | None, due_by: int | None,
-            undated: str = "exclude") -> Listing:
+            undated: str = "exclude", stated_by: str | None = None) -> Listing:
     """Goals (figures of kind goal) of every record, by deadline. `due_by` leaves out goals
-    without a deadline; they are counted, or shown with --undated include/only."""
+    without a deadline; they are counted, or shown with --undated include/only. Each goal says
+    who states it (the document, the newsletter's commentary, a third party); `stated_by` keeps one."""
+    if stated_by is not None and stated_by not in STATED_BY:
+        raise UsageError(f"targets --stated-by: unknown value {stated_by!r}; choose one of {', '.join(STATED_BY)}")
     agency_id = kb.resolve("agency", agency_name)["id"] if agency_name else None
     sector_id = kb.resolve("sector", sector_name)["id"] if sector_name else None
     rows, left_out = [], 0
@@ -259,7 +282,10 @@ def targets(kb: KnowledgeBase, *, agency_name: str | None, sector_name: str | No
                 continue
         elif undated == "only" or (due_by is not None and year > due_by):
             continue
-        rows.append({**f, "record": {"id": rec["id"], "type": rec["type"], "title": display_name(rec),
+        who, according_to = stated_by_of(rec, f)
+        if stated_by is not None and who != stated_by:
+            continue
+        rows.append({**f, "stated_by": who, "according_to": according_to, "record": {"id": rec["id"], "type": rec["type"], "title": display_name(rec),
                                      "date": rec.get("date"), "issuers": rec.get("issuers") or []}})
     rows.sort(key=lambda r: (r.get("deadline") or "9999", r["record"].get("date") or "9999", r["record"]["id"]))
     # Table rows carry the record's id as "id" (what -f ids prints); the goal's own id moves.
@@ -284,6 +310,9 @@ TARGET_COLUMNS = [
     Column("TARGET", figure_text, wide=True, parts=_TARGET_PARTS),
     Column("BASELINE", baseline_text, parts=_BASELINE_PARTS),
     col("SCOPE", "scope", wide=True),
+    # Last, so that the columns before it keep their places: who states the goal, when not the document.
+    Column("STATED BY", stated_by_text, key="stated_by", raw=lambda r: r.get("stated_by"),
+           parts=(field("stated_by"), field("according_to"))),
 ]
 
 

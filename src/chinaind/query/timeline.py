@@ -24,7 +24,7 @@ def items(kb: KnowledgeBase, *, agency: str | None = None, sector: str | None = 
             continue
         if not sector or sector in (p.get("sectors") or []):
             yield {"date": p.get("date"), "year_inferred": year_inferred(p), "type": "policy", "id": p["id"],
-                   "what": p["title"], "kind": p["kind"], "issuers": p.get("issuers") or []}
+                   "what": p["title"] + _who(p), "kind": p["kind"], "issuers": p.get("issuers") or []}
     for rtype in FIGURE_TYPES:
         for rec in kb.of_type(rtype):
             if agency and agency not in (rec.get("issuers") or []):
@@ -38,8 +38,17 @@ def items(kb: KnowledgeBase, *, agency: str | None = None, sector: str | None = 
                 continue
             event = {k: v for k, v in e.items() if k != "sources"}
             yield {"date": e.get("date"), "year_inferred": year_inferred(e), "type": "event", "id": org["id"],
-                   "what": f"{org['name']}: {e['summary']}",
+                   "what": f"{org['name']}: {e['summary']}{_who(e)}",
                    "position": n, "event": event}
+
+
+def _who(holder: Record) -> str:
+    """' (newsletter commentary)' or ' (according to X)' after what the document does not say itself."""
+    if holder.get("stated_by") == "commentary":
+        return " (newsletter commentary)"
+    if holder.get("stated_by") == "third-party":
+        return f" (according to {holder.get('according_to')})"
+    return ""
 
 
 def _figure_items(rec: Record, sector: str | None) -> Iterator[Record]:
@@ -49,8 +58,8 @@ def _figure_items(rec: Record, sector: str | None) -> Iterator[Record]:
             continue
         # A goal stands at its deadline; a tally or statistic at its as-of date or period.
         kind = "goal" if f["kind"] == "goal" else f["kind"]
-        yield {"date": figure_date(f), "year_inferred": False, "type": kind, "id": rec["id"], "what": summary_line(f),
-               "position": n, "figure": f}
+        yield {"date": figure_date(f), "year_inferred": False, "type": kind, "id": rec["id"],
+               "what": summary_line(f) + _who(f.get("stated_by") and f or rec), "position": n, "figure": f}
 
 
 def _order(item: Record) -> tuple[str, int, str, int]:

@@ -27,6 +27,9 @@ Number = Union[int, float]
 Comparator = Literal["exactly", "at-least", "more-than", "up-to", "about", "almost", "nearly"]
 DateRole = Literal["issued", "adopted", "announced", "published", "reported", "effective", "occurred"]
 FigureKind = Literal["goal", "tally", "statistic"]
+# Who says it: the document itself (the default, left unwritten), the newsletter's commentary,
+# or a third party the source reports ("according to the MIIT", "Yicai Global reported").
+StatedBy = Literal["document", "commentary", "third-party"]
 
 # The order in which a record's dates stand for it when a query asks for "its date": the date
 # it was issued (or, for an event, happened), else the first the source gives.
@@ -35,6 +38,16 @@ PRIMARY_ROLES = ("issued", "occurred")
 
 class Part(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+def check_stated_by(stated_by: str | None, according_to: str | None) -> None:
+    """A third party is named; only a third party is."""
+    if stated_by == "third-party" and not according_to:
+        raise ValueError("stated_by is third-party but according_to is missing; name who says it "
+                         "(according_to: Yicai Global)")
+    if according_to and stated_by != "third-party":
+        raise ValueError("according_to is given but stated_by is not third-party; add stated_by: third-party "
+                         "or remove according_to")
 
 
 class DateEntry(Part):
@@ -138,10 +151,14 @@ class Figure(Part):
     named: list[Text] = Field(default_factory=list)  # items the source names, in our words
     named_ids: list[Id] = Field(default_factory=list)  # items the source names that are records
     sectors: list[Id] = Field(default_factory=list)
+    # Who states the figure, when not the document itself (the record's stated_by otherwise).
+    stated_by: StatedBy | None = None
+    according_to: Text | None = None
     note: Text | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "Figure":
+        check_stated_by(self.stated_by, self.according_to)
         if self.value is None and (self.unit or self.currency or self.per):
             raise ValueError("unit, currency or per is given without a value; add the value or remove them")
         if self.comparator and self.value is None and self.change is None:

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, computed_field, model_validator
 
 from chinaind.records import dates
-from chinaind.records.model_parts import (PRIMARY_ROLES, Citation, Citations, Comparator, DateEntry, Figure, Id, Mention, Part, Period,
+from chinaind.records.model_parts import (PRIMARY_ROLES, Citation, Citations, Comparator, DateEntry, StatedBy, check_stated_by, Figure, Id, Mention, Part, Period,
                           PersonMention, Position, Term, Text, Url)
 from chinaind.records.model_parts import PartialDate  # noqa: F401  (re-exported for older imports)
 
@@ -121,11 +121,16 @@ class Policy(Dated):
     refers_to: list[Id] = Field(default_factory=list)
     summary: Text
     analysis: Text | None = None
+    # Who says what the record holds: absent or document (the document itself), commentary
+    # (known only from the newsletter's comment on it), third-party (with according_to).
+    stated_by: StatedBy | None = None
+    according_to: Text | None = None
     editorial: Editorial = Field(default_factory=list)
     sources: Citations
 
     @model_validator(mode="after")
     def _issuers_total_covers_named(self) -> "Policy":
+        check_stated_by(self.stated_by, self.according_to)
         if self.issuers_total is not None and self.issuers_total < len(self.issuers):
             raise ValueError(f"issuers_total is {self.issuers_total} but {len(self.issuers)} issuers are named")
         return self
@@ -153,7 +158,14 @@ class Event(Dated):
     agencies: list[Id] = Field(default_factory=list)
     organisations: list[Id] = Field(default_factory=list)
     people: list[Id] = Field(default_factory=list)
+    stated_by: StatedBy | None = None  # "Yicai Global reported": third-party, according_to: Yicai Global
+    according_to: Text | None = None
     sources: Citations
+
+    @model_validator(mode="after")
+    def _who_says_it(self) -> "Event":
+        check_stated_by(self.stated_by, self.according_to)
+        return self
 
 
 class Organisation(Record):
