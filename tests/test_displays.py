@@ -129,3 +129,21 @@ def test_show_table_in_a_pipe_shows_the_fields(bundled):
     r = bundled("show", "MOA", "-f", "table")
     lines = [line.rstrip() for line in r.stdout.splitlines()]
     assert "name (editorial)          Ministry of Agriculture and Rural Affairs" in lines
+
+
+def test_chains_count_only_chain_programme_technologies(bundled):
+    r = bundled("chains", "-f", "ids")
+    assert r.exit_code == 0
+    assert len(r.stdout.split()) == 16  # the 2022 notice's list, not the 16 technologies merely mentioned
+    assert "5g" not in r.stdout.split() and "fiber-laser" in r.stdout.split()
+    assert r.stderr == ("chinaind: note: 16 technologies mentioned outside a chain programme left out; "
+                        "`chinaind list technologies` shows every technology\n")
+    coverage = bundled("chains", "--coverage", "-f", "tsv").stdout.splitlines()
+    assert coverage[-1].split("\t")[:2] == ["all", "16"]
+
+
+def test_a_mentioned_technology_is_not_a_chain_without_firms(bundled):
+    assert bundled("chain", "5g", "-f", "tree").stdout.splitlines()[1] == \
+        "└── not a chain programme technology: the source only mentions it"
+    r = bundled("chain", "semiconductor etching gas", "-f", "tree")
+    assert r.stdout.splitlines()[1] == "└── no organisations named in the source"

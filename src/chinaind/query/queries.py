@@ -121,7 +121,10 @@ def chain(kb: KnowledgeBase, name: str) -> Listing:
     listed = "; ".join(f"{display_name(p)} ({p.get('date') or 'undated'})" for p in policies)
     title = f"{tech['name']} [{tech['id']}]" + (f", listed in {listed}" if listed else "")
     notes = []
-    if not tech.get("groups"):
+    if not tech.get("programme") and not tech.get("groups"):
+        notes.append("Not a chain programme technology: the source mentions it without a chain programme, "
+                     "so it has no leads or partners to name.")
+    elif not tech.get("groups"):
         notes.append("The source names no lead or partner organisations for this technology.")
     for n, g in enumerate(tech.get("groups") or [], start=1):
         total = g.get("partners_total")
