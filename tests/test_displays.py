@@ -147,3 +147,27 @@ def test_a_mentioned_technology_is_not_a_chain_without_firms(bundled):
         "└── not a chain programme technology: the source only mentions it"
     r = bundled("chain", "semiconductor etching gas", "-f", "tree")
     assert r.stdout.splitlines()[1] == "└── no organisations named in the source"
+
+
+def test_event_parties_and_parents_are_links(bundled):
+    related = bundled("related", "CAAC", "--depth", "1", "-f", "tsv").stdout.splitlines()
+    assert related == ["1\tcompany\txpeng\tXPeng Inc.\tCAAC -party_to_event_of-> xpeng"]
+    assert "china-telecom -has_part-> china-telecom-research-arm" in bundled("related", "china-telecom").stdout
+    assert "naura-technology" in bundled("related", "ymtc", "--depth", "1", "-f", "ids").stdout.split()
+    graph = bundled("graph", "-f", "json")
+    assert graph.exit_code == 0 and '"event_party"' in graph.stdout and '"parent"' in graph.stdout
+
+
+def test_agency_tells_of_its_events(terminal):
+    out = terminal("agency", "CAAC")
+    assert "also party to 1 organisation event: xpeng (approval, 2023-01-31 (year inferred)); " \
+           "`chinaind related CAAC` shows them" in out
+
+
+def test_exports_hold_event_parties(bundled, tmp_path):
+    import sqlite3
+
+    db = tmp_path / "kb.db"
+    assert bundled("export", "sqlite", str(db)).exit_code == 0
+    rows = sqlite3.connect(db).execute("select organisation_id, party_id, party_type from event_party order by 1, 2").fetchall()
+    assert rows == [("xpeng", "CAAC", "agency"), ("ymtc", "naura-technology", "company")]

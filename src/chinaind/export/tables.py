@@ -174,14 +174,14 @@ def _event_tables(kb: KnowledgeBase, ok: Check) -> list[Table]:
         ("organisation_id", "event_no"), [("organisation_id", "companies(id)")])
     parties = Table("event_party", [("organisation_id", "TEXT NOT NULL"), ("event_no", "INTEGER NOT NULL"),
                                     ("party_id", "TEXT NOT NULL"),
-                                    ("party_type", "TEXT NOT NULL CHECK (party_type IN ('agency', 'company'))")],
+                                    ("party_type", "TEXT NOT NULL CHECK (party_type IN ('agency', 'company', 'person'))")],
                     ("organisation_id", "event_no", "party_id"),
                     [("organisation_id, event_no", "events(organisation_id, event_no)"), ("party_id", "records(id)")])
     for org in kb.of_type("company"):
         for n, e in enumerate(org.get("events") or [], start=1):
             events.rows.append((org["id"], n, e.get("date"), e["kind"], e["summary"], e.get("amount"), e.get("currency"),
                                 e.get("share_percent"), e.get("venue"), e.get("stated_by"), e.get("according_to")))
-            for key, rtype in (("agencies", "agency"), ("organisations", "company")):
+            for key, rtype in (("agencies", "agency"), ("organisations", "company"), ("people", "person")):
                 parties.rows += [(org["id"], n, i, rtype) for i in dict.fromkeys(e.get(key) or []) if ok(rtype, i)]
     return [events, parties]
 

@@ -33,6 +33,8 @@ EDGE_KINDS: dict[str, tuple[str, str]] = {
     "serves_in": ("serves_in", "has_official"),   # person -> agency or organisation (a post held)
     "wrote": ("wrote", "written_by"),             # person -> source (author)
     "edited": ("edited", "edited_by"),            # person -> source (editor)
+    "event_party": ("event_with", "party_to_event_of"),  # organisation -> agency, organisation or person in its event
+    "parent": ("part_of", "has_part"),            # organisation or agency -> its parent
 }
 _TYPE_RANK = {t: n for n, t in enumerate(RECORD_TYPES)}
 
@@ -131,6 +133,14 @@ def _references(kb: KnowledgeBase) -> Iterator[tuple[str, str, str]]:
     for c in kb.of_type("company"):
         for sector in c.get("sectors") or []:
             yield c["id"], sector, "in_sector"
+        for event in c.get("events") or []:
+            for key in ("agencies", "organisations", "people"):
+                for party in event.get(key) or []:
+                    yield c["id"], party, "event_party"
+    for rtype in ("company", "agency"):
+        for r in kb.of_type(rtype):
+            if r.get("parent"):
+                yield r["id"], r["parent"], "parent"
     yield from _people_references(kb)
 
 

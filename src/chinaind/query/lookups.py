@@ -32,9 +32,17 @@ def citations_of(kb: KnowledgeBase, source_id: str) -> list[Record]:
     return out
 
 
+def event_parties(kb: KnowledgeBase, party_id: str, key: str) -> list[Record]:
+    """Organisation events naming `party_id` among their agencies, organisations or people (`key`)."""
+    return [{"id": org["id"], "date": e.get("date"), "name": f"{org['name']}: {e['summary']}", "role": f"event: {e['kind']}",
+             "year_inferred": any(d.get("year_inferred") for d in e.get("dates") or [] if d.get("date") == e.get("date"))}
+            for org in kb.of_type("company") for e in org.get("events") or [] if party_id in (e.get(key) or [])]
+
+
 def person_links(kb: KnowledgeBase, person_id: str) -> dict[str, list[Record]]:
     named = [{"id": p["id"], "date": p.get("date"), "name": display_name(p), "role": m["role"]}
              for p in kb.of_type("policy") for m in p.get("people") or [] if m["person"] == person_id]
+    named += [{k: v for k, v in e.items() if k != "year_inferred"} for e in event_parties(kb, person_id, "people")]
     wrote = [{"id": s["id"], "date": s.get("issue_date"), "name": s.get("title") or s["publication"],
               "role": role} for s in kb.of_type("source")
              for role, key in (("author", "authors"), ("editor", "editors")) if person_id in (s.get(key) or [])]

@@ -167,7 +167,14 @@ def agency(kb: KnowledgeBase, name: str, *, with_: list[str], window: Window, se
     sector_id = kb.resolve("sector", sector)["id"] if sector else None
     found = kb.policies(agencies=[main["id"], *others], sector=sector_id, window=window)
     title = f"{main['id']}: {marked(main, 'name')}{zh_part(main)}, {plural(len(found), 'policy', 'policies')}{_dated_by(window)}"
-    return Listing(found, columns_for("policy", kb, window.role), title=title,
+    from chinaind.query.lookups import event_parties
+
+    # The agency's part in organisations' events is not a policy: said under the table, not dropped.
+    events = event_parties(kb, main["id"], "agencies")
+    notes = [f"also party to {plural(len(events), 'organisation event')}: "
+             + "; ".join(f"{e['id']} ({e['role'].removeprefix('event: ')}, {date_cell(e) or 'undated'})" for e in events)
+             + f"; `chinaind related {main['id']}` shows them"] if events else []
+    return Listing(found, columns_for("policy", kb, window.role), title=title, notes=notes,
                    warnings=undated_note(len(found.undated), "policy", "policies", _what_date(window)))
 
 
