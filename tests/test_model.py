@@ -102,7 +102,7 @@ def test_primary_date_is_issued_else_first_dated():
      "title_descriptive, title_zh, kind, draft, period, issuers, issuers_total, republished_by, sectors, technologies, "
      "organisations, people, figures, terms, refers_to, summary, analysis, stated_by, according_to"),
     ("figures:\n  - {id: a, kind: goal, what: TODO what is aimed at}\n",
-     "6:31: figures.0.what: still the placeholder TODO; write the value, or delete the line"),
+     "6:31: figures.0.what: still the placeholder TODO; write the value"),
 ])
 def test_model_problems(extra, problem):
     record, problems = validate(extra)
@@ -264,7 +264,7 @@ def test_validate_json_gives_problems_as_data(run, kb_copy):
     r = run("validate", str(kb_copy), "-f", "json")
     assert r.exit_code == 3
     assert json.loads(r.stdout) == [{"path": str(kb_copy / "sectors" / "quantum.yaml"), "line": 2, "col": 7,
-                                     "message": "name: still the placeholder TODO; write the value, or delete the line"}]
+                                     "message": "name: still the placeholder TODO; write the value"}]
 
 
 def test_field_and_reference_problems_of_one_file_come_together(run, kb_copy):

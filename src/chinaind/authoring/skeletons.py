@@ -277,7 +277,7 @@ def _source(models: Any) -> str:
             "# authors: [person ids]\n"
             "# editors: [person ids]\n"
             "# headlines:\n"
-            "#   - {section: Top 5, item 1, text: the headline}\n"
+            "#   - {section: \"Top 5, item 1\", text: the headline}  # quotes: the section holds a comma\n"
             "# charts:\n"
             "#   - {section: Top 5, item 1, title: ..., measure: USD billion, data_sources: [organisation ids]}\n")
 

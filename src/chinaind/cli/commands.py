@@ -18,6 +18,7 @@ from chinaind.cli.app import (AgencyOpt, DateRoleOpt, FormatOpt, HeaderOpt, Sect
 from chinaind.cli import complete
 from chinaind.cli.streams import _quiet
 from chinaind.core.errors import UsageError
+from chinaind.records.kinds import KINDS_TEXT
 
 __all__ = ["app", "main"]
 
@@ -26,7 +27,7 @@ __all__ = ["app", "main"]
 def search(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(metavar="QUERY", help="Words, a name, an id or Chinese text. Typos are tolerated.")],
-    kind: Annotated[Optional[str], typer.Option("--kind", "-k", metavar="KIND", autocompletion=complete.kinds, help="Only policy, company, technology, agency or sector records.")] = None,
+    kind: Annotated[Optional[str], typer.Option("--kind", "-k", metavar="KIND", autocompletion=complete.kinds, help=f"Only records of one kind: {KINDS_TEXT}.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, metavar="N", help="At most this many results; 0 for all.")] = 20,
     fmt: FormatOpt = None,
     header: HeaderOpt = False,

@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 RECORD_TYPES = ("policy", "company", "technology", "agency", "sector", "person", "source")
+# Every kind in words, for help texts: the one place they are listed ("policy, ... or source").
+KINDS_TEXT = ", ".join(RECORD_TYPES[:-1]) + " or " + RECORD_TYPES[-1]
 
 # Folder under the data directory holding each record type.
 FOLDERS: dict[str, str] = {

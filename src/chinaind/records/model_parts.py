@@ -40,14 +40,18 @@ class Part(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
-def check_stated_by(stated_by: str | None, according_to: str | None) -> None:
+def stated_by_problems(stated_by: str | None, according_to: str | None) -> list[str]:
     """A third party is named; only a third party is."""
     if stated_by == "third-party" and not according_to:
-        raise ValueError("stated_by is third-party but according_to is missing; name who says it "
-                         "(according_to: Yicai Global)")
+        return ["stated_by is third-party but according_to is missing; name who says it (according_to: Yicai Global)"]
     if according_to and stated_by != "third-party":
-        raise ValueError("according_to is given but stated_by is not third-party; add stated_by: third-party "
-                         "or remove according_to")
+        return ["according_to is given but stated_by is not third-party; add stated_by: third-party or remove according_to"]
+    return []
+
+
+def check_stated_by(stated_by: str | None, according_to: str | None) -> None:
+    for problem in stated_by_problems(stated_by, according_to):
+        raise ValueError(problem)
 
 
 class DateEntry(Part):

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, computed_field, model_validator
 
 from chinaind.records import dates
-from chinaind.records.model_parts import (PRIMARY_ROLES, Citation, Citations, Comparator, DateEntry, StatedBy, check_stated_by, Figure, Id, Mention, Part, Period,
+from chinaind.records.model_parts import (PRIMARY_ROLES, Citation, Citations, Comparator, DateEntry, StatedBy, stated_by_problems, Figure, Id, Mention, Part, Period,
                           PersonMention, Position, Term, Text, Url)
 from chinaind.records.model_parts import PartialDate  # noqa: F401  (re-exported for older imports)
 
@@ -21,13 +21,13 @@ PolicyKind = Literal[
     "programme", "activity", "announcement", "instructions", "law", "regulation", "communique",
     "proposal", "initiative", "standard", "other",
 ]
-OrgKind = Literal["firm", "soe", "university", "research-institute", "industry-group", "other"]
+OrgKind = Literal["firm", "soe", "university", "research-institute", "industry-group", "fund", "exchange", "other"]
 AgencyKind = Literal[
     "state-council", "ministry", "commission", "administration", "state-council-body", "regulator",
     "journal", "party-central-committee", "party-body", "legislature", "local-government", "other",
 ]
 EventKind = Literal[
-    "approval", "launch", "ipo", "order-cancellation", "hiring", "development", "other",
+    "approval", "launch", "ipo", "order-cancellation", "hiring", "development", "investigation", "sanction", "other",
 ]
 SourceKind = Literal["newsletter-issue", "web-page", "article", "report", "other"]
 
@@ -35,19 +35,32 @@ SourceKind = Literal["newsletter-issue", "web-page", "article", "report", "other
 NOT_EDITORIAL = frozenset({"id", "editorial", "sources"})
 
 
+# Joins the record-level problems of one record into one ValueError; validate.py splits them
+# again, so that every problem of a file is reported in one run (one check never hides another).
+PROBLEMS_SEPARATOR = "\x1f"
+
+
 class Record(Part):
     @model_validator(mode="after")
-    def _editorial_fields_exist(self) -> "Record":
+    def _record_checks(self) -> "Record":
+        problems = self._problems()
+        if problems:
+            raise ValueError(PROBLEMS_SEPARATOR.join(problems))
+        return self
+
+    def _problems(self) -> list[str]:
+        """Every check across fields of the record; subclasses add theirs."""
+        out = []
         for name in getattr(self, "editorial", None) or ():
             if name in NOT_EDITORIAL or name not in type(self).model_fields:
                 known = ", ".join(f for f in type(self).model_fields if f not in NOT_EDITORIAL)
-                raise ValueError(f"editorial names {name!r}, which is not a field of this record; "
-                                 f"name fields such as: {known}")
-            if getattr(self, name) in (None, [], "", False):
-                raise ValueError(f"editorial names {name!r}, which has no value here; remove it from editorial")
+                out.append(f"editorial names {name!r}, which is not a field of this record; "
+                           f"name fields such as: {known}")
+            elif getattr(self, name) in (None, [], "", False):
+                out.append(f"editorial names {name!r}, which has no value here; remove it from editorial")
         # Every kind that holds figures checks them the same way (ids unique, part_of within).
-        _check_figures(getattr(self, "figures", None) or [])
-        return self
+        out += _figure_problems(getattr(self, "figures", None) or [])
+        return out
 
 
 # Field names of the record, marking values the editors added (official Chinese names,
@@ -128,23 +141,21 @@ class Policy(Dated):
     editorial: Editorial = Field(default_factory=list)
     sources: Citations
 
-    @model_validator(mode="after")
-    def _issuers_total_covers_named(self) -> "Policy":
-        check_stated_by(self.stated_by, self.according_to)
+    def _problems(self) -> list[str]:
+        out = super()._problems() + stated_by_problems(self.stated_by, self.according_to)
         if self.issuers_total is not None and self.issuers_total < len(self.issuers):
-            raise ValueError(f"issuers_total is {self.issuers_total} but {len(self.issuers)} issuers are named")
-        return self
+            out.append(f"issuers_total is {self.issuers_total} but {len(self.issuers)} issuers are named")
+        return out
 
 
-def _check_figures(figures: list[Figure]) -> None:
+def _figure_problems(figures: list[Figure]) -> list[str]:
     ids = [f.id for f in figures]
-    twice = sorted({i for i in ids if ids.count(i) > 1})
-    if twice:
-        raise ValueError(f"figures: id {twice[0]!r} is used twice; give each figure its own id")
+    out = [f"figures: id {i!r} is used twice; give each figure its own id" for i in sorted({i for i in ids if ids.count(i) > 1})]
     for f in figures:
         if f.part_of is not None and (f.part_of not in ids or f.part_of == f.id):
-            raise ValueError(f"figures: {f.id!r} is part_of {f.part_of!r}, which is not another figure of "
-                             f"this record; use one of: {', '.join(i for i in ids if i != f.id) or 'none'}")
+            out.append(f"figures: {f.id!r} is part_of {f.part_of!r}, which is not another figure of "
+                       f"this record; use one of: {', '.join(i for i in ids if i != f.id) or 'none'}")
+    return out
 
 
 class Event(Dated):
@@ -162,10 +173,8 @@ class Event(Dated):
     according_to: Text | None = None
     sources: Citations
 
-    @model_validator(mode="after")
-    def _who_says_it(self) -> "Event":
-        check_stated_by(self.stated_by, self.according_to)
-        return self
+    def _problems(self) -> list[str]:
+        return super()._problems() + stated_by_problems(self.stated_by, self.according_to)
 
 
 class Organisation(Record):

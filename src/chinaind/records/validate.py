@@ -6,7 +6,6 @@ Every problem is one line saying where (path:line:col), what is wrong and what t
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 import re
@@ -49,13 +48,14 @@ def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple
                 for loc in (_booleans_for_numbers(model, data, ()) if _may_hold_booleans(raw) else ())]
     # A skeleton's placeholders left in place (`new` writes TODO wherever a value is wanted).
     todo = list(_placeholders(data, ())) if b"TODO" in raw else []
-    problems += [_at(display_path, marks, loc, f"{_where(loc)}: still the placeholder TODO; write the value, or delete the line")
+    problems += [_at(display_path, marks, loc, f"{_where(loc)}: still the placeholder TODO; write the value"
+                     + ("" if _required(model, loc) else ", or delete the line"))
                  for loc in todo]
     try:
         obj = model.model_validate(data)
     except ValidationError as exc:
         union_at: dict[Loc, int] = {}
-        for err in exc.errors():
+        for err in _split_record_problems(exc.errors()):
             loc, union = _clean_loc(model, tuple(err["loc"]))
             if loc in todo:
                 continue  # the placeholder problem says it better
@@ -86,6 +86,20 @@ def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple
         line, col = marks.get(("id",), (1, 1))
         return None, [Problem(display_path, line, col, _one_line(f"id {record['id']!r} does not match the file name {stem!r}; rename the file or change the id"))]
     return record, []
+
+
+def _split_record_problems(errors: list[Any]) -> list[Any]:
+    """Pydantic's errors, a record's joined record-level problems (models.Record) one each."""
+    from chinaind.records.models import PROBLEMS_SEPARATOR
+
+    out = []
+    for err in errors:
+        msg = str(err.get("msg", ""))
+        if err.get("type") == "value_error" and PROBLEMS_SEPARATOR in msg:
+            out += [{**err, "msg": part} for part in msg.removeprefix("Value error, ").split(PROBLEMS_SEPARATOR)]
+        else:
+            out.append(err)
+    return out
 
 
 def _first_format(rtype: str, data: dict[str, Any]) -> list[str]:
@@ -161,6 +175,49 @@ def _get(data: Any, loc: Loc) -> Any:
     return data
 
 
+def near_typos(value: str, allowed: list[str]) -> list[str]:
+    """The allowed values a slip of the keyboard away from `value` (a letter or two missing,
+    extra, swapped or wrong), closest first. A value of another meaning is never offered:
+    'almost' is not 'at-least', 'agreement' is not 'announcement'."""
+    key = value.strip().lower()
+    limit = 1 if len(key) <= 5 else 2
+    found = sorted((d, a) for a in allowed if (d := _edit_distance(key, a.lower())) <= limit)
+    return [a for _, a in found]
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps."""
+    if abs(len(a) - len(b)) > 2:
+        return 3  # beyond any limit near_typos uses
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[-1]
+
+
+def _required(model: type, loc: Loc) -> bool:
+    """Whether the field at `loc` must be present (a placeholder there cannot simply be deleted)."""
+    names = [p for p in loc if not isinstance(p, int)]
+    if not names:
+        return True
+    current: Any = model
+    for part in loc[:-1] if not isinstance(loc[-1], int) else loc:
+        if isinstance(part, int) or current is None:
+            continue
+        field = current.model_fields.get(part)
+        current = _inner_model(field.annotation) if field else None
+    if isinstance(loc[-1], int):
+        return True  # an item of a list: delete the item, not a line of it
+    field = current.model_fields.get(loc[-1]) if current is not None else None
+    return field is not None and field.is_required()
+
+
 def _problem(path: str, marks: Marks, err: Any, loc: Loc, model: type) -> Problem:
     kind = err["type"]
     target = loc + (KEY,) if kind == "extra_forbidden" else loc
@@ -181,14 +238,14 @@ def _message(err: Any, loc: Loc, model: type) -> str:
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
         known = _fields_at(model, loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        close = near_typos(str(loc[-1]), known)
         hint = f"; did you mean {close[0]!r}?" if close else f"; known fields: {', '.join(known)}"
         return f"unknown field {where!r}{hint}"
     if kind == "missing":
         return f"missing required field {where!r}; add it"
     if kind == "literal_error":
         allowed = [str(a).strip("'") for a in str(ctx.get("expected", "")).replace(" or ", ", ").split(", ")]
-        close = difflib.get_close_matches(str(shown), allowed, n=1, cutoff=0.5)
+        close = near_typos(str(shown), allowed)
         hint = f"; did you mean {close[0]!r}?" if close else "; use one of the allowed values"
         return f"{where}: {_short(shown)} is not allowed{hint} (allowed: {', '.join(allowed)})"
     if kind == "string_type":
