@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from chinaind.records.kinds import FOLDERS, KINDS_TEXT, RECORD_TYPES
-from chinaind.records.validate import near_typos, validate_file
+from chinaind.records.text import near_typos
+from chinaind.records.validate import validate_file
 
 ROLES = ["issued", "adopted", "announced", "published", "reported", "effective", "occurred"]
 COMPARATORS = ["exactly", "at-least", "more-than", "up-to", "about", "almost", "nearly"]

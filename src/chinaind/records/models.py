@@ -7,7 +7,7 @@ The shared parts (dates, figures, citations) are in model_parts.py.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, computed_field, model_validator
 
@@ -38,6 +38,18 @@ NOT_EDITORIAL = frozenset({"id", "editorial", "sources"})
 # Joins the record-level problems of one record into one ValueError; validate.py splits them
 # again, so that every problem of a file is reported in one run (one check never hides another).
 PROBLEMS_SEPARATOR = "\x1f"
+
+
+def split_record_problems(errors: list[Any]) -> list[Any]:
+    """Pydantic's errors, with a record's joined record-level problems one error each."""
+    out = []
+    for err in errors:
+        msg = str(err.get("msg", ""))
+        if err.get("type") == "value_error" and PROBLEMS_SEPARATOR in msg:
+            out += [{**err, "msg": part} for part in msg.removeprefix("Value error, ").split(PROBLEMS_SEPARATOR)]
+        else:
+            out.append(err)
+    return out
 
 
 class Record(Part):

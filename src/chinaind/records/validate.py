@@ -15,7 +15,8 @@ from typing import Any, Iterator, Union, get_args, get_origin
 from pydantic import ValidationError
 
 from chinaind.core.errors import Problem
-from chinaind.records.models import MODELS
+from chinaind.records.models import MODELS, split_record_problems
+from chinaind.records.text import near_typos
 from chinaind.records.yamlio import KEY, Marks, locate, read_record
 from chinaind.core.escape import one_line as _one_line
 
@@ -55,7 +56,7 @@ def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple
         obj = model.model_validate(data)
     except ValidationError as exc:
         union_at: dict[Loc, int] = {}
-        for err in _split_record_problems(exc.errors()):
+        for err in split_record_problems(exc.errors()):
             loc, union = _clean_loc(model, tuple(err["loc"]))
             if loc in todo:
                 continue  # the placeholder problem says it better
@@ -86,20 +87,6 @@ def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple
         line, col = marks.get(("id",), (1, 1))
         return None, [Problem(display_path, line, col, _one_line(f"id {record['id']!r} does not match the file name {stem!r}; rename the file or change the id"))]
     return record, []
-
-
-def _split_record_problems(errors: list[Any]) -> list[Any]:
-    """Pydantic's errors, a record's joined record-level problems (models.Record) one each."""
-    from chinaind.records.models import PROBLEMS_SEPARATOR
-
-    out = []
-    for err in errors:
-        msg = str(err.get("msg", ""))
-        if err.get("type") == "value_error" and PROBLEMS_SEPARATOR in msg:
-            out += [{**err, "msg": part} for part in msg.removeprefix("Value error, ").split(PROBLEMS_SEPARATOR)]
-        else:
-            out.append(err)
-    return out
 
 
 def _first_format(rtype: str, data: dict[str, Any]) -> list[str]:
@@ -173,32 +160,6 @@ def _get(data: Any, loc: Loc) -> Any:
         except (KeyError, IndexError, TypeError):
             return None
     return data
-
-
-def near_typos(value: str, allowed: list[str]) -> list[str]:
-    """The allowed values a slip of the keyboard away from `value` (a letter or two missing,
-    extra, swapped or wrong), closest first. A value of another meaning is never offered:
-    'almost' is not 'at-least', 'agreement' is not 'announcement'."""
-    key = value.strip().lower()
-    limit = 1 if len(key) <= 5 else 2
-    found = sorted((d, a) for a in allowed if (d := _edit_distance(key, a.lower())) <= limit)
-    return [a for _, a in found]
-
-
-def _edit_distance(a: str, b: str) -> int:
-    """Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps."""
-    if abs(len(a) - len(b)) > 2:
-        return 3  # beyond any limit near_typos uses
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        row = [i] + [0] * len(b)
-        for j, cb in enumerate(b, start=1):
-            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                row[j] = min(row[j], prev2[j - 2] + 1)
-        prev2, prev = prev, row
-    return prev[-1]
 
 
 def _required(model: type, loc: Loc) -> bool:
