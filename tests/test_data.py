@@ -71,7 +71,9 @@ def test_robot_plus_plan(records):
     assert plan["issuers"][0] == "MIIT"
     assert plan["issuers"] == ["MIIT", "NDRC", "MOF", "MEE", "MOA", "SAMR"]
     assert plan["issuers_total"] == 17
-    assert "robotics-14th-five-year-plan" in plan["refers_to"]
+    # MERICS's comment says the initiative entered the robotics plan: a link the comment states.
+    assert [(l["to"], l["relation"], l["stated_by"]) for l in plan["links"]] == \
+        [("robotics-14th-five-year-plan", "implements", "commentary")]
     orgs = {m["org"]: m for m in plan["organisations"]}
     for firm in ("tinavi-medical-technologies", "ecovacs-robotics", "keenon-robotics"):
         # Named only in the MERICS comment, not by the plan itself.
@@ -142,7 +144,8 @@ def test_cic_notice(records):
     assert notice["date"] == "2023-01-30"
     assert notice["issuers"] == ["MIIT", "SASAC"]
     assert len(notice["technologies"]) == 16
-    assert "made-in-china-2025" in notice["refers_to"]
+    assert [(l["to"], l["relation"], l["stated_by"]) for l in notice["links"]] == [
+        ("made-in-china-2025", "part-of", "commentary"), ("complete-industrial-chain-outline-2016", "follows", "commentary")]
 
 
 def test_sixteen_listed_technologies(records):

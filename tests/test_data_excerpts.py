@@ -212,7 +212,8 @@ def test_future_industries_plan(records):
     assert (p["kind"], p["title_descriptive"], p["draft"]) == ("plan", True, False)
     assert (p["issuers"], p["issuers_total"]) == (["MIIT"], 7)
     assert (p["dates"], p["date"], p["period"]) == ([], None, None)
-    assert p["refers_to"] == [FYP14]
+    assert (p["refers_to"], [(l["to"], l["relation"], l["stated_by"]) for l in p["links"]]) == \
+        ([], [(FYP14, "implements", "commentary")])
     assert p["technologies"] == FUTURE_TECHNOLOGIES
     assert "sectors" in p["editorial"]
 
@@ -248,7 +249,8 @@ def test_industrial_internet_action_plan(records):
     # "issued in January", no year: a yearless date, so the plan has no primary date.
     assert [(d["role"], d["date"], d["year_inferred"]) for d in p["dates"]] == [("issued", "--01", False)]
     assert (p["date"], p["period"]) == (None, None)
-    assert set(p["refers_to"]) == {IIOT_PREDECESSOR, "belt-and-road-initiative"}
+    assert p["refers_to"] == ["belt-and-road-initiative"]
+    assert [(l["to"], l["relation"], l["stated_by"]) for l in p["links"]] == [(IIOT_PREDECESSOR, "follows", "commentary")]
     assert {"industrial-internet", "automotive", "machinery", "consumer-goods"} <= set(p["sectors"])
     assert [(m["org"], m["in_commentary"]) for m in p["organisations"]] == [("european-union", False)]
 

@@ -100,7 +100,7 @@ def test_primary_date_is_issued_else_first_dated():
     ("editorial: [name_zh]\n",
      "5:12: editorial names 'name_zh', which is not a field of this record; name fields such as: dates, title, "
      "title_descriptive, title_zh, kind, draft, period, issuers, issuers_total, republished_by, sectors, technologies, "
-     "organisations, people, figures, terms, refers_to, summary, analysis, stated_by, according_to"),
+     "organisations, people, figures, terms, refers_to, links, summary, analysis, stated_by, according_to"),
     ("figures:\n  - {id: a, kind: goal, what: TODO what is aimed at}\n",
      "6:31: figures.0.what: still the placeholder TODO; write the value"),
 ])

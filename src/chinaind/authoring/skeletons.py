@@ -200,7 +200,9 @@ def _policy(models: Any) -> str:
             "# people: [{person: jin-zhuanglong, role: author}]\n"
             + _FIGURES +
             "# terms: [{zh: 双循环, en: dual circulation}]  # Chinese terms the source quotes\n"
-            "# refers_to: [made-in-china-2025]  # predecessors and related policies\n"
+            "# refers_to: [made-in-china-2025]  # policies it mentions, no more said\n"
+            "# links:  # how it stands to another policy, as the source says it\n"
+            f"#   - {{to: 14th-five-year-plan, relation: implements, stated_by: commentary}}  # {_choices(models.DocumentRelation)}\n"
             "summary: TODO one or two sentences on what it does, in your own words\n"
             "# analysis: the newsletter's comment, in your own words\n"
             "# stated_by: commentary  # known only from the newsletter's comment, not the document itself;\n"
@@ -215,6 +217,7 @@ def _company(models: Any) -> str:
             f"# kind: firm  # one of: {_choices(models.OrgKind)}; leave out if the source does not say\n"
             "# country: CN  # two capital letters; list it under editorial if the source does not say\n"
             "sectors: []  # sector ids\n"
+            f"# links: [{{to: ymtc, relation: supplier-of}}]  # other organisations: {_choices(models.OrgRelation)}\n"
             "# events:\n"
             "#   - dates: [{role: occurred, date: 2023-02-09}]  # or reported, announced ...\n"
             f"#     kind: ipo  # one of: {_choices(models.EventKind)}\n"

@@ -70,6 +70,7 @@ def build_tables(kb: KnowledgeBase) -> list[Table]:
                         [("record_id", "records(id)")],
                         [(r["id"], n, a) for _, r in _all(kb) for n, a in enumerate(r.get("aliases") or [])]))
     tables.extend(_policy_links(kb, ok))
+    tables.extend(_typed_links(kb, ok))
     tables.extend(_chain_tables(kb, ok))
     tables.extend(_sector_links(kb, ok))
     tables.extend(figure_tables(kb, ok))
@@ -162,6 +163,25 @@ def _sector_links(kb: KnowledgeBase, ok: Check) -> list[Table]:
         table = _link(name, (key, f"{FOLDERS[rtype]}(id)"), ("sector_id", "sectors(id)"))
         table.rows = [(r["id"], s, n + 1) for r in kb.of_type(rtype)
                       for n, s in enumerate(dict.fromkeys(r.get("sectors") or [])) if ok("sector", s)]
+        out.append(table)
+    return out
+
+
+_LINK_EXTRA = (("relation", "TEXT NOT NULL"), ("stated_by", "TEXT"), ("according_to", "TEXT"), ("note", "TEXT"))
+
+
+def _typed_links(kb: KnowledgeBase, ok: Check) -> list[Table]:
+    """Typed links: a policy implementing, following, superseding ... another; an organisation
+    supplying, owning ... another; with who says so."""
+    out = []
+    for rtype, name, left, right in (("policy", "policy_link", ("policy_id", "policies(id)"), ("to_id", "policies(id)")),
+                                     ("company", "organisation_link", ("organisation_id", "companies(id)"),
+                                      ("to_id", "companies(id)"))):
+        table = _link(name, left, right, _LINK_EXTRA)
+        table.primary_key = (left[0], "position")
+        for r in kb.of_type(rtype):
+            table.rows += [(r["id"], link["to"], n + 1, link["relation"], link.get("stated_by"), link.get("according_to"),
+                            link.get("note")) for n, link in enumerate(r.get("links") or []) if ok(rtype, link["to"])]
         out.append(table)
     return out
 

@@ -45,6 +45,7 @@ _REFERENCES: dict[str, list[tuple[tuple[str, ...], str]]] = {
         (("figures", "*", "named_ids", "*"), ANY),
         (("refers_to", "*"), "policy"),
         (("sources", "*", "source"), "source"),
+        (("links", "*", "to"), "policy"),
     ],
     "company": [
         (("sectors", "*"), "sector"),
@@ -56,6 +57,7 @@ _REFERENCES: dict[str, list[tuple[tuple[str, ...], str]]] = {
         (("figures", "*", "sectors", "*"), "sector"),
         (("figures", "*", "named_ids", "*"), ANY),
         (("sources", "*", "source"), "source"),
+        (("links", "*", "to"), "company"),
     ],
     "technology": [
         (("sectors", "*"), "sector"),

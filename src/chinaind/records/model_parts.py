@@ -193,6 +193,42 @@ class Mention(Part):
     in_commentary: bool = False
 
 
+# How one document stands to another; "refers-to" is the plain mention (refers_to's meaning).
+DocumentRelation = Literal["implements", "part-of", "follows", "extends", "responds-to", "supersedes", "refers-to"]
+# How one organisation stands to another, as the source states it.
+OrgRelation = Literal["subsidiary-of", "supplier-of", "customer-of", "partner-of", "investor-in", "other"]
+
+
+class DocumentLink(Part):
+    """A typed link to another policy record: 'implements the 14th FYP', 'follows the 2018 plan'."""
+
+    to: Id
+    relation: DocumentRelation
+    stated_by: StatedBy | None = None  # who says the link holds, when not the document itself
+    according_to: Text | None = None
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _who(self) -> "DocumentLink":
+        check_stated_by(self.stated_by, self.according_to)
+        return self
+
+
+class OrgLink(Part):
+    """A link to another organisation: 'supplier of YMTC', 'subsidiary of China Telecom'."""
+
+    to: Id
+    relation: OrgRelation
+    stated_by: StatedBy | None = None
+    according_to: Text | None = None
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _who(self) -> "OrgLink":
+        check_stated_by(self.stated_by, self.according_to)
+        return self
+
+
 class PersonMention(Part):
     person: Id
     role: Text  # author, quoted, signed ...

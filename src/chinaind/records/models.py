@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, computed_field, model_validator
 
 from chinaind.records import dates
-from chinaind.records.model_parts import (PRIMARY_ROLES, Citation, Citations, Comparator, DateEntry, StatedBy, stated_by_problems, Figure, Id, Mention, Part, Period,
+from chinaind.records.model_parts import (PRIMARY_ROLES, Citation, Citations, Comparator, DateEntry, DocumentLink, DocumentRelation, OrgLink, OrgRelation, StatedBy, stated_by_problems, Figure, Id, Mention, Part, Period,
                           PersonMention, Position, Term, Text, Url)
 from chinaind.records.model_parts import PartialDate  # noqa: F401  (re-exported for older imports)
 
@@ -143,7 +143,8 @@ class Policy(Dated):
     people: list[PersonMention] = Field(default_factory=list)
     figures: list[Figure] = Field(default_factory=list)
     terms: list[Term] = Field(default_factory=list)
-    refers_to: list[Id] = Field(default_factory=list)
+    refers_to: list[Id] = Field(default_factory=list)  # plain mentions of other policies
+    links: list[DocumentLink] = Field(default_factory=list)  # typed: implements, part-of, follows ...
     summary: Text
     analysis: Text | None = None
     # Who says what the record holds: absent or document (the document itself), commentary
@@ -157,7 +158,18 @@ class Policy(Dated):
         out = super()._problems() + stated_by_problems(self.stated_by, self.according_to)
         if self.issuers_total is not None and self.issuers_total < len(self.issuers):
             out.append(f"issuers_total is {self.issuers_total} but {len(self.issuers)} issuers are named")
+        out += _link_problems(self.id, self.links, self.refers_to)
         return out
+
+
+def _link_problems(own: str, links: list[Any], plain: list[str]) -> list[str]:
+    out = []
+    for link in links:
+        if link.to == own:
+            out.append(f"links: {link.to!r} is this record itself; link to another record")
+        elif link.to in plain:
+            out.append(f"links: {link.to!r} is also in refers_to; list it once, in links with its relation")
+    return out
 
 
 def _figure_problems(figures: list[Figure]) -> list[str]:
@@ -198,11 +210,15 @@ class Organisation(Record):
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
     sectors: list[Id] = Field(default_factory=list)
     parent: Id | None = None
+    links: list[OrgLink] = Field(default_factory=list)  # supplier-of, subsidiary-of ... other organisations
     events: list[Event] = Field(default_factory=list)
     figures: list[Figure] = Field(default_factory=list)
     description: Text | None = None
     editorial: Editorial = Field(default_factory=list)
     sources: Citations
+
+    def _problems(self) -> list[str]:
+        return super()._problems() + _link_problems(self.id, self.links, [])
 
 
 class ChainGroup(Part):
