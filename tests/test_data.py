@@ -715,7 +715,7 @@ def test_distortions_corrected(records):
     assert "February 2023" not in naura and "10 February" in naura and "report" in naura
     activity = records["hundred-cities-and-thousand-parks-activity"]
     (aim,) = activity["figures"]
-    assert aim["deadline"] is None and activity["period"] == {"start": "2025", "end": "2025"}
+    assert aim["deadline"] is None and activity["period"] == {"start": "2025", "end": "2025", "duration": None}
     qiushi = records["qiushi-jin-zhuanglong-new-type-of-industrialization-2023"]["summary"]
     assert "consolidating companies" in qiushi and "consolidating traditional industries" not in qiushi
     (approval,) = records["xpeng"]["events"]
@@ -733,7 +733,7 @@ def test_omissions_filled(records):
     assert fourth["kind"] == "goal" and fourth["value"] is None and fourth["deadline"] is None
     assert "benchmark enterprises" in fourth["what"] and "test and verification centres" in fourth["what"]
     for rid in ("tsib-application-guideline-2023-2025", "mee-power-sector-ghg-reporting-instructions-2023"):
-        assert records[rid]["period"] == {"start": "2023", "end": "2025"}, rid
+        assert records[rid]["period"] == {"start": "2023", "end": "2025", "duration": None}, rid
     merics = records["merics"]["description"]
     for detail in ("Klosterstraße 64", "10179 Berlin", "+49 30 3440 999 0", "info@merics.de", "www.merics.org"):
         assert detail in merics, detail

@@ -191,7 +191,7 @@ def test_long_range_objectives_2035(records):
 def test_fourteenth_five_year_plan_and_proposals(records):
     plan = records[FYP14]
     assert (plan["kind"], plan["title"], plan["title_descriptive"]) == ("plan", "14th Five-Year Plan", False)
-    assert plan["period"] == {"start": "2021", "end": "2025"}
+    assert plan["period"] == {"start": "2021", "end": "2025", "duration": None}
     assert (plan["dates"], plan["issuers"], plan["issuers_total"]) == ([], [], None)
     assert [t["zh"] for t in plan["terms"]] == ["科技自立自强"]
     # Cited by the October 2020 briefing and by the future-industries comment (which says the plan implements it).
@@ -273,10 +273,10 @@ def test_industrial_internet_explanation_and_predecessor(records):
     assert e["refers_to"] == [IIOT_PLAN]
     pre = records[IIOT_PREDECESSOR]
     assert (pre["kind"], pre["title_descriptive"], pre["issuers"]) == ("plan", True, [])
-    assert pre["period"] == {"start": "2018", "end": "2020"}
+    assert pre["period"] == {"start": "2018", "end": "2020", "duration": None}
     invest = figure(pre, "digital-infrastructure-investment")
     assert (invest["kind"], invest["value"], invest["currency"], invest["unit"]) == ("statistic", 70000000000, "CNY", None)
-    assert invest["period"] == {"start": "2018", "end": "2020"}
+    assert invest["period"] == {"start": "2018", "end": "2020", "duration": None}
     assert invest["deadline"] is None
     # Only the MERICS comment speaks of the predecessor.
     assert [c["section"] for c in pre["sources"]] == ["item 1, MERICS comment"]
@@ -285,7 +285,7 @@ def test_industrial_internet_explanation_and_predecessor(records):
 def test_iot_standards_draft(records):
     d = records[IOT_DRAFT]
     assert (d["draft"], d["title_descriptive"], d["issuers"], d["issuers_total"]) == (True, True, ["MIIT"], 1)
-    assert [(x["role"], x["date"]) for x in d["dates"]] == [("published", "--01")]
+    assert [(x["role"], x["date"]) for x in d["dates"]] == [("circulated", "--01")]  # "the MIIT circulated a draft"
     assert d["date"] is None
     assert goal_forms(d) == {"iot-standards": (30, "standards", "more-than", None, "2025", None)}
     assert [c["section"] for c in d["sources"]] == ["item 1, MERICS comment"]
@@ -310,7 +310,7 @@ def test_hundred_cities_thousand_parks(records):
     a = records[PARKS_ACTIVITY]
     assert (a["kind"], a["title"], a["title_descriptive"]) == ("activity", '"Hundred cities and thousand parks" activity', False)
     assert (a["issuers"], a["date"]) == ([], None)
-    assert a["period"] == {"start": "2025", "end": "2025"}
+    assert a["period"] == {"start": "2025", "end": "2025", "duration": None}
     # "for 2025" is the activity's year (its period), not a deadline for its aim.
     assert goal_forms(a) == {"industrial-internet-in-parks": (None, None, None, None, None, None)}
     for position, tech_id in enumerate(PARKS_TECHNOLOGIES, start=1):
@@ -324,7 +324,7 @@ def test_transport_plan(records):
     p = records[TRANSPORT_PLAN]
     assert (p["kind"], p["title_descriptive"], p["issuers"], p["issuers_total"]) == ("plan", True, ["MOT", "MOST"], 2)
     assert (p["dates"], p["date"]) == ([], None)
-    assert p["period"] == {"start": "2021", "end": "2035"}
+    assert p["period"] == {"start": "2021", "end": "2035", "duration": None}
     assert p["technologies"] == TRANSPORT_TECHNOLOGIES
     assert {"transport", "shipbuilding", "rail"} <= set(p["sectors"])
     # The firms are named only in the MERICS comment.

@@ -99,7 +99,7 @@ def test_primary_date_is_issued_else_first_dated():
      "5:1: figures: 'a' is part_of 'b', which is not another figure of this record; use one of: none"),
     ("editorial: [name_zh]\n",
      "5:12: editorial names 'name_zh', which is not a field of this record; name fields such as: dates, title, "
-     "title_descriptive, title_zh, kind, draft, period, issuers, issuers_total, republished_by, sectors, technologies, "
+     "title_descriptive, title_zh, kind, draft, period, places, issuers, issuers_total, republished_by, sectors, technologies, "
      "organisations, people, figures, terms, refers_to, links, summary, analysis, stated_by, according_to"),
     ("figures:\n  - {id: a, kind: goal, what: TODO what is aimed at}\n",
      "6:31: figures.0.what: still the placeholder TODO; write the value"),

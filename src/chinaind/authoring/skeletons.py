@@ -171,6 +171,10 @@ _FIGURES = """# figures:  # goals, tallies and statistics; each has its own id w
 #     deadline: 2025
 #     stated_by: third-party  # only when not the document: commentary, or third-party with according_to
 #     according_to: MIIT
+#   - {id: fund, kind: statistic, what: fund size, value: 138700000000, currency: CNY,
+#      equivalent: {value: 19200000000, currency: USD}}  # "138.7 billion yuan ($19.2 billion)": both kept
+#   - {id: standards, kind: tally, what: standards issued, value: 400, categories: [national, industry, group]}
+#   - {id: next-round, kind: scheduled, what: a new round of selections, deadline: 2024}  # neither aim nor measure
 #   - {id: landscape, kind: goal, what: a landscape linking future and traditional industries, deadline: 2027}
 #   - {id: investment, kind: statistic, what: investment under the 2018-2020 plan, value: 70000000000,
 #      currency: CNY, period: {start: 2018, end: 2020}}
@@ -191,7 +195,9 @@ def _policy(models: Any) -> str:
             f"  - role: issued  # one of: {roles}\n"
             "    date: TODO  # YYYY, YYYY-MM or YYYY-MM-DD; --MM or --MM-DD when the source gives no year\n"
             "#    year_inferred: true  # the source gives no year; you inferred it (e.g. from the issue's date)\n"
-            "# period: {start: 2021, end: 2035}  # the span the document covers\n"
+            "# period: {start: 2021, end: 2035}  # the span the document covers; {duration: over the next three years}\n"
+            "#   when the source gives a span without its dates (kept as stated, never turned into dates)\n"
+            "# places: [{name: Shanghai, role: applies-to}]  # based-in, announced-in, held-in, applies-to, other\n"
             "issuers: []  # agency ids, the lead issuer first, e.g. [MIIT, NDRC]\n"
             "# issuers_total: 7  # the source counts more than it names: \"the MIIT and six other agencies\"\n"
             "sectors: []  # sector ids\n"
@@ -199,7 +205,7 @@ def _policy(models: Any) -> str:
             "organisations: []  # e.g. [{org: catl, role: example firm}]; in_commentary: true if only the comment names it\n"
             "# people: [{person: jin-zhuanglong, role: author}]\n"
             + _FIGURES +
-            "# terms: [{zh: 双循环, en: dual circulation}]  # Chinese terms the source quotes\n"
+            "# terms: [{zh: 双循环, en: dual circulation}]  # terms the source quotes; en alone when it gives no Chinese\n"
             "# refers_to: [made-in-china-2025]  # policies it mentions, no more said\n"
             "# links:  # how it stands to another policy, as the source says it\n"
             f"#   - {{to: 14th-five-year-plan, relation: implements, stated_by: commentary}}  # {_choices(models.DocumentRelation)}\n"
@@ -216,6 +222,7 @@ def _company(models: Any) -> str:
             "# aliases: [short name]\n"
             f"# kind: firm  # one of: {_choices(models.OrgKind)}; leave out if the source does not say\n"
             "# country: CN  # two capital letters; list it under editorial if the source does not say\n"
+            "# places: [{name: Shenzhen, role: based-in}]\n"
             "sectors: []  # sector ids\n"
             f"# links: [{{to: ymtc, relation: supplier-of}}]  # other organisations: {_choices(models.OrgRelation)}\n"
             "# events:\n"
@@ -224,6 +231,7 @@ def _company(models: Any) -> str:
             "#     summary: what happened, in your own words\n"
             "#     amount: 190000000\n"
             "#     currency: USD\n"
+            "#     equivalent: {value: 1380000000, currency: CNY}  # the same amount in a second currency, if given\n"
             "#     stated_by: third-party  # \"Yicai Global reported\": who says it\n"
             "#     according_to: Yicai Global\n"
             "#     sources: [{source: TODO, section: Corporate news}]\n"
@@ -268,6 +276,7 @@ def _person(models: Any) -> str:
             "#  - title: Minister and party secretary\n"
             "#    agency: MIIT  # or organisation: <company id>\n"
             "#    since: 2022-07  # or as_of: 2023-03 when only known to hold it then\n"
+            "#  - {agency: NDRC, note: the source names the agency, not the post}  # a post known only in part\n"
             "# description: ...\n" + _EDITORIAL)
 
 

@@ -133,7 +133,7 @@ def _figures(figures: list[dict[str, Any]]) -> str:
         for key in ("scope", "stated_by", "according_to", "note"):
             if f.get(key):
                 lines.append(f"  {key.replace('_', ' ')}: {f[key]}")
-        for key in ("named", "named_ids", "sectors"):
+        for key in ("named", "named_ids", "categories", "sectors"):
             if f.get(key):
                 lines.append(f"  {key.replace('_', ' ')}: {', '.join(f[key])}")
     return "\n".join(lines)

@@ -14,7 +14,8 @@ from typing import Any, Iterable, NamedTuple
 from chinaind.records import dates
 
 UNDATED_MODES = ("exclude", "include", "only")
-ROLES = ("issued", "adopted", "announced", "published", "reported", "effective", "occurred", "period")
+ROLES = ("issued", "adopted", "announced", "published", "reported", "effective", "occurred", "extended", "circulated",
+         "started", "period")
 _FAR_PAST, _FAR_FUTURE = date(1, 1, 1), date(9999, 12, 31)
 
 Record = dict[str, Any]
@@ -50,7 +51,8 @@ def span_of(record: Record, role: str | None) -> tuple[date, date] | None:
         return dates.parse_span(value) if value and not dates.is_yearless(value) else None
     if role == "period":
         period = record.get("period") or {}
-        if not period:
+        # A duration alone ("over three years") places the record nowhere on a calendar.
+        if not period.get("start") and not period.get("end"):
             return None
         start = dates.parse_span(period["start"]).start if period.get("start") else _FAR_PAST
         end = dates.parse_span(period["end"]).end if period.get("end") else _FAR_FUTURE
@@ -67,7 +69,7 @@ def role_date(record: Record, role: str | None) -> str | None:
         return record.get("date")
     if role == "period":
         period = record.get("period") or {}
-        return f"{period.get('start') or ''}/{period.get('end') or ''}" if period else None
+        return f"{period.get('start') or ''}/{period.get('end') or ''}" if period.get("start") or period.get("end") else None
     return next((e["date"] for e in record.get("dates") or [] if e["role"] == role
                  and not dates.is_yearless(e["date"])), None)
 

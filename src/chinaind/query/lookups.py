@@ -63,7 +63,7 @@ def person(kb: KnowledgeBase, name: str) -> Listing:
     rec = kb.resolve("person", name, what="person")
     links = person_links(kb, rec["id"])
     rows = [{"relation": "post", "id": p.get("agency") or p.get("organisation"), "date": _post_dates(p),
-             "name": p["title"], "detail": kb.name_of(p.get("agency") or p.get("organisation") or "")}
+             "name": p.get("title") or "post not stated", "detail": kb.name_of(p.get("agency") or p.get("organisation") or "")}
             for p in rec.get("positions") or []]
     rows += [{"relation": f"named in ({m['role']})", "id": m["id"], "date": m["date"], "name": m["name"], "detail": ""}
              for m in links["named_in"]]

@@ -61,7 +61,7 @@ MIXED_COLUMNS = [col("TYPE", "type"), col("ID", "id"), DATE,
 
 
 def _position_titles(person: Record) -> list[str]:
-    return [p["title"] for p in person.get("positions") or []]
+    return [p.get("title") or "post not stated" for p in person.get("positions") or []]
 
 
 def issuers_text(policy: Record) -> str:
@@ -235,6 +235,10 @@ def _event_detail(kb: KnowledgeBase, event: Record) -> str:
         amount = event["amount"]
         shown = f"{int(amount):,}" if float(amount).is_integer() else f"{amount:,}"
         parts.append(f"{event.get('currency') or ''} {shown}".strip())
+        if event.get("equivalent"):
+            from chinaind.records.figures import amount_text
+
+            parts[-1] += f" ({amount_text(event['equivalent']['value'], None, event['equivalent']['currency'])})"
     if event.get("share_percent") is not None:
         words = {"up-to": "up to ", "at-least": "at least ", "more-than": "more than ", "about": "about "}
         parts.append(f"{words.get(event.get('share_comparator') or '', '')}{cell(event['share_percent'])}%")

@@ -14,7 +14,7 @@ from chinaind.query.listing import Column, Listing, col
 
 Record = dict[str, Any]
 # Within one date: the document first, then what happened, then what falls due.
-_TYPE_RANK = {"policy": 0, "event": 1, "statistic": 2, "tally": 3, "goal": 4}
+_TYPE_RANK = {"policy": 0, "event": 1, "statistic": 2, "tally": 3, "scheduled": 4, "goal": 5}
 
 
 def items(kb: KnowledgeBase, *, agency: str | None = None, sector: str | None = None) -> Iterator[Record]:

@@ -64,6 +64,8 @@ def figure_text(f: Record) -> str:
     parts = []
     if f.get("value") is not None:
         text = amount_text(f["value"], f.get("unit"), f.get("currency"))
+        if f.get("equivalent"):
+            text += f" ({amount_text(f['equivalent']['value'], None, f['equivalent']['currency'])})"
         per = f.get("per")
         if per:
             text += f" per {number_text(per['value'])} {per['unit']}"
@@ -97,9 +99,10 @@ def when_text(f: Record) -> str:
     if f.get("as_of"):
         return f["as_of"]
     period = f.get("period") or {}
-    if period:
-        return f"{period.get('start') or ''}/{period.get('end') or ''}"
-    return ""
+    if period.get("start") or period.get("end"):
+        span = f"{period.get('start') or ''}/{period.get('end') or ''}"
+        return f"{span}, {period['duration']}" if period.get("duration") else span
+    return period.get("duration") or ""
 
 
 def figure_date(f: Record) -> str | None:

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, computed_field, model_validator
 
 from chinaind.records import dates
-from chinaind.records.model_parts import (PRIMARY_ROLES, Citation, Citations, Comparator, DateEntry, DocumentLink, DocumentRelation, OrgLink, OrgRelation, StatedBy, stated_by_problems, Figure, Id, Mention, Part, Period,
+from chinaind.records.model_parts import (PRIMARY_ROLES, Citation, Citations, Comparator, DateEntry, DocumentLink, DocumentRelation, Equivalent, OrgLink, OrgRelation, Place, StatedBy, stated_by_problems, Figure, Id, Mention, Part, Period,
                           PersonMention, Position, Term, Text, Url)
 from chinaind.records.model_parts import PartialDate  # noqa: F401  (re-exported for older imports)
 
@@ -107,6 +107,7 @@ class Agency(Record):
     aliases: list[Text] = Field(default_factory=list)
     kind: AgencyKind
     parent: Id | None = None
+    places: list[Place] = Field(default_factory=list)
     description: Text | None = None
     editorial: Editorial = Field(default_factory=list)
     sources: Citations
@@ -134,6 +135,7 @@ class Policy(Dated):
     kind: PolicyKind
     draft: bool = False
     period: Period | None = None
+    places: list[Place] = Field(default_factory=list)  # where it was announced, where it applies
     issuers: list[Id] = Field(default_factory=list)
     issuers_total: int | None = Field(default=None, ge=1)
     republished_by: list[Id] = Field(default_factory=list)
@@ -187,9 +189,11 @@ class Event(Dated):
     summary: Text
     amount: int | float | None = None
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+    equivalent: Equivalent | None = None  # the amount in a second currency, as the source gives it
     share_percent: float | None = Field(default=None, ge=0, le=100)
     share_comparator: Comparator | None = None
     venue: Text | None = None
+    places: list[Place] = Field(default_factory=list)
     agencies: list[Id] = Field(default_factory=list)
     organisations: list[Id] = Field(default_factory=list)
     people: list[Id] = Field(default_factory=list)
@@ -198,7 +202,11 @@ class Event(Dated):
     sources: Citations
 
     def _problems(self) -> list[str]:
-        return super()._problems() + stated_by_problems(self.stated_by, self.according_to)
+        out = super()._problems() + stated_by_problems(self.stated_by, self.according_to)
+        if self.equivalent is not None and (self.amount is None or self.currency is None):
+            out.append("equivalent is given without an amount and currency of its own; write both, "
+                       "then the second currency's amount in equivalent")
+        return out
 
 
 class Organisation(Record):
@@ -208,6 +216,7 @@ class Organisation(Record):
     aliases: list[Text] = Field(default_factory=list)
     kind: OrgKind | None = None  # absent when the source does not say what it is
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+    places: list[Place] = Field(default_factory=list)  # where it is based
     sectors: list[Id] = Field(default_factory=list)
     parent: Id | None = None
     links: list[OrgLink] = Field(default_factory=list)  # supplier-of, subsidiary-of ... other organisations
@@ -258,6 +267,7 @@ class Person(Record):
     name_zh: Text | None = None
     aliases: list[Text] = Field(default_factory=list)
     positions: list[Position] = Field(default_factory=list)
+    places: list[Place] = Field(default_factory=list)
     description: Text | None = None
     editorial: Editorial = Field(default_factory=list)
     sources: Citations
