@@ -116,3 +116,24 @@ def test_skeletons_offer_them(run, tmp_path):
         assert piece in policy, piece
     assert "places:" in (kb / "companies" / "c1.yaml").read_text(encoding="utf-8")
     assert "known only in part" in (kb / "people" / "x1.yaml").read_text(encoding="utf-8")
+
+
+def test_one_value_marked_editorial():
+    from chinaind.records.models import Agency
+
+    base = {"id": "A", "name": "A", "kind": "ministry", "aliases": ["AA", "BB"], "sources": CITE}
+    assert Agency.model_validate({**base, "editorial": ["aliases:BB"]}).editorial == ["aliases:BB"]
+    with pytest.raises(ValidationError, match="is no list holding 'CC'"):
+        Agency.model_validate({**base, "editorial": ["aliases:CC"]})
+    with pytest.raises(ValidationError, match="is no list holding"):
+        Agency.model_validate({**base, "editorial": ["name:A"]})
+
+
+def test_show_marks_one_editorial_value(run, monkeypatch):
+    import chinaind.output.render
+    from conftest import BUNDLED_KB
+
+    monkeypatch.setattr(chinaind.output.render, "_isatty", lambda stream: True)
+    out = " ".join(run("--data-dir", str(BUNDLED_KB), "show", "SASAC", env={"COLUMNS": "300"}).stdout.split())
+    assert "aliases SASAC, State-owned Assets Supervision and Administration Commission of the State Council (editorial)," in out
+    assert "国务院国资委, 国资委 (editorial)" in out

@@ -157,7 +157,8 @@ _SOURCE = """sources:  # where the facts come from: a source record (chinaind ne
     section: TODO section or item, e.g. Top 5, item 1
 #    url: https://...  # a deeper address than the source's own, where one exists
 """
-_EDITORIAL = ("# editorial: [name_zh, aliases]  # fields you added from general knowledge, not from the source\n")
+_EDITORIAL = ("# editorial: [name_zh, aliases]  # fields you added from general knowledge, not from the source;\n"
+              "#   one value of a list as \"aliases:Qinchuan\" (quoted, or with no space after the colon)\n")
 _FIGURES = """# figures:  # goals, tallies and statistics; each has its own id within the record
 #   - id: robot-density
 #     kind: goal  # goal (aimed at), tally (how many a list holds), statistic (measured or spent)

@@ -112,6 +112,9 @@ def _detail_table(record: dict[str, Any], terminal: bool = True) -> Table:
             label = "title (descriptive)"
         if key == "title_descriptive":
             continue
+        marked_values = {e.partition(":")[2] for e in editorial if e.startswith(f"{key}:")}
+        if marked_values and isinstance(value, list):
+            value = [f"{v} (editorial)" if v in marked_values else v for v in value]
         shown = _dates(value) if key == "dates" else _figures(value) if key == "figures" else _block(value)
         table.add_row(Text(label), Text(visible(shown)))
     return table

@@ -63,7 +63,15 @@ class Record(Part):
     def _problems(self) -> list[str]:
         """Every check across fields of the record; subclasses add theirs."""
         out = []
-        for name in getattr(self, "editorial", None) or ():
+        for entry in getattr(self, "editorial", None) or ():
+            name, _, one = entry.partition(":")
+            if one:
+                # One value of a list field ("aliases:Qinchuan"), not the whole field.
+                values = getattr(self, name, None) if name not in NOT_EDITORIAL else None
+                if not isinstance(values, list) or one not in values:
+                    out.append(f"editorial names {entry!r}, but {name!r} is no list holding {one!r}; "
+                               "write field:value with a value the field lists, or the field alone")
+                continue
             if name in NOT_EDITORIAL or name not in type(self).model_fields:
                 known = ", ".join(f for f in type(self).model_fields if f not in NOT_EDITORIAL)
                 out.append(f"editorial names {name!r}, which is not a field of this record; "
@@ -76,8 +84,9 @@ class Record(Part):
 
 
 # Field names of the record, marking values the editors added (official Chinese names,
-# aliases, sector tags, a country): shown as editorial, never attributed to a source.
-Editorial = list[Annotated[str, StringConstraints(pattern=r"^[a-z_]+$")]]
+# aliases, sector tags, a country): shown as editorial, never attributed to a source. One value
+# of a list field is marked as field:value ("aliases:Qinchuan", "sectors:catering").
+Editorial = list[Annotated[str, StringConstraints(pattern=r"^[a-z_]+(:\S.*)?$")]]
 
 
 def primary_date(entries: list[DateEntry]) -> str | None:
