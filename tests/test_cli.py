@@ -203,22 +203,22 @@ def test_sector(fx):
 def test_targets_sorted_and_filtered(fx):
     r = fx("targets")
     assert r.stdout == (
-        "2023\tproductivity\tfuture-roadmap\tproductivity of key enterprises\t\tat-least\t\t\t\t\t\t\t20\t\t\t\t\t\t\n"
+        "2023\tproductivity\tfuture-roadmap\tproductivity of key enterprises\t\tat-least\t\t\t\t\t\t\t20\t\t\t\t\t\t\tdocument\t\n"
         "2025\trobot-density\trobot-plus\tindustrial robot density\t\t\t492\trobots per 10,000 manufacturing workers"
-        "\t\t\t\t\t\t\t\t2020\tfalse\t\t\n"
-        "2025\tapplications\trobot-plus\trobot applications promoted\t\tmore-than\t200\tapplications\t\t\t\t\t\t\t\t\t\t\t\n"
+        "\t\t\t\t\t\t\t\t2020\tfalse\t\t\tdocument\t\n"
+        "2025\tapplications\trobot-plus\trobot applications promoted\t\tmore-than\t200\tapplications\t\t\t\t\t\t\t\t\t\t\t\tdocument\t\n"
         "2025\tnew-bases\tsac-guideline\tnew national technical standard innovation bases\t\tup-to\t20\tbases"
-        "\t\t\t\t\t\t\t\t\t\t\t\n"
-        "2025\tdoctors\tfuture-roadmap\trobot engineers\t\t\t26\tengineers\t\t10000\tpeople\t\t\t\t\t\t\t\t\n"
+        "\t\t\t\t\t\t\t\t\t\t\t\tdocument\t\n"
+        "2025\tdoctors\tfuture-roadmap\trobot engineers\t\t\t26\tengineers\t\t10000\tpeople\t\t\t\t\t\t\t\t\tdocument\t\n"
         "2025\tdoctors-top\tfuture-roadmap\tshare of provinces covered\tdoctors\tat-least\t10\tpercent"
-        "\t\t\t\t\t\t\t\t\t\t\t\n"
+        "\t\t\t\t\t\t\t\t\t\t\t\tdocument\t\n"
         "2027\tlandscape\tfuture-roadmap\ta development landscape linking future and traditional industries"
-        "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n"
+        "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\tdocument\t\n"
     )
     header = fx("targets", "-f", "tsv", "--header").stdout.splitlines()[0].split("\t")
     assert header == ["deadline", "id", "record_id", "what", "part_of", "comparator", "value", "unit", "currency",
                       "per_value", "per_unit", "change_factor", "change_percent", "baseline_value", "baseline_unit",
-                      "baseline_year", "baseline_approximate", "baseline_note", "scope"]
+                      "baseline_year", "baseline_approximate", "baseline_note", "scope", "stated_by", "according_to"]
     assert fx("targets", "-f", "csv").stdout.splitlines()[0] == ",".join(header)
     assert fx("targets", "--agency", "SAC", "-f", "ids").stdout == "sac-guideline\n"
     assert fx("targets", "--due-by", "2023", "-f", "ids").stdout == "future-roadmap\n"
@@ -230,6 +230,7 @@ def test_targets_sorted_and_filtered(fx):
     assert t["record"]["id"] == "robot-plus" and t["value"] == 492 and t["baseline"]["year"] == 2020
     assert t["kind"] == "goal" and t["comparator"] is None  # the source gives none: never a silent "exactly"
     assert goals[0]["change"] == {"factor": None, "percent": 20} and goals[0]["value"] is None
+    assert {g["stated_by"] for g in goals} == {"document"}  # no figure or record says otherwise
 
 
 @pytest.mark.parametrize("what, first", [("policies", "miit-month-item"), ("companies", "catl"), ("technologies", "etching-gas"),
@@ -370,7 +371,7 @@ def test_company_shows_events_of_others_that_name_it(run):
 def test_tables_keep_phrases_machine_formats_split_them(fx):
     table = fx("targets", "-f", "table").stdout
     assert "492 robots per 10,000 manufacturing workers" in table and "26 engineers per 10,000 people" in table
-    assert table.splitlines()[0].split() == ["DEADLINE", "RECORD", "WHAT", "TARGET", "BASELINE", "SCOPE"]
+    assert table.splitlines()[0].split() == ["DEADLINE", "RECORD", "WHAT", "TARGET", "BASELINE", "SCOPE", "STATED", "BY"]
     policies = fx("list", "policies", "-f", "table").stdout
     assert "MIIT, NDRC (+15 not named)" in policies
 

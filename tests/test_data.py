@@ -71,7 +71,9 @@ def test_robot_plus_plan(records):
     assert plan["issuers"][0] == "MIIT"
     assert plan["issuers"] == ["MIIT", "NDRC", "MOF", "MEE", "MOA", "SAMR"]
     assert plan["issuers_total"] == 17
-    assert "robotics-14th-five-year-plan" in plan["refers_to"]
+    # MERICS's comment says the initiative entered the robotics plan: a link the comment states.
+    assert [(l["to"], l["relation"], l["stated_by"]) for l in plan["links"]] == \
+        [("robotics-14th-five-year-plan", "implements", "commentary")]
     orgs = {m["org"]: m for m in plan["organisations"]}
     for firm in ("tinavi-medical-technologies", "ecovacs-robotics", "keenon-robotics"):
         # Named only in the MERICS comment, not by the plan itself.
@@ -142,7 +144,8 @@ def test_cic_notice(records):
     assert notice["date"] == "2023-01-30"
     assert notice["issuers"] == ["MIIT", "SASAC"]
     assert len(notice["technologies"]) == 16
-    assert "made-in-china-2025" in notice["refers_to"]
+    assert [(l["to"], l["relation"], l["stated_by"]) for l in notice["links"]] == [
+        ("made-in-china-2025", "part-of", "commentary"), ("complete-industrial-chain-outline-2016", "follows", "commentary")]
 
 
 def test_sixteen_listed_technologies(records):
@@ -442,8 +445,9 @@ def test_names_not_in_the_text_are_editorial(records):
             if rec.get(field) and rec[field] not in text:
                 assert field in editorial, f"{rid}.{field}"
                 checked += 1
-        if any(not _in_text(alias, text) for alias in rec.get("aliases") or []):
-            assert "aliases" in editorial, f"{rid}.aliases"
+        for alias in rec.get("aliases") or []:
+            if not _in_text(alias, text):
+                assert "aliases" in editorial or f"aliases:{alias}" in editorial, f"{rid}.aliases {alias}"
     assert checked > 20
     assert {"name_zh", "short_name_zh", "aliases"} <= set(records["MIIT"]["editorial"])
     assert "name_zh" in records["catl"]["editorial"]
@@ -476,9 +480,18 @@ def test_agency_names_in_both_languages(records):
     assert "工信部" in miit["aliases"]
     assert "工业和信息化部" in miit["aliases"]
     sasac = records["SASAC"]
-    assert "State-owned Assets Supervision and Administration Commission" in sasac["aliases"]
+    # The source's own expansion is the name; the official long form is the editors' alias.
+    assert sasac["name"] == "State-owned Assets Supervision and Administration Commission"
+    assert "State-owned Assets Supervision and Administration Commission of the State Council" in sasac["aliases"]
+    # Marked one by one: "SASAC" and 国务院国资委 are in the source, the others are the editors'.
+    assert "aliases" not in sasac["editorial"]
+    assert {e for e in sasac["editorial"] if e.startswith("aliases:")} == {
+        "aliases:State-owned Assets Supervision and Administration Commission of the State Council",
+        "aliases:国有资产监督管理委员会", "aliases:国资委"}
     assert "国资委" in sasac["aliases"]
+    # The source writes only "MOA" and "MOF": the full names are the editors'.
     assert records["MOA"]["name"] == "Ministry of Agriculture and Rural Affairs"
+    assert "name" in records["MOA"]["editorial"] and "name" in records["MOF"]["editorial"]
 
 
 def test_agency_ids_are_capitalised(records):
@@ -659,3 +672,73 @@ def test_cli_show_robot_plus(cli):
     (plan,) = json.loads(result.stdout)
     assert plan["date"] == "2023-01-19"
     assert plan["issuers_total"] == 17
+
+
+# ------------------------------------------------------------------ the audit of issue #19
+
+
+def test_outside_facts_are_marked_editorial(records):
+    telecom = records["china-telecom"]
+    assert "kind" in telecom["editorial"]  # no source says it is state-owned
+    assert "state-owned" not in telecom["description"].lower()
+    for firm in ("ecovacs-robotics", "tinavi-medical-technologies", "keenon-robotics", "siasun-robotics",
+                 "gsk-cnc-equipment", "qinchuan-machine-tool", "naura-technology"):
+        assert "aliases" in records[firm]["editorial"], firm
+    ifr = records["international-federation-of-robotics"]
+    assert "kind" in ifr["editorial"] and "association" not in ifr["description"]
+    assert "2022" not in records["tianjin-gongyan"]["description"]  # the app list has no year
+    assert "later" not in records["14th-five-year-plan"]["analysis"]  # that page has no date
+
+
+NOTEWORTHY_POLICIES = ("mee-solid-waste-soil-pollution-technologies-notice-2023",
+                       "mee-power-sector-ghg-reporting-instructions-2023", "nmpa-covid-antiviral-approvals-2023",
+                       "miit-nev-public-fleet-pilot-2023", "samr-enterprise-measurement-capability-guidelines-2023",
+                       "ndrc-industrial-equipment-recycling-measures-2023")
+
+
+@pytest.mark.parametrize("rid", NOTEWORTHY_POLICIES)
+def test_noteworthy_items_have_descriptive_titles(records, rid):
+    # The newsletter's one-line items give no document title.
+    assert records[rid]["title_descriptive"] is True
+
+
+COMMENTARY_ONLY = {"robotics-14th-five-year-plan": ["1"], "smart-manufacturing-14th-five-year-plan": ["4"],
+                   "internet-plus-advanced-manufacturing": ["4"], "made-in-china-2025": ["3", "4", "5"],
+                   "complete-industrial-chain-outline-2016": ["3"],
+                   "national-standardization-development-strategy": ["5"], "quality-superpower-strategy": ["5"],
+                   "tsib-first-call-2017": ["5"], "belt-and-road-initiative": ["5"]}
+
+
+@pytest.mark.parametrize("rid", sorted(COMMENTARY_ONLY))
+def test_records_drawn_from_commentary_cite_the_comment(records, rid):
+    sections = [c["section"] for c in records[rid]["sources"]]
+    assert sections == [f"Top 5, item {i}, MERICS comment" for i in COMMENTARY_ONLY[rid]]
+
+
+def test_distortions_corrected(records):
+    naura = records["naura-technology"]["description"]
+    assert "February 2023" not in naura and "10 February" in naura and "report" in naura
+    activity = records["hundred-cities-and-thousand-parks-activity"]
+    (aim,) = activity["figures"]
+    assert aim["deadline"] is None and activity["period"] == {"start": "2025", "end": "2025", "duration": None}
+    qiushi = records["qiushi-jin-zhuanglong-new-type-of-industrialization-2023"]["summary"]
+    assert "consolidating companies" in qiushi and "consolidating traditional industries" not in qiushi
+    (approval,) = records["xpeng"]["events"]
+    assert "crewed tests" in approval["summary"] and "flight" not in approval["summary"]
+    assert "vehicle" in approval["summary"] and "aircraft" not in approval["summary"]
+    software = records["industrial-internet-software-products-list"]["summary"]
+    assert "ERP" not in software and "enterprise resource planning" not in software
+    assert "company resource planning" in software and "manufacturing operating management system" in software
+    density = target(records["robot-plus-implementation-plan-2023"], "industrial-robot-density")
+    assert (density["unit"], density["per"]) == ("robots", {"value": 10000, "unit": "manufacturing workers"})
+
+
+def test_omissions_filled(records):
+    fourth = target(records["robot-plus-implementation-plan-2023"], "benchmark-enterprises-and-centres")
+    assert fourth["kind"] == "goal" and fourth["value"] is None and fourth["deadline"] is None
+    assert "benchmark enterprises" in fourth["what"] and "test and verification centres" in fourth["what"]
+    for rid in ("tsib-application-guideline-2023-2025", "mee-power-sector-ghg-reporting-instructions-2023"):
+        assert records[rid]["period"] == {"start": "2023", "end": "2025", "duration": None}, rid
+    merics = records["merics"]["description"]
+    for detail in ("Klosterstraße 64", "10179 Berlin", "+49 30 3440 999 0", "info@merics.de", "www.merics.org"):
+        assert detail in merics, detail

@@ -191,7 +191,7 @@ def test_long_range_objectives_2035(records):
 def test_fourteenth_five_year_plan_and_proposals(records):
     plan = records[FYP14]
     assert (plan["kind"], plan["title"], plan["title_descriptive"]) == ("plan", "14th Five-Year Plan", False)
-    assert plan["period"] == {"start": "2021", "end": "2025"}
+    assert plan["period"] == {"start": "2021", "end": "2025", "duration": None}
     assert (plan["dates"], plan["issuers"], plan["issuers_total"]) == ([], [], None)
     assert [t["zh"] for t in plan["terms"]] == ["科技自立自强"]
     # Cited by the October 2020 briefing and by the future-industries comment (which says the plan implements it).
@@ -212,7 +212,8 @@ def test_future_industries_plan(records):
     assert (p["kind"], p["title_descriptive"], p["draft"]) == ("plan", True, False)
     assert (p["issuers"], p["issuers_total"]) == (["MIIT"], 7)
     assert (p["dates"], p["date"], p["period"]) == ([], None, None)
-    assert p["refers_to"] == [FYP14]
+    assert (p["refers_to"], [(l["to"], l["relation"], l["stated_by"]) for l in p["links"]]) == \
+        ([], [(FYP14, "implements", "commentary")])
     assert p["technologies"] == FUTURE_TECHNOLOGIES
     assert "sectors" in p["editorial"]
 
@@ -248,7 +249,8 @@ def test_industrial_internet_action_plan(records):
     # "issued in January", no year: a yearless date, so the plan has no primary date.
     assert [(d["role"], d["date"], d["year_inferred"]) for d in p["dates"]] == [("issued", "--01", False)]
     assert (p["date"], p["period"]) == (None, None)
-    assert set(p["refers_to"]) == {IIOT_PREDECESSOR, "belt-and-road-initiative"}
+    assert p["refers_to"] == ["belt-and-road-initiative"]
+    assert [(l["to"], l["relation"], l["stated_by"]) for l in p["links"]] == [(IIOT_PREDECESSOR, "follows", "commentary")]
     assert {"industrial-internet", "automotive", "machinery", "consumer-goods"} <= set(p["sectors"])
     assert [(m["org"], m["in_commentary"]) for m in p["organisations"]] == [("european-union", False)]
 
@@ -271,10 +273,10 @@ def test_industrial_internet_explanation_and_predecessor(records):
     assert e["refers_to"] == [IIOT_PLAN]
     pre = records[IIOT_PREDECESSOR]
     assert (pre["kind"], pre["title_descriptive"], pre["issuers"]) == ("plan", True, [])
-    assert pre["period"] == {"start": "2018", "end": "2020"}
+    assert pre["period"] == {"start": "2018", "end": "2020", "duration": None}
     invest = figure(pre, "digital-infrastructure-investment")
     assert (invest["kind"], invest["value"], invest["currency"], invest["unit"]) == ("statistic", 70000000000, "CNY", None)
-    assert invest["period"] == {"start": "2018", "end": "2020"}
+    assert invest["period"] == {"start": "2018", "end": "2020", "duration": None}
     assert invest["deadline"] is None
     # Only the MERICS comment speaks of the predecessor.
     assert [c["section"] for c in pre["sources"]] == ["item 1, MERICS comment"]
@@ -283,7 +285,7 @@ def test_industrial_internet_explanation_and_predecessor(records):
 def test_iot_standards_draft(records):
     d = records[IOT_DRAFT]
     assert (d["draft"], d["title_descriptive"], d["issuers"], d["issuers_total"]) == (True, True, ["MIIT"], 1)
-    assert [(x["role"], x["date"]) for x in d["dates"]] == [("published", "--01")]
+    assert [(x["role"], x["date"]) for x in d["dates"]] == [("circulated", "--01")]  # "the MIIT circulated a draft"
     assert d["date"] is None
     assert goal_forms(d) == {"iot-standards": (30, "standards", "more-than", None, "2025", None)}
     assert [c["section"] for c in d["sources"]] == ["item 1, MERICS comment"]
@@ -308,8 +310,9 @@ def test_hundred_cities_thousand_parks(records):
     a = records[PARKS_ACTIVITY]
     assert (a["kind"], a["title"], a["title_descriptive"]) == ("activity", '"Hundred cities and thousand parks" activity', False)
     assert (a["issuers"], a["date"]) == ([], None)
-    assert a["period"] == {"start": "2025", "end": "2025"}
-    assert goal_forms(a) == {"industrial-internet-in-parks": (None, None, None, None, "2025", None)}
+    assert a["period"] == {"start": "2025", "end": "2025", "duration": None}
+    # "for 2025" is the activity's year (its period), not a deadline for its aim.
+    assert goal_forms(a) == {"industrial-internet-in-parks": (None, None, None, None, None, None)}
     for position, tech_id in enumerate(PARKS_TECHNOLOGIES, start=1):
         assert (records[tech_id]["listed_in"], records[tech_id]["list_position"]) == ([PARKS_INSTRUCTIONS], position)
 
@@ -321,7 +324,7 @@ def test_transport_plan(records):
     p = records[TRANSPORT_PLAN]
     assert (p["kind"], p["title_descriptive"], p["issuers"], p["issuers_total"]) == ("plan", True, ["MOT", "MOST"], 2)
     assert (p["dates"], p["date"]) == ([], None)
-    assert p["period"] == {"start": "2021", "end": "2035"}
+    assert p["period"] == {"start": "2021", "end": "2035", "duration": None}
     assert p["technologies"] == TRANSPORT_TECHNOLOGIES
     assert {"transport", "shipbuilding", "rail"} <= set(p["sectors"])
     # The firms are named only in the MERICS comment.

@@ -99,10 +99,10 @@ def test_primary_date_is_issued_else_first_dated():
      "5:1: figures: 'a' is part_of 'b', which is not another figure of this record; use one of: none"),
     ("editorial: [name_zh]\n",
      "5:12: editorial names 'name_zh', which is not a field of this record; name fields such as: dates, title, "
-     "title_descriptive, title_zh, kind, draft, period, issuers, issuers_total, republished_by, sectors, technologies, "
-     "organisations, people, figures, terms, refers_to, summary, analysis"),
+     "title_descriptive, title_zh, kind, draft, period, places, issuers, issuers_total, republished_by, sectors, technologies, "
+     "organisations, people, figures, terms, refers_to, links, summary, analysis, stated_by, according_to"),
     ("figures:\n  - {id: a, kind: goal, what: TODO what is aimed at}\n",
-     "6:31: figures.0.what: still the placeholder TODO; write the value, or delete the line"),
+     "6:31: figures.0.what: still the placeholder TODO; write the value"),
 ])
 def test_model_problems(extra, problem):
     record, problems = validate(extra)
@@ -264,7 +264,7 @@ def test_validate_json_gives_problems_as_data(run, kb_copy):
     r = run("validate", str(kb_copy), "-f", "json")
     assert r.exit_code == 3
     assert json.loads(r.stdout) == [{"path": str(kb_copy / "sectors" / "quantum.yaml"), "line": 2, "col": 7,
-                                     "message": "name: still the placeholder TODO; write the value, or delete the line"}]
+                                     "message": "name: still the placeholder TODO; write the value"}]
 
 
 def test_field_and_reference_problems_of_one_file_come_together(run, kb_copy):

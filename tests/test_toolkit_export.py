@@ -17,6 +17,7 @@ from chinaind.export.write import fts_query, fts_text
 SQLITE_CLI = "/usr/bin/sqlite3"
 TABLES = ["records", "sectors", "agencies", "companies", "technologies", "policies", "aliases",
           "policy_agency", "policy_sector", "policy_technology", "policy_organisation", "policy_reference",
+          "policy_link", "organisation_link", "places",
           "chain_group", "chain_member", "company_sector", "technology_sector", "figures", "figure_sector",
           "figure_named", "events", "event_party", "people", "sources", "person_position", "policy_person", "dates",
           "citations"]
@@ -146,7 +147,7 @@ def test_csv_holds_the_same_tables(fx, db, tmp_path):
     out = tmp_path / "csv"
     result = fx("export", "csv", str(out))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == f"wrote 28 CSV files to {out}: 25 records\n"
+    assert result.stdout == f"wrote 31 CSV files to {out}: 25 records\n"
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.csv" for t in [*TABLES, "record_text"])
     con = sqlite3.connect(db)
     for table in [*TABLES, "record_text"]:

@@ -154,7 +154,8 @@ _SOURCE = """sources:  # where the facts come from: a source record (chinaind ne
     section: TODO section or item, e.g. Top 5, item 1
 #    url: https://...  # a deeper address than the source's own, where one exists
 """
-_EDITORIAL = ("# editorial: [name_zh, aliases]  # fields you added from general knowledge, not from the source\n")
+_EDITORIAL = ("# editorial: [name_zh, aliases]  # fields you added from general knowledge, not from the source;\n"
+              "#   one value of a list as \"aliases:Qinchuan\" (quoted, or with no space after the colon)\n")
 _FIGURES = """# figures:  # goals, tallies and statistics; each has its own id within the record
 #   - id: robot-density
 #     kind: goal  # goal (aimed at), tally (how many a list holds), statistic (measured or spent)
@@ -162,10 +163,16 @@ _FIGURES = """# figures:  # goals, tallies and statistics; each has its own id w
 #     value: 492
 #     unit: robots
 #     per: {value: 10000, unit: manufacturing workers}  # a ratio: 492 per 10,000
-#     comparator: at-least  # only what the source says: exactly, at-least, more-than, up-to, about
+#     comparator: at-least  # only what the source says: exactly, at-least, more-than, up-to, about, almost, nearly
 #     change: {factor: 2}  # relative to the baseline: {factor: 2} doubles, {percent: 20} adds 20 percent
 #     baseline: {year: 2020, approximate: true}  # value and unit too where the source gives them
 #     deadline: 2025
+#     stated_by: third-party  # only when not the document: commentary, or third-party with according_to
+#     according_to: MIIT
+#   - {id: fund, kind: statistic, what: fund size, value: 138700000000, currency: CNY,
+#      equivalent: {value: 19200000000, currency: USD}}  # "138.7 billion yuan ($19.2 billion)": both kept
+#   - {id: standards, kind: tally, what: standards issued, value: 400, categories: [national, industry, group]}
+#   - {id: next-round, kind: scheduled, what: a new round of selections, deadline: 2024}  # neither aim nor measure
 #   - {id: landscape, kind: goal, what: a landscape linking future and traditional industries, deadline: 2027}
 #   - {id: investment, kind: statistic, what: investment under the 2018-2020 plan, value: 70000000000,
 #      currency: CNY, period: {start: 2018, end: 2020}}
@@ -186,7 +193,9 @@ def _policy(models: Any) -> str:
             f"  - role: issued  # one of: {roles}\n"
             "    date: TODO  # YYYY, YYYY-MM or YYYY-MM-DD; --MM or --MM-DD when the source gives no year\n"
             "#    year_inferred: true  # the source gives no year; you inferred it (e.g. from the issue's date)\n"
-            "# period: {start: 2021, end: 2035}  # the span the document covers\n"
+            "# period: {start: 2021, end: 2035}  # the span the document covers; {duration: over the next three years}\n"
+            "#   when the source gives a span without its dates (kept as stated, never turned into dates)\n"
+            "# places: [{name: Shanghai, role: applies-to}]  # based-in, announced-in, held-in, applies-to, other\n"
             "issuers: []  # agency ids, the lead issuer first, e.g. [MIIT, NDRC]\n"
             "# issuers_total: 7  # the source counts more than it names: \"the MIIT and six other agencies\"\n"
             "sectors: []  # sector ids\n"
@@ -194,10 +203,15 @@ def _policy(models: Any) -> str:
             "organisations: []  # e.g. [{org: catl, role: example firm}]; in_commentary: true if only the comment names it\n"
             "# people: [{person: jin-zhuanglong, role: author}]\n"
             + _FIGURES +
-            "# terms: [{zh: 双循环, en: dual circulation}]  # Chinese terms the source quotes\n"
-            "# refers_to: [made-in-china-2025]  # predecessors and related policies\n"
+            "# terms: [{zh: 双循环, en: dual circulation}]  # terms the source quotes; en alone when it gives no Chinese\n"
+            "# refers_to: [made-in-china-2025]  # policies it mentions, no more said\n"
+            "# links:  # how it stands to another policy, as the source says it\n"
+            f"#   - {{to: 14th-five-year-plan, relation: implements, stated_by: commentary}}  # {_choices(models.DocumentRelation)}\n"
             "summary: TODO one or two sentences on what it does, in your own words\n"
-            "# analysis: the newsletter's comment, in your own words\n" + _EDITORIAL)
+            "# analysis: the newsletter's comment, in your own words\n"
+            "# stated_by: commentary  # known only from the newsletter's comment, not the document itself;\n"
+            "#   third-party (with according_to: Yicai Global) when the source reports someone else's word\n"
+            + _EDITORIAL)
 
 
 def _company(models: Any) -> str:
@@ -206,13 +220,18 @@ def _company(models: Any) -> str:
             "# aliases: [short name]\n"
             f"# kind: firm  # one of: {_choices(models.OrgKind)}; leave out if the source does not say\n"
             "# country: CN  # two capital letters; list it under editorial if the source does not say\n"
+            "# places: [{name: Shenzhen, role: based-in}]\n"
             "sectors: []  # sector ids\n"
+            f"# links: [{{to: ymtc, relation: supplier-of}}]  # other organisations: {_choices(models.OrgRelation)}\n"
             "# events:\n"
             "#   - dates: [{role: occurred, date: 2023-02-09}]  # or reported, announced ...\n"
             f"#     kind: ipo  # one of: {_choices(models.EventKind)}\n"
             "#     summary: what happened, in your own words\n"
             "#     amount: 190000000\n"
             "#     currency: USD\n"
+            "#     equivalent: {value: 1380000000, currency: CNY}  # the same amount in a second currency, if given\n"
+            "#     stated_by: third-party  # \"Yicai Global reported\": who says it\n"
+            "#     according_to: Yicai Global\n"
             "#     sources: [{source: TODO, section: Corporate news}]\n"
             + _FIGURES.replace("#   - id: robot-density", "#   - id: example", 1) + _EDITORIAL)
 
@@ -255,6 +274,7 @@ def _person(models: Any) -> str:
             "#  - title: Minister and party secretary\n"
             "#    agency: MIIT  # or organisation: <company id>\n"
             "#    since: 2022-07  # or as_of: 2023-03 when only known to hold it then\n"
+            "#  - {agency: NDRC, note: the source names the agency, not the post}  # a post known only in part\n"
             "# description: ...\n" + _EDITORIAL)
 
 
@@ -267,7 +287,7 @@ def _source(models: Any) -> str:
             "# authors: [person ids]\n"
             "# editors: [person ids]\n"
             "# headlines:\n"
-            "#   - {section: Top 5, item 1, text: the headline}\n"
+            "#   - {section: \"Top 5, item 1\", text: the headline}  # quotes: the section holds a comma\n"
             "# charts:\n"
             "#   - {section: Top 5, item 1, title: ..., measure: USD billion, data_sources: [organisation ids]}\n")
 

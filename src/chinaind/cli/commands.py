@@ -20,6 +20,7 @@ from chinaind.cli import complete
 from chinaind.cli.streams import quiet_fd
 from chinaind.core.errors import UsageError
 from chinaind.core.terminal import isatty
+from chinaind.records.kinds import KINDS_TEXT
 
 __all__ = ["app", "main"]
 
@@ -28,7 +29,7 @@ __all__ = ["app", "main"]
 def search(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(metavar="QUERY", help="Words, a name, an id or Chinese text. Typos are tolerated.")],
-    kind: Annotated[Optional[str], typer.Option("--kind", "-k", metavar="KIND", autocompletion=complete.kinds, help="Only policy, company, technology, agency or sector records.")] = None,
+    kind: Annotated[Optional[str], typer.Option("--kind", "-k", metavar="KIND", autocompletion=complete.kinds, help=f"Only records of one kind: {KINDS_TEXT}.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, metavar="N", help="At most this many results; 0 for all.")] = 20,
     fmt: FormatOpt = None,
     header: HeaderOpt = False,
@@ -168,15 +169,17 @@ def targets(
     due_by: Annotated[Optional[int], typer.Option("--due-by", metavar="YEAR", min=1900, max=2200, help="Only goals due in or before this year.")] = None,
     undated: UndatedOpt = "exclude",
     limit: LimitOpt = None,
+    stated_by: Annotated[Optional[str], typer.Option("--stated-by", metavar="WHO", help="Only goals stated by: document (the document's own), commentary (the newsletter's comment) or third-party.")] = None,
     fmt: FormatOpt = None,
     header: HeaderOpt = False,
 ) -> None:
-    """Goals (numeric, relative or in words), sorted by deadline."""
+    """Goals (numeric, relative or in words), sorted by deadline; each says who states it."""
     from chinaind.query import queries
 
     check_format(fmt)
     mode = date_window(None, None, None, undated).undated
-    query(ctx, lambda kb: queries.targets(kb, agency_name=agency, sector_name=sector, due_by=due_by, undated=mode), fmt, limit=limit)
+    query(ctx, lambda kb: queries.targets(kb, agency_name=agency, sector_name=sector, due_by=due_by, undated=mode,
+                                          stated_by=stated_by), fmt, limit=limit)
 
 
 @app.command("list")

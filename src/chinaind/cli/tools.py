@@ -15,8 +15,9 @@ from chinaind.cli.options import LimitOpt, AgencyOpt, FormatOpt, HeaderOpt, Sect
 from chinaind.cli.running import check_format, index, query, date_window, write_out
 from chinaind.cli import complete
 from chinaind.core.errors import UsageError
+from chinaind.records.kinds import KINDS_TEXT
 
-KIND_HELP = "policy, company, technology, agency or sector."
+KIND_HELP = f"{KINDS_TEXT}."
 DepthOpt = Annotated[int, typer.Option("--depth", min=1, max=10, metavar="N", help="How many steps to walk (1-10).")]
 
 
@@ -255,7 +256,7 @@ def init(
 @app.command()
 def new(
     ctx: typer.Context,
-    kind: Annotated[str, typer.Argument(metavar="KIND", help="policy, company or technology.")],
+    kind: Annotated[str, typer.Argument(metavar="KIND", help=KIND_HELP)],
     rid: Annotated[str, typer.Argument(metavar="ID", help="The new record's id, also its file name (letters, digits, - and _).")],
     data_dir: Annotated[Optional[str], typer.Option("--data-dir", "-d", metavar="PATH", help="The knowledge base to add to. Default: the global --data-dir, else $CHINAIND_DATA.")] = None,
 ) -> None:

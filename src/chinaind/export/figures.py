@@ -13,22 +13,26 @@ Record = dict[str, Any]
 
 FIGURE_COLUMNS = [
     ("record_id", "TEXT NOT NULL"), ("figure_id", "TEXT NOT NULL"), ("position", "INTEGER NOT NULL"),
-    ("kind", "TEXT NOT NULL CHECK (kind IN ('goal', 'tally', 'statistic'))"), ("what", "TEXT NOT NULL"),
-    ("value", "NUMERIC"), ("unit", "TEXT"), ("currency", "TEXT"), ("per_value", "NUMERIC"), ("per_unit", "TEXT"),
+    ("kind", "TEXT NOT NULL CHECK (kind IN ('goal', 'tally', 'statistic', 'scheduled'))"), ("what", "TEXT NOT NULL"),
+    ("value", "NUMERIC"), ("unit", "TEXT"), ("currency", "TEXT"), ("equivalent_value", "NUMERIC"),
+    ("equivalent_currency", "TEXT"), ("per_value", "NUMERIC"), ("per_unit", "TEXT"),
     ("comparator", "TEXT"), ("change_factor", "NUMERIC"), ("change_percent", "NUMERIC"),
     ("baseline_year", "INTEGER"), ("baseline_value", "NUMERIC"), ("baseline_unit", "TEXT"),
     ("baseline_approximate", "INTEGER NOT NULL"), ("baseline_note", "TEXT"), ("deadline", "TEXT"), ("as_of", "TEXT"),
-    ("period_start", "TEXT"), ("period_end", "TEXT"), ("scope", "TEXT"), ("part_of", "TEXT"),
-    ("named_count", "INTEGER NOT NULL"), ("note", "TEXT")]
+    ("period_start", "TEXT"), ("period_end", "TEXT"), ("period_duration", "TEXT"), ("scope", "TEXT"), ("part_of", "TEXT"),
+    ("named_count", "INTEGER NOT NULL"), ("categories", "TEXT"), ("stated_by", "TEXT"), ("according_to", "TEXT"), ("note", "TEXT")]
 
 
 def _figure_row(rid: str, n: int, f: Record) -> tuple[Any, ...]:
-    b, per, change, period = (f.get(k) or {} for k in ("baseline", "per", "change", "period"))
-    return (rid, f["id"], n, f["kind"], f["what"], f.get("value"), f.get("unit"), f.get("currency"), per.get("value"),
+    b, per, change, period, eq = (f.get(k) or {} for k in ("baseline", "per", "change", "period", "equivalent"))
+    return (rid, f["id"], n, f["kind"], f["what"], f.get("value"), f.get("unit"), f.get("currency"), eq.get("value"),
+            eq.get("currency"), per.get("value"),
             per.get("unit"), f.get("comparator"), change.get("factor"), change.get("percent"), b.get("year"),
             b.get("value"), b.get("unit"), int(bool(b.get("approximate"))), b.get("note"), f.get("deadline"),
-            f.get("as_of"), period.get("start"), period.get("end"), f.get("scope"), f.get("part_of"),
-            len(f.get("named") or []) + len(f.get("named_ids") or []), f.get("note"))
+            f.get("as_of"), period.get("start"), period.get("end"), period.get("duration"), f.get("scope"), f.get("part_of"),
+            len(f.get("named") or []) + len(f.get("named_ids") or []), "|".join(f.get("categories") or []) or None,
+            f.get("stated_by"), f.get("according_to"),
+            f.get("note"))
 
 
 def figure_tables(kb: KnowledgeBase, ok: Check) -> list[Table]:
@@ -75,8 +79,8 @@ def date_table(kb: KnowledgeBase) -> Table:
 
 def people_tables(kb: KnowledgeBase, ok: Check) -> list[Table]:
     positions = Table("person_position", [("person_id", "TEXT NOT NULL"), ("position", "INTEGER NOT NULL"),
-                                          ("title", "TEXT NOT NULL"), ("agency_id", "TEXT"), ("organisation_id", "TEXT"),
-                                          ("since", "TEXT"), ("until", "TEXT"), ("as_of", "TEXT")],
+                                          ("title", "TEXT"), ("agency_id", "TEXT"), ("organisation_id", "TEXT"),
+                                          ("since", "TEXT"), ("until", "TEXT"), ("as_of", "TEXT"), ("note", "TEXT")],
                       ("person_id", "position"),
                       [("person_id", "people(id)"), ("agency_id", "agencies(id)"), ("organisation_id", "companies(id)")])
     mentions = Table("policy_person", [("policy_id", "TEXT NOT NULL"), ("position", "INTEGER NOT NULL"),
@@ -86,7 +90,8 @@ def people_tables(kb: KnowledgeBase, ok: Check) -> list[Table]:
         for n, p in enumerate(person.get("positions") or [], start=1):
             agency = p.get("agency") if p.get("agency") and ok("agency", p["agency"]) else None
             org = p.get("organisation") if p.get("organisation") and ok("company", p["organisation"]) else None
-            positions.rows.append((person["id"], n, p["title"], agency, org, p.get("since"), p.get("until"), p.get("as_of")))
+            positions.rows.append((person["id"], n, p.get("title"), agency, org, p.get("since"), p.get("until"), p.get("as_of"),
+                                   p.get("note")))
     for policy in kb.of_type("policy"):
         mentions.rows += [(policy["id"], n, m["person"], m["role"]) for n, m in enumerate(policy.get("people") or [], start=1)
                           if ok("person", m["person"])]

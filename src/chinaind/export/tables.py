@@ -25,8 +25,8 @@ __all__ = ["Table", "build_tables"]
 _KIND_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "policy": [("id", "TEXT NOT NULL"), ("title", "TEXT NOT NULL"), ("title_descriptive", "INTEGER NOT NULL"),
                ("title_zh", "TEXT"), ("kind", "TEXT NOT NULL"), ("draft", "INTEGER NOT NULL"), ("date", "TEXT"),
-               ("period_start", "TEXT"), ("period_end", "TEXT"), ("issuers_total", "INTEGER"),
-               ("summary", "TEXT NOT NULL"), ("analysis", "TEXT")],
+               ("period_start", "TEXT"), ("period_end", "TEXT"), ("period_duration", "TEXT"), ("issuers_total", "INTEGER"),
+               ("summary", "TEXT NOT NULL"), ("analysis", "TEXT"), ("stated_by", "TEXT"), ("according_to", "TEXT")],
     "company": [("id", "TEXT NOT NULL"), ("name", "TEXT NOT NULL"), ("name_zh", "TEXT"), ("kind", "TEXT"),
                 ("country", "TEXT"), ("parent", "TEXT"), ("description", "TEXT")],
     "person": [("id", "TEXT NOT NULL"), ("name", "TEXT NOT NULL"), ("name_zh", "TEXT"), ("description", "TEXT")],
@@ -70,6 +70,8 @@ def build_tables(kb: KnowledgeBase) -> list[Table]:
                         [("record_id", "records(id)")],
                         [(r["id"], n, a) for _, r in _all(kb) for n, a in enumerate(r.get("aliases") or [])]))
     tables.extend(_policy_links(kb, ok))
+    tables.extend(_typed_links(kb, ok))
+    tables.append(_places(kb))
     tables.extend(_chain_tables(kb, ok))
     tables.extend(_sector_links(kb, ok))
     tables.extend(figure_tables(kb, ok))
@@ -166,22 +168,55 @@ def _sector_links(kb: KnowledgeBase, ok: Check) -> list[Table]:
     return out
 
 
+_LINK_EXTRA = (("relation", "TEXT NOT NULL"), ("stated_by", "TEXT"), ("according_to", "TEXT"), ("note", "TEXT"))
+
+
+def _typed_links(kb: KnowledgeBase, ok: Check) -> list[Table]:
+    """Typed links: a policy implementing, following, superseding ... another; an organisation
+    supplying, owning ... another; with who says so."""
+    out = []
+    for rtype, name, left, right in (("policy", "policy_link", ("policy_id", "policies(id)"), ("to_id", "policies(id)")),
+                                     ("company", "organisation_link", ("organisation_id", "companies(id)"),
+                                      ("to_id", "companies(id)"))):
+        table = _link(name, left, right, _LINK_EXTRA)
+        table.primary_key = (left[0], "position")
+        for r in kb.of_type(rtype):
+            table.rows += [(r["id"], link["to"], n + 1, link["relation"], link.get("stated_by"), link.get("according_to"),
+                            link.get("note")) for n, link in enumerate(r.get("links") or []) if ok(rtype, link["to"])]
+        out.append(table)
+    return out
+
+
+def _places(kb: KnowledgeBase) -> Table:
+    """Every place a record (`part` empty) or one of its events ("events.1") names."""
+    table = Table("places", [("record_id", "TEXT NOT NULL"), ("part", "TEXT NOT NULL"), ("position", "INTEGER NOT NULL"),
+                             ("name", "TEXT NOT NULL"), ("role", "TEXT NOT NULL")],
+                  ("record_id", "part", "position"), [("record_id", "records(id)")])
+    for _, r in _all(kb):
+        table.rows += [(r["id"], "", n, p["name"], p["role"]) for n, p in enumerate(r.get("places") or [], start=1)]
+        for e_no, e in enumerate(r.get("events") or [], start=1):
+            table.rows += [(r["id"], f"events.{e_no}", n, p["name"], p["role"]) for n, p in enumerate(e.get("places") or [], start=1)]
+    return table
+
+
 def _event_tables(kb: KnowledgeBase, ok: Check) -> list[Table]:
     events = Table("events", [
         ("organisation_id", "TEXT NOT NULL"), ("event_no", "INTEGER NOT NULL"), ("date", "TEXT"),
         ("kind", "TEXT NOT NULL"), ("summary", "TEXT NOT NULL"), ("amount", "NUMERIC"), ("currency", "TEXT"),
-        ("share_percent", "NUMERIC"), ("venue", "TEXT")],
+        ("share_percent", "NUMERIC"), ("venue", "TEXT"), ("stated_by", "TEXT"), ("according_to", "TEXT"),
+        ("equivalent_amount", "NUMERIC"), ("equivalent_currency", "TEXT")],
         ("organisation_id", "event_no"), [("organisation_id", "companies(id)")])
     parties = Table("event_party", [("organisation_id", "TEXT NOT NULL"), ("event_no", "INTEGER NOT NULL"),
                                     ("party_id", "TEXT NOT NULL"),
-                                    ("party_type", "TEXT NOT NULL CHECK (party_type IN ('agency', 'company'))")],
+                                    ("party_type", "TEXT NOT NULL CHECK (party_type IN ('agency', 'company', 'person'))")],
                     ("organisation_id", "event_no", "party_id"),
                     [("organisation_id, event_no", "events(organisation_id, event_no)"), ("party_id", "records(id)")])
     for org in kb.of_type("company"):
         for n, e in enumerate(org.get("events") or [], start=1):
             events.rows.append((org["id"], n, e.get("date"), e["kind"], e["summary"], e.get("amount"), e.get("currency"),
-                                e.get("share_percent"), e.get("venue")))
-            for key, rtype in (("agencies", "agency"), ("organisations", "company")):
+                                e.get("share_percent"), e.get("venue"), e.get("stated_by"), e.get("according_to"),
+                                (e.get("equivalent") or {}).get("value"), (e.get("equivalent") or {}).get("currency")))
+            for key, rtype in (("agencies", "agency"), ("organisations", "company"), ("people", "person")):
                 parties.rows += [(org["id"], n, i, rtype) for i in dict.fromkeys(e.get(key) or []) if ok(rtype, i)]
     return [events, parties]
 

@@ -64,6 +64,8 @@ def render(listing: Listing, fmt: str, stream: IO[str], *, header: bool = False)
     elif fmt == "ids":
         for rid in listing.ids:
             stream.write(one_line(rid) + "\n")
+    elif fmt in ("csv", "tsv") and listing.detail:
+        _render_fields(listing, fmt, stream, header)
     elif fmt == "csv":
         columns = listing.machine_columns
         writer = csv.writer(stream, lineterminator="\r\n")
@@ -80,6 +82,25 @@ def render(listing: Listing, fmt: str, stream: IO[str], *, header: bool = False)
         from chinaind.output.table import render_table
 
         render_table(listing, stream, terminal=isatty(stream))
+
+
+DETAIL_HEADER = ("id", "field", "value")
+
+
+def _render_fields(listing: Listing, fmt: str, stream: IO[str], header: bool) -> None:
+    """Whole records (show) in csv and tsv: one row a field, (id, field, value), every field
+    of every record, so that a pipe gets all a terminal shows and not a one-row summary."""
+    rows = [(str(rec.get("id") or ""), key, machine_cell(value)) for rec in listing.records for key, value in rec.items()]
+    if fmt == "csv":
+        writer = csv.writer(stream, lineterminator="\r\n")
+        writer.writerow(DETAIL_HEADER)
+        for row in rows:
+            writer.writerow([csv_cell(v) for v in row])
+        return
+    if header:
+        stream.write("\t".join(DETAIL_HEADER) + "\n")
+    for row in rows:
+        stream.write("\t".join(tsv_field(v) for v in row) + "\n")
 
 
 def yaml_text(records: list[dict[str, Any]], ascii_only: bool = False) -> str:

@@ -25,9 +25,10 @@ def render_table(listing: Listing, stream: IO[str], *, terminal: bool) -> None:
     console = _console(stream, terminal)
     if listing.title and terminal:
         console.print(Text(one_line(listing.title), style="bold"))  # names in it: one line
-    if listing.detail and terminal:
+    if listing.detail:
+        # The same fields on a terminal and in a pipe; only the decoration differs.
         for record in listing.records:
-            console.print(_detail_table(record))
+            console.print(_detail_table(record, terminal))
     else:
         console.print(_table(listing, terminal, console.width))
     if terminal:
@@ -95,12 +96,13 @@ def _code_widths(longest: list[int], wide: list[bool], total: int) -> dict[int, 
     return widths
 
 
-def _detail_table(record: dict[str, Any]) -> Table:
+def _detail_table(record: dict[str, Any], terminal: bool = True) -> Table:
     """One field a row. Values the editors added (listed in `editorial`) say so, so that what
     the source states and what the knowledge base adds are told apart."""
-    table = Table(box=box.SIMPLE_HEAD, show_header=False, pad_edge=False)
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(overflow="fold")
+    table = Table(box=box.SIMPLE_HEAD if terminal else None, show_header=False, pad_edge=False,
+                  show_edge=False, collapse_padding=not terminal)
+    table.add_column(style="bold" if terminal else "", no_wrap=True)
+    table.add_column(overflow="fold", no_wrap=not terminal)
     editorial = set(record.get("editorial") or [])
     for key, value in record.items():
         if value in (None, [], "", False) or key == "editorial":
@@ -110,6 +112,9 @@ def _detail_table(record: dict[str, Any]) -> Table:
             label = "title (descriptive)"
         if key == "title_descriptive":
             continue
+        marked_values = {e.partition(":")[2] for e in editorial if e.startswith(f"{key}:")}
+        if marked_values and isinstance(value, list):
+            value = [f"{v} (editorial)" if v in marked_values else v for v in value]
         shown = _dates(value) if key == "dates" else _figures(value) if key == "figures" else _block(value)
         table.add_row(Text(label), Text(visible(shown)))
     return table
@@ -124,6 +129,16 @@ def _figures(figures: list[dict[str, Any]]) -> str:
         extra += [f"baseline {baseline_text(f)}" if f.get("baseline") else "", f"part of {f['part_of']}" if f.get("part_of") else ""]
         tail = "; ".join(e for e in extra if e)
         lines.append(f"- {f['kind']} {f['id']}: {summary_line(f)}" + (f" ({tail})" if tail else ""))
+        # Every other part of the figure, each on its own line, so that show leaves nothing out.
+        baseline_note = (f.get("baseline") or {}).get("note")
+        if baseline_note and baseline_text(f) != baseline_note:
+            lines.append(f"  baseline note: {baseline_note}")
+        for key in ("scope", "stated_by", "according_to", "note"):
+            if f.get(key):
+                lines.append(f"  {key.replace('_', ' ')}: {f[key]}")
+        for key in ("named", "named_ids", "categories", "sectors"):
+            if f.get(key):
+                lines.append(f"  {key.replace('_', ' ')}: {', '.join(f[key])}")
     return "\n".join(lines)
 
 

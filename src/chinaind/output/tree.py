@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # Rich is imported only when a terminal tree is drawn.
 
 Record = dict[str, Any]
 NO_ORGS = "no organisations named in the source"
+NOT_A_CHAIN = "not a chain programme technology: the source only mentions it"
 
 
 @dataclass
@@ -42,7 +43,7 @@ def chain_nodes(kb: "KnowledgeBase", tech: Record) -> Node:
     root = Node(head, "bold")
     groups = tech.get("groups") or []
     if not groups:
-        root.children.append(Node(NO_ORGS, "dim"))
+        root.children.append(Node(NO_ORGS if tech.get("programme") else NOT_A_CHAIN, "dim"))
     for n, group in enumerate(groups, start=1):
         root.children.append(_group_node(kb, n, group))
     return root

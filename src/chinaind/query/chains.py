@@ -13,6 +13,23 @@ NAMED, PARTLY, BLANK = "named", "partly named", "blank"
 STATUSES = (NAMED, PARTLY, BLANK)
 
 
+def in_chain_programme(tech: Record) -> bool:
+    """A technology of a chain programme (the 2022 notice lists 16), not one a document merely
+    mentions: it names its programme or its chain groups."""
+    return bool(tech.get("programme") or tech.get("groups"))
+
+
+def _chain_technologies(kb: KnowledgeBase) -> tuple[list[Record], list[str]]:
+    """(the chain programme's technologies, a warning counting the others left out)."""
+    techs = list(kb.of_type("technology"))
+    chain = [t for t in techs if in_chain_programme(t)]
+    other = len(techs) - len(chain)
+    what = "technology" if other == 1 else "technologies"
+    warning = (f"{other} {what} mentioned outside a chain programme left out; `chinaind list technologies` "
+               "shows every technology") if other else None
+    return chain, [warning] if warning else []
+
+
 def coverage_of(kb: KnowledgeBase, tech: Record) -> Record:
     """Counts for one technology. A group without partners_total is taken to name all its
     partners; a technology without groups names nobody (blank)."""
@@ -56,11 +73,12 @@ def _order(row: Record) -> tuple[int, int, str]:
 
 
 def chains(kb: KnowledgeBase) -> Listing:
-    rows = sorted((coverage_of(kb, t) for t in kb.of_type("technology")), key=_order)
+    techs, warnings = _chain_technologies(kb)
+    rows = sorted((coverage_of(kb, t) for t in techs), key=_order)
     columns = [col("NO", "list_position"), col("ID", "id"), col("NAME", "name", wide=True),
                col("GROUPS", "groups"), col("LEADS", "leads_named"), col("PARTNERS_NAMED", "partners_named"),
                PARTNERS_TOTAL, col("STATUS", "status")]
-    return Listing(rows, columns, title=f"{len(rows)} chain technologies", notes=[totals_note(rows)])
+    return Listing(rows, columns, title=f"{len(rows)} chain technologies", notes=[totals_note(rows)], warnings=warnings)
 
 
 def totals_note(rows: list[Record]) -> str:
@@ -75,7 +93,8 @@ def totals_note(rows: list[Record]) -> str:
 
 def coverage(kb: KnowledgeBase) -> Listing:
     """One row per status and one for all: how much of the chain programme the source names."""
-    rows = [coverage_of(kb, t) for t in kb.of_type("technology")]
+    techs, warnings = _chain_technologies(kb)
+    rows = [coverage_of(kb, t) for t in techs]
     summary = []
     for status in (*STATUSES, "all"):
         part = rows if status == "all" else [r for r in rows if r["status"] == status]
@@ -90,7 +109,7 @@ def coverage(kb: KnowledgeBase) -> Listing:
     columns = [col("STATUS", "status"), col("TECHNOLOGIES", "technologies"), col("GROUPS", "groups"),
                col("LEADS", "leads_named"), col("PARTNERS_NAMED", "partners_named"),
                PARTNERS_TOTAL, Column("SHARE_NAMED", _share, key="share_named_percent", raw=_share_percent)]
-    return Listing(summary, columns, title="Chain coverage", notes=[totals_note(rows)])
+    return Listing(summary, columns, title="Chain coverage", notes=[totals_note(rows)], warnings=warnings)
 
 
 def _share_percent(row: Record) -> float | None:

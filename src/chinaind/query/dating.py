@@ -14,7 +14,8 @@ from typing import Any, Iterable, NamedTuple
 from chinaind.records import dates
 
 UNDATED_MODES = ("exclude", "include", "only")
-ROLES = ("issued", "adopted", "announced", "published", "reported", "effective", "occurred", "period")
+ROLES = ("issued", "adopted", "announced", "published", "reported", "effective", "occurred", "extended", "circulated",
+         "started", "period")
 _FAR_PAST, _FAR_FUTURE = date(1, 1, 1), date(9999, 12, 31)
 
 Record = dict[str, Any]
@@ -78,7 +79,8 @@ def span_of(record: Record, role: str | None) -> tuple[date, date] | None:
         return dates.parse_span(value) if value and not dates.is_yearless(value) else None
     if role == "period":
         period = record.get("period") or {}
-        if not period:
+        # A duration alone ("over three years") places the record nowhere on a calendar.
+        if not period.get("start") and not period.get("end"):
             return None
         start = dates.parse_span(period["start"]).start if period.get("start") else _FAR_PAST
         end = dates.parse_span(period["end"]).end if period.get("end") else _FAR_FUTURE
@@ -95,7 +97,7 @@ def role_date(record: Record, role: str | None) -> str | None:
         return record.get("date")
     if role == "period":
         period = record.get("period") or {}
-        return f"{period.get('start') or ''}/{period.get('end') or ''}" if period else None
+        return f"{period.get('start') or ''}/{period.get('end') or ''}" if period.get("start") or period.get("end") else None
     return next((e["date"] for e in record.get("dates") or [] if e["role"] == role
                  and not dates.is_yearless(e["date"])), None)
 
@@ -141,3 +143,19 @@ def undated_note(count: int, noun: str, nouns: str, what: str = "date") -> list[
     shown = noun if count == 1 else nouns
     article = "an" if what[:1] in "aeiou" else "a"
     return [f"{count} {shown} without {article} {what} left out; --undated include shows them, --undated only lists them"]
+
+
+def year_inferred(rec: Record, value: str | None = None) -> bool:
+    """Whether the date a record (or event) stands at, or `value`, has a year the editors inferred."""
+    value = rec.get("date") if value is None else value
+    if rec.get("year_inferred") is not None and "dates" not in rec:
+        return bool(rec["year_inferred"]) and value is not None
+    return any(e.get("year_inferred") for e in rec.get("dates") or [] if e.get("date") == value and value)
+
+
+def date_cell(rec: Record, value: str | None = None) -> str:
+    """A date as a table shows it: '2023-01-29 (year inferred)' when the editors inferred the year."""
+    value = rec.get("date") if value is None else value
+    if not value:
+        return ""
+    return f"{value} (year inferred)" if year_inferred(rec, value) else value

@@ -33,7 +33,24 @@ EDGE_KINDS: dict[str, tuple[str, str]] = {
     "serves_in": ("serves_in", "has_official"),   # person -> agency or organisation (a post held)
     "wrote": ("wrote", "written_by"),             # person -> source (author)
     "edited": ("edited", "edited_by"),            # person -> source (editor)
+    "event_party": ("event_with", "party_to_event_of"),  # organisation -> agency, organisation or person in its event
+    "parent": ("part_of", "has_part"),            # organisation or agency -> its parent
+    # Typed links (policy -> policy, organisation -> organisation), by their relation.
+    "implements": ("implements", "implemented_by"),
+    "part-of": ("part_of", "has_part"),
+    "follows": ("follows", "followed_by"),
+    "extends": ("extends", "extended_by"),
+    "responds-to": ("responds_to", "answered_by"),
+    "supersedes": ("supersedes", "superseded_by"),
+    "subsidiary-of": ("subsidiary_of", "has_subsidiary"),
+    "supplier-of": ("supplier_of", "supplied_by"),
+    "customer-of": ("customer_of", "has_customer"),
+    "partner-of": ("partner_of", "partner_of"),
+    "investor-in": ("investor_in", "has_investor"),
+    "linked": ("linked_to", "linked_from"),
 }
+# A typed link's relation -> its edge kind (a plain "refers-to" is refers_to's edge).
+_LINK_EDGE = {"refers-to": "refers_to", "other": "linked"}
 _TYPE_RANK = {t: n for n, t in enumerate(RECORD_TYPES)}
 
 
@@ -117,6 +134,8 @@ def _references(kb: KnowledgeBase) -> Iterator[tuple[str, str, str]]:
             yield pid, sector, "in_sector"
         for other in p.get("refers_to") or []:
             yield pid, other, "refers_to"
+        for link in p.get("links") or []:
+            yield pid, link["to"], _LINK_EDGE.get(link["relation"], link["relation"])
     for t in kb.of_type("technology"):
         tid = t["id"]
         for policy in t.get("listed_in") or []:
@@ -131,6 +150,16 @@ def _references(kb: KnowledgeBase) -> Iterator[tuple[str, str, str]]:
     for c in kb.of_type("company"):
         for sector in c.get("sectors") or []:
             yield c["id"], sector, "in_sector"
+        for link in c.get("links") or []:
+            yield c["id"], link["to"], _LINK_EDGE.get(link["relation"], link["relation"])
+        for event in c.get("events") or []:
+            for key in ("agencies", "organisations", "people"):
+                for party in event.get(key) or []:
+                    yield c["id"], party, "event_party"
+    for rtype in ("company", "agency"):
+        for r in kb.of_type(rtype):
+            if r.get("parent"):
+                yield r["id"], r["parent"], "parent"
     yield from _people_references(kb)
 
 

@@ -6,11 +6,11 @@ from typing import Any, Iterable
 
 from chinaind.records import dates
 from chinaind.core.errors import NotFoundError, UsageError
-from chinaind.query.dating import Window, role_date, span_of, split, undated_note
+from chinaind.query.dating import Window, date_cell, role_date, span_of, split, undated_note, year_inferred
 from chinaind.records.figures import baseline_text, figure_text
 from chinaind.query.index import KnowledgeBase
 from chinaind.query.listing import Column, Listing, cell, col, field
-from chinaind.records.text import display_name
+from chinaind.records.text import display_name, marked, zh_part
 
 Record = dict[str, Any]
 
@@ -49,10 +49,15 @@ def _names(kb: KnowledgeBase, ids: Iterable[str]) -> str:
     return ", ".join(kb.name_of(i) for i in ids)
 
 
+# The primary date; in a table, an inferred year says so (csv and tsv keep the plain date).
+DATE = Column("DATE", date_cell, key="date", raw=lambda r: r.get("date"))
+
+
 def columns_for(rtype: str, kb: KnowledgeBase, role: str | None = None) -> list[Column]:
     if rtype == "policy":
         # Under --date-role the column holds that role's date, which JSON has only inside `dates`.
-        when = Column("DATE", lambda r: role_date(r, role), key=f"{role}_date") if role else col("DATE", "date")
+        when = (Column("DATE", lambda r: date_cell(r, role_date(r, role)), key=f"{role}_date", raw=lambda r: role_date(r, role))
+                if role else DATE)
         return [col("ID", "id"), when, col("KIND", "kind"), ISSUERS, col("TITLE", "title", wide=True)]
     if rtype == "person":
         return [col("ID", "id"), col("NAME", "name", wide=True), col("NAME_ZH", "name_zh"),
@@ -74,12 +79,12 @@ def columns_for(rtype: str, kb: KnowledgeBase, role: str | None = None) -> list[
     return [col("ID", "id"), col("NAME", "name"), col("NAME_ZH", "name_zh"), col("ALIASES", "aliases", wide=True)]
 
 
-MIXED_COLUMNS = [col("TYPE", "type"), col("ID", "id"), col("DATE", "date"),
+MIXED_COLUMNS = [col("TYPE", "type"), col("ID", "id"), DATE,
                  Column("NAME", display_name, wide=True)]
 
 
 def _position_titles(person: Record) -> list[str]:
-    return [p["title"] for p in person.get("positions") or []]
+    return [p.get("title") or "post not stated" for p in person.get("positions") or []]
 
 
 def issuers_text(policy: Record) -> str:
@@ -139,7 +144,10 @@ def chain(kb: KnowledgeBase, name: str) -> Listing:
     listed = "; ".join(f"{display_name(p)} ({p.get('date') or 'undated'})" for p in policies)
     title = f"{tech['name']} [{tech['id']}]" + (f", listed in {listed}" if listed else "")
     notes = []
-    if not tech.get("groups"):
+    if not tech.get("programme") and not tech.get("groups"):
+        notes.append("Not a chain programme technology: the source mentions it without a chain programme, "
+                     "so it has no leads or partners to name.")
+    elif not tech.get("groups"):
         notes.append("The source names no lead or partner organisations for this technology.")
     for n, g in enumerate(tech.get("groups") or [], start=1):
         total = g.get("partners_total")
@@ -181,9 +189,15 @@ def agency(kb: KnowledgeBase, name: str, *, with_: list[str], window: Window, se
     others = [kb.resolve("agency", w)["id"] for w in with_]
     sector_id = kb.resolve("sector", sector)["id"] if sector else None
     found = kb.policies(agencies=[main["id"], *others], sector=sector_id, window=window)
-    zh = f" ({main['name_zh']})" if main.get("name_zh") else ""
-    title = f"{main['id']}: {main['name']}{zh}, {plural(len(found), 'policy', 'policies')}{_dated_by(window)}"
-    return Listing(found, columns_for("policy", kb, window.role), title=title,
+    title = f"{main['id']}: {marked(main, 'name')}{zh_part(main)}, {plural(len(found), 'policy', 'policies')}{_dated_by(window)}"
+    from chinaind.query.lookups import event_parties
+
+    # The agency's part in organisations' events is not a policy: said under the table, not dropped.
+    events = event_parties(kb, main["id"], "agencies")
+    notes = [f"also party to {plural(len(events), 'organisation event')}: "
+             + "; ".join(f"{e['id']} ({e['role'].removeprefix('event: ')}, {date_cell(e) or 'undated'})" for e in events)
+             + f"; `chinaind related {main['id']}` shows them"] if events else []
+    return Listing(found, columns_for("policy", kb, window.role), title=title, notes=notes,
                    warnings=undated_note(len(found.undated), "policy", "policies", _what_date(window)))
 
 
@@ -217,20 +231,25 @@ def company(kb: KnowledgeBase, name: str) -> Listing:
     org = kb.resolve("company", name, what="company or organisation")
     roles = [{"relation": f"chain {role}", "id": tech["id"], "date": tech_date(kb, tech),
               "name": tech["name"], "detail": f"group {n}"} for tech, n, role in kb.chain_roles.get(org["id"], [])]
-    mentions = [{"relation": "mentioned in", "id": p["id"], "date": p.get("date"), "name": display_name(p),
-                 "detail": role} for p, role in kb.mentions.get(org["id"], [])]
-    events = [{"relation": f"event: {e['kind']}", "id": None, "date": e.get("date"), "name": e["summary"],
-               "detail": _event_detail(kb, e)} for e in org.get("events") or []]
+    mentions = [{"relation": "mentioned in", "id": p["id"], "date": p.get("date"), "year_inferred": year_inferred(p),
+                 "name": display_name(p), "detail": role} for p, role in kb.mentions.get(org["id"], [])]
+    events = [{"relation": f"event: {e['kind']}", "id": None, "date": e.get("date"), "year_inferred": year_inferred(e),
+               "name": e["summary"], "detail": _event_detail(kb, e)} for e in org.get("events") or []]
     named = [{"relation": f"named in event: {e['kind']}", "id": other["id"], "date": e.get("date"),
-              "name": f"{other['name']}: {e['summary']}", "detail": _event_detail(kb, e)}
+              "year_inferred": year_inferred(e), "name": f"{other['name']}: {e['summary']}", "detail": _event_detail(kb, e)}
              for other, e in kb.event_mentions.get(org["id"], [])]
     events += named
     record = {**org, "chain_roles": roles, "mentioned_in": mentions, "named_in_events": named}
-    kind = f"{org['kind']}, {org['country']}"
-    title = f"{org['name']} [{org['id']}]: {kind}" + (f"; sectors: {cell(org.get('sectors'))}" if org.get("sectors") else "")
-    columns = [col("RELATION", "relation"), col("ID", "id"), col("DATE", "date"),
+    title = f"{marked(org, 'name')} [{org['id']}]: {_org_kind_text(org)}" + (f"; sectors: {cell(org.get('sectors'))}" if org.get("sectors") else "")
+    columns = [col("RELATION", "relation"), col("ID", "id"), DATE,
                col("NAME", "name", wide=True), col("DETAIL", "detail", wide=True)]
     return Listing([record], columns, rows=roles + mentions + events, title=title)
+
+
+def _org_kind_text(org: Record) -> str:
+    """'firm, CN'; what the record does not say is said in words, values the editors added are marked."""
+    return f"{marked(org, 'kind', org.get('kind') or 'kind not stated')}, " \
+           f"{marked(org, 'country', org.get('country') or 'country not stated')}"
 
 
 def _event_detail(kb: KnowledgeBase, event: Record) -> str:
@@ -239,6 +258,10 @@ def _event_detail(kb: KnowledgeBase, event: Record) -> str:
         amount = event["amount"]
         shown = f"{int(amount):,}" if float(amount).is_integer() else f"{amount:,}"
         parts.append(f"{event.get('currency') or ''} {shown}".strip())
+        if event.get("equivalent"):
+            from chinaind.records.figures import amount_text
+
+            parts[-1] += f" ({amount_text(event['equivalent']['value'], None, event['equivalent']['currency'])})"
     if event.get("share_percent") is not None:
         words = {"up-to": "up to ", "at-least": "at least ", "more-than": "more than ", "about": "about "}
         parts.append(f"{words.get(event.get('share_comparator') or '', '')}{cell(event['share_percent'])}%")
@@ -252,10 +275,33 @@ def _event_detail(kb: KnowledgeBase, event: Record) -> str:
 
 
 # --- targets -------------------------------------------------------------------------------
+STATED_BY = ("document", "commentary", "third-party")
+
+
+def stated_by_of(rec: Record, figure: Record | None = None) -> tuple[str, str | None]:
+    """Who states a figure (or a record): (document | commentary | third-party, according to whom)."""
+    for holder in (figure or {}, rec):
+        if holder.get("stated_by"):
+            return holder["stated_by"], holder.get("according_to")
+    return "document", None
+
+
+def stated_by_text(row: Record) -> str:
+    """'', 'MERICS commentary' or 'according to Yicai Global': said beside a goal in a table."""
+    if row.get("stated_by") == "commentary":
+        return "newsletter commentary"
+    if row.get("stated_by") == "third-party":
+        return f"according to {row.get('according_to')}"
+    return ""
+
+
 def targets(kb: KnowledgeBase, *, agency_name: str | None, sector_name: str | None, due_by: int | None,
-            undated: str = "exclude") -> Listing:
+            undated: str = "exclude", stated_by: str | None = None) -> Listing:
     """Goals (figures of kind goal) of every record, by deadline. `due_by` leaves out goals
-    without a deadline; they are counted, or shown with --undated include/only."""
+    without a deadline; they are counted, or shown with --undated include/only. Each goal says
+    who states it (the document, the newsletter's commentary, a third party); `stated_by` keeps one."""
+    if stated_by is not None and stated_by not in STATED_BY:
+        raise UsageError(f"targets --stated-by: unknown value {stated_by!r}; choose one of {', '.join(STATED_BY)}")
     agency_id = kb.resolve("agency", agency_name)["id"] if agency_name else None
     sector_id = kb.resolve("sector", sector_name)["id"] if sector_name else None
     rows, left_out = [], 0
@@ -273,7 +319,10 @@ def targets(kb: KnowledgeBase, *, agency_name: str | None, sector_name: str | No
                 continue
         elif undated == "only" or (due_by is not None and year is not None and year > due_by):
             continue
-        rows.append({**f, "record": {"id": rec["id"], "type": rec["type"], "title": display_name(rec),
+        who, according_to = stated_by_of(rec, f)
+        if stated_by is not None and who != stated_by:
+            continue
+        rows.append({**f, "stated_by": who, "according_to": according_to, "record": {"id": rec["id"], "type": rec["type"], "title": display_name(rec),
                                      "date": rec.get("date"), "issuers": rec.get("issuers") or []}})
     rows.sort(key=lambda r: (r.get("deadline") or "9999", r["record"].get("date") or "9999", r["record"]["id"]))
     # Table rows carry the record's id as "id" (what -f ids prints); the goal's own id moves.
@@ -298,6 +347,9 @@ TARGET_COLUMNS = [
     Column("TARGET", figure_text, wide=True, parts=_TARGET_PARTS),
     Column("BASELINE", baseline_text, parts=_BASELINE_PARTS),
     col("SCOPE", "scope", wide=True),
+    # Last, so that the columns before it keep their places: who states the goal, when not the document.
+    Column("STATED BY", stated_by_text, key="stated_by", raw=lambda r: r.get("stated_by"),
+           parts=(field("stated_by"), field("according_to"))),
 ]
 
 

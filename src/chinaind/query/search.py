@@ -69,7 +69,8 @@ def _literal_hit(rec: Record, q: str, words: list[str], names: str, text: str) -
     # The text holds every string of the record, names included: most records fail this
     # first test, which is all the work they cost.
     if q not in text:
-        if words != [q] and all(w in text for w in words):  # several words, or one repeated
+        # Several words (or one repeated), each a whole word: "lu jun" is not "value" and "june".
+        if words != [q] and all(w in text for w in words) and all(whole_word(w, text) for w in words):
             return Hit(rec, WORDS, sum(w in names for w in words) + _TYPE_BONUS.get(rec["type"], 0.0))
         return None
     bonus = _TYPE_BONUS.get(rec["type"], 0.0)

@@ -7,14 +7,14 @@ from itertools import groupby
 from typing import Any, Iterator
 
 from chinaind.records import dates
-from chinaind.query.dating import Window, split, undated_note
+from chinaind.query.dating import Window, date_cell, split, undated_note, year_inferred
 from chinaind.records.figures import figure_date, summary_line
 from chinaind.query.index import FIGURE_TYPES, KnowledgeBase
-from chinaind.query.listing import Listing, col
+from chinaind.query.listing import Column, Listing, col
 
 Record = dict[str, Any]
 # Within one date: the document first, then what happened, then what falls due.
-_TYPE_RANK = {"policy": 0, "event": 1, "statistic": 2, "tally": 3, "goal": 4}
+_TYPE_RANK = {"policy": 0, "event": 1, "statistic": 2, "tally": 3, "scheduled": 4, "goal": 5}
 
 
 def items(kb: KnowledgeBase, *, agency: str | None = None, sector: str | None = None) -> Iterator[Record]:
@@ -23,8 +23,8 @@ def items(kb: KnowledgeBase, *, agency: str | None = None, sector: str | None = 
         if agency and agency not in (p.get("issuers") or []):
             continue
         if not sector or sector in (p.get("sectors") or []):
-            yield {"date": p.get("date"), "type": "policy", "id": p["id"], "what": p["title"],
-                   "kind": p["kind"], "issuers": p.get("issuers") or []}
+            yield {"date": p.get("date"), "year_inferred": year_inferred(p), "type": "policy", "id": p["id"],
+                   "what": p["title"] + _who(p), "kind": p["kind"], "issuers": p.get("issuers") or []}
     for rtype in FIGURE_TYPES:
         for rec in kb.of_type(rtype):
             if agency and agency not in (rec.get("issuers") or []):
@@ -37,8 +37,18 @@ def items(kb: KnowledgeBase, *, agency: str | None = None, sector: str | None = 
             if agency and agency not in (e.get("agencies") or []):
                 continue
             event = {k: v for k, v in e.items() if k != "sources"}
-            yield {"date": e.get("date"), "type": "event", "id": org["id"], "what": f"{org['name']}: {e['summary']}",
+            yield {"date": e.get("date"), "year_inferred": year_inferred(e), "type": "event", "id": org["id"],
+                   "what": f"{org['name']}: {e['summary']}{_who(e)}",
                    "position": n, "event": event}
+
+
+def _who(holder: Record) -> str:
+    """' (newsletter commentary)' or ' (according to X)' after what the document does not say itself."""
+    if holder.get("stated_by") == "commentary":
+        return " (newsletter commentary)"
+    if holder.get("stated_by") == "third-party":
+        return f" (according to {holder.get('according_to')})"
+    return ""
 
 
 def _figure_items(rec: Record, sector: str | None) -> Iterator[Record]:
@@ -48,8 +58,8 @@ def _figure_items(rec: Record, sector: str | None) -> Iterator[Record]:
             continue
         # A goal stands at its deadline; a tally or statistic at its as-of date or period.
         kind = "goal" if f["kind"] == "goal" else f["kind"]
-        yield {"date": figure_date(f), "type": kind, "id": rec["id"], "what": summary_line(f),
-               "position": n, "figure": f}
+        yield {"date": figure_date(f), "year_inferred": False, "type": kind, "id": rec["id"],
+               "what": summary_line(f) + _who(f.get("stated_by") and f or rec), "position": n, "figure": f}
 
 
 def _order(item: Record) -> tuple[str, int, str, int]:
@@ -73,7 +83,7 @@ def timeline(kb: KnowledgeBase, *, window: Window = Window(), agency: str | None
     always = window if window.bounded else window._replace(since=dates.parse_span("0001").start)
     picked = split(items(kb, agency=agency_id, sector=sector_id), _span, always)
     found = sorted(picked.kept, key=_order)
-    columns = [col("DATE", "date"), col("TYPE", "type"), col("ID", "id"), col("WHAT", "what", wide=True)]
+    columns = [Column("DATE", date_cell, key="date", raw=lambda r: r.get("date")), col("TYPE", "type"), col("ID", "id"), col("WHAT", "what", wide=True)]
     warnings = undated_note(picked.undated_left_out, "item", "items")
     months = list(dict.fromkeys(month_of(i["date"]) for i in found if i["date"]))
     title = f"{len(found)} items" + (f", {months[0]} to {months[-1]}" if months else "")

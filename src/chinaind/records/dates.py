@@ -57,6 +57,10 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
            "October", "November", "December")
 
 
+STATED_FORMS_MESSAGE = ("{text} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD, or --MM / --MM-DD "
+                        "when the source gives no year")
+
+
 def is_yearless(text: str | None) -> bool:
     """A date the source gives without a year: --MM or --MM-DD (ISO 8601's form)."""
     return bool(text) and text.startswith("--")  # type: ignore[union-attr]
@@ -68,9 +72,14 @@ def check_stated(text: str) -> str:
     m = _YEARLESS_RE.match(value) if isinstance(value, str) else None
     if m is None:
         if isinstance(value, str) and value.startswith("--"):
-            raise ValueError(f"{text!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD, or --MM / --MM-DD "
-                             "when the source gives no year")
-        return check(text)
+            raise ValueError(STATED_FORMS_MESSAGE.format(text=repr(text)))
+        try:
+            return check(text)
+        except ValueError as exc:
+            # A field that takes yearless dates names those forms too.
+            if "is not a date" in str(exc):
+                raise ValueError(STATED_FORMS_MESSAGE.format(text=repr(text))) from None
+            raise
     month = int(m.group(1))
     if not 1 <= month <= 12:
         raise ValueError(f"{text!r} has no month {month}; months run 01-12")

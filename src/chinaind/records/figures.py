@@ -11,9 +11,11 @@ from typing import Any
 Record = dict[str, Any]
 
 COMPARATOR_WORDS = {"exactly": "exactly ", "at-least": "at least ", "more-than": "more than ",
-                    "up-to": "up to ", "about": "about "}
+                    "up-to": "up to ", "about": "about ", "almost": "almost ", "nearly": "nearly "}
 _SCALES = ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"))
 _FACTOR_WORDS = {2: "double", 3: "triple", 4: "quadruple"}
+# After a comparator ("almost twice"): "almost double" reads as a verb the source did not use.
+_TIMES_WORDS = {2: "twice", 3: "three times", 4: "four times"}
 
 
 def number_text(value: Any) -> str:
@@ -43,12 +45,14 @@ def amount_text(value: Any, unit: str | None = None, currency: str | None = None
     return " ".join(p for p in parts if p)
 
 
-def change_text(change: Record | None) -> str:
+def change_text(change: Record | None, compared: bool = False) -> str:
+    """'double', '+20%'; 'twice' or 'x1.5' when a comparator stands before it ('almost twice')."""
     if not change:
         return ""
     factor = change.get("factor")
     if factor is not None:
-        word = _FACTOR_WORDS.get(factor) if float(factor).is_integer() else None
+        words = _TIMES_WORDS if compared else _FACTOR_WORDS
+        word = words.get(int(factor)) if float(factor).is_integer() else None
         return word or f"x{_plain(factor)}"
     percent = change["percent"]
     return f"{'+' if percent >= 0 else '-'}{_plain(abs(percent))}%"
@@ -60,11 +64,13 @@ def figure_text(f: Record) -> str:
     parts = []
     if f.get("value") is not None:
         text = amount_text(f["value"], f.get("unit"), f.get("currency"))
+        if f.get("equivalent"):
+            text += f" ({amount_text(f['equivalent']['value'], None, f['equivalent']['currency'])})"
         per = f.get("per")
         if per:
             text += f" per {number_text(per['value'])} {per['unit']}"
         parts.append(text)
-    change = change_text(f.get("change"))
+    change = change_text(f.get("change"), compared=bool(comparator))
     if change:
         parts.append(change if f.get("value") is None else f"({change})")
     if not parts:
@@ -93,15 +99,17 @@ def when_text(f: Record) -> str:
     if f.get("as_of"):
         return f["as_of"]
     period = f.get("period") or {}
-    if period:
-        return f"{period.get('start') or ''}/{period.get('end') or ''}"
-    return ""
+    if period.get("start") or period.get("end"):
+        span = f"{period.get('start') or ''}/{period.get('end') or ''}"
+        return f"{span}, {period['duration']}" if period.get("duration") else span
+    return period.get("duration") or ""
 
 
 def figure_date(f: Record) -> str | None:
-    """The date a figure is placed at on a timeline: deadline, as-of date, else its period's end."""
+    """The date a figure is placed at on a timeline: deadline, as-of date, else its period's end.
+    A period with only a start ("since 2016") runs on to an unstated end: the figure is undated."""
     period = f.get("period") or {}
-    return f.get("deadline") or f.get("as_of") or period.get("end") or period.get("start")
+    return f.get("deadline") or f.get("as_of") or period.get("end")
 
 
 def named_text(f: Record, name_of: Any = None) -> str:

@@ -10,6 +10,8 @@ import re
 from typing import NamedTuple
 
 RECORD_TYPES = ("policy", "company", "technology", "agency", "sector", "person", "source")
+# Every kind in words, for help texts: the one place they are listed ("policy, ... or source").
+KINDS_TEXT = ", ".join(RECORD_TYPES[:-1]) + " or " + RECORD_TYPES[-1]
 
 # Folder under the data directory holding each record type.
 FOLDERS: dict[str, str] = {
@@ -45,6 +47,7 @@ _REFERENCES: dict[str, list[tuple[tuple[str, ...], str]]] = {
         (("figures", "*", "named_ids", "*"), ANY),
         (("refers_to", "*"), "policy"),
         (("sources", "*", "source"), "source"),
+        (("links", "*", "to"), "policy"),
     ],
     "company": [
         (("sectors", "*"), "sector"),
@@ -56,6 +59,7 @@ _REFERENCES: dict[str, list[tuple[tuple[str, ...], str]]] = {
         (("figures", "*", "sectors", "*"), "sector"),
         (("figures", "*", "named_ids", "*"), ANY),
         (("sources", "*", "source"), "source"),
+        (("links", "*", "to"), "company"),
     ],
     "technology": [
         (("sectors", "*"), "sector"),

@@ -77,7 +77,7 @@ def raw_dangling(data_dir: Path, rels: list[str], known: KnownIds) -> list[Row]:
         for path, target in REFERENCES[type_of_rel(rel)]:
             for loc, value in _values_at(data, path, ()):
                 # A value that is no id at all (a TODO, a typo'd shape) is the model's problem already.
-                if isinstance(value, str) and _ID_RE.match(value) and value not in known(target):
+                if isinstance(value, str) and _ID_RE.match(value) and value != "TODO" and value not in known(target):
                     rows.append(hints.dangling(loc, value, target, known(target)))
     return rows
 
@@ -89,6 +89,18 @@ def duplicate(data_dir: Path, rel: str, first: str, rid: str) -> Row:
 
 def as_problem(data_dir: Path, row: Row) -> Problem:
     return Problem(str(data_dir / row.rel), row.line, row.col, row.message)
+
+
+def _invalid_file(data_dir: Path, value: str, target: str) -> str | None:
+    """The file that would hold record `value` (of `target`, or of any kind), when there is one:
+    the reference dangles only because that file is invalid."""
+    if not _ID_RE.match(value):
+        return None
+    folders = FOLDERS.values() if target == ANY else (FOLDERS[target],)
+    for folder in folders:
+        if (data_dir / folder / f"{value}.yaml").is_file():
+            return f"{folder}/{value}.yaml"
+    return None
 
 
 def _marks(data_dir: Path, rel: str) -> Any:
@@ -148,7 +160,11 @@ class _Hints:
             self._marks = _marks(self.data_dir, self.rel)
         line, col = locate(self._marks, loc)
         close = self._closest(value, known)
-        if target == ANY:
+        invalid = _invalid_file(self.data_dir, value, target)
+        if invalid is not None:
+            # The record exists but failed validation: its own problems say what to fix, not `new`.
+            hint = f"; {invalid} holds this id but is invalid (its problems are listed too); fix that file"
+        elif target == ANY:
             hint = "; add a record with this id, or fix the id"
         else:
             example = f" (e.g. chinaind new {target} {value})" if _ID_RE.match(value) else ""

@@ -33,6 +33,20 @@ def display_name(record: dict[str, Any]) -> str:
     return str(record.get("title") or record.get("name") or record.get("publication") or record.get("id"))
 
 
+def marked(record: dict[str, Any], field: str, text: str | None = None) -> str:
+    """A field's value as printed in a header, with "(editorial)" when the editors added it."""
+    shown = str(record.get(field)) if text is None else text
+    return f"{shown} (editorial)" if field in (record.get("editorial") or []) and record.get(field) else shown
+
+
+def zh_part(record: dict[str, Any]) -> str:
+    """' (中文名)' after an English name in a header, ' (中文名, editorial)' when the editors added it."""
+    zh = record.get("name_zh")
+    if not zh:
+        return ""
+    return f" ({zh}, editorial)" if "name_zh" in (record.get("editorial") or []) else f" ({zh})"
+
+
 def names_of(record: dict[str, Any]) -> list[str]:
     """Every name a record answers to: id, English and Chinese names, aliases."""
     out = [record["id"]]
@@ -62,3 +76,28 @@ def search_text(record: dict[str, Any]) -> tuple[str, str]:
     names = "\n".join(norm(n) for n in names_of(record))
     return names, norm_text("\x00".join(strings_in(record)))
 
+
+def near_typos(value: str, allowed: list[str]) -> list[str]:
+    """The allowed values a slip of the keyboard away from `value` (a letter or two missing,
+    extra, swapped or wrong), closest first. A value of another meaning is never offered:
+    'almost' is not 'at-least', 'agreement' is not 'announcement'."""
+    key = value.strip().lower()
+    limit = 1 if len(key) <= 5 else 2
+    found = sorted((d, a) for a in allowed if (d := _edit_distance(key, a.lower())) <= limit)
+    return [a for _, a in found]
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps."""
+    if abs(len(a) - len(b)) > 2:
+        return 3  # beyond any limit near_typos uses
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[-1]

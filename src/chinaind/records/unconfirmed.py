@@ -1,4 +1,5 @@
-"""Values drafted by a machine that a person has not yet confirmed.
+"""Values drafted by a machine that a person has not yet confirmed, and placeholders (TODO)
+a person has not yet written.
 
 `chinaind draft` writes a `# UNCONFIRMED` comment after every value it read from a text; a
 person confirms a value by checking it and deleting its comment. Until every comment is gone,
@@ -10,6 +11,8 @@ problem. The comment may quote the words the value came from; deleting it remove
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 from chinaind.core.errors import Problem
 from chinaind.core.escape import one_line
@@ -33,3 +36,16 @@ def unconfirmed(raw: bytes, display_path: str) -> list[Problem]:
             f"{what[:60]}: drafted by `chinaind draft`, not yet confirmed{said}; check it against the source, "
             f"then delete the `# {UNCONFIRMED_MARK}` comment")))
     return out
+
+
+def placeholders(data: Any, loc: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
+    """Where a string value holds the word TODO (`new` and `draft` write it where a value is wanted)."""
+    if isinstance(data, str):
+        if "TODO" in data.split() or data.startswith("TODO"):
+            yield loc
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from placeholders(value, loc + (key,))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from placeholders(value, loc + (i,))

@@ -6,7 +6,6 @@ Every problem is one line saying where (path:line:col), what is wrong and what t
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 import re
@@ -16,9 +15,10 @@ from typing import Any, Iterator, Union, get_args, get_origin
 from pydantic import ValidationError
 
 from chinaind.core.errors import Problem
-from chinaind.records.unconfirmed import UNCONFIRMED_MARK, unconfirmed
 from chinaind.records.kinds import ID_PATTERN
-from chinaind.records.models import MODELS
+from chinaind.records.models import MODELS, split_record_problems
+from chinaind.records.text import near_typos
+from chinaind.records.unconfirmed import UNCONFIRMED_MARK, placeholders, unconfirmed
 from chinaind.records.yamlio import KEY, Marks, locate, read_record
 from chinaind.core.escape import one_line as _one_line
 
@@ -29,8 +29,6 @@ def _may_hold_booleans(raw: bytes) -> bool:
     """A file without the words true/false holds no booleans: no need to look for them."""
     lowered = raw.lower()
     return b"true" in lowered or b"false" in lowered
-
-
 
 
 def validate_file(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -58,14 +56,15 @@ def _validated(raw: bytes, display_path: str, rtype: str, stem: str) -> tuple[di
     problems = [_at(display_path, marks, loc, f"{_where(loc)}: expected a number, got {str(_get(data, loc)).lower()}; write digits, like 12")
                 for loc in (_booleans_for_numbers(model, data, ()) if _may_hold_booleans(raw) else ())]
     # A skeleton's placeholders left in place (`new` writes TODO wherever a value is wanted).
-    todo = list(_placeholders(data, ())) if b"TODO" in raw else []
-    problems += [_at(display_path, marks, loc, f"{_where(loc)}: still the placeholder TODO; write the value, or delete the line")
+    todo = list(placeholders(data, ())) if b"TODO" in raw else []
+    problems += [_at(display_path, marks, loc, f"{_where(loc)}: still the placeholder TODO; write the value"
+                     + ("" if _required(model, loc) else ", or delete the line"))
                  for loc in todo]
     try:
         obj = model.model_validate(data)
     except ValidationError as exc:
         union_at: dict[Loc, int] = {}
-        for err in exc.errors():
+        for err in split_record_problems(exc.errors()):
             loc, union = _clean_loc(model, tuple(err["loc"]))
             if loc in todo:
                 continue  # the placeholder problem says it better
@@ -105,19 +104,6 @@ def _first_format(rtype: str, data: dict[str, Any]) -> list[str]:
     from chinaind.records.migrate import upgrade_record
 
     return upgrade_record(rtype, data, {}).changes
-
-
-def _placeholders(data: Any, loc: Loc) -> Iterator[Loc]:
-    """Where a string value holds the word TODO."""
-    if isinstance(data, str):
-        if "TODO" in data.split() or data.startswith("TODO"):
-            yield loc
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _placeholders(value, loc + (key,))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from _placeholders(value, loc + (i,))
 
 
 def _in_file_order(problems: list[Problem]) -> list[Problem]:
@@ -173,6 +159,23 @@ def _get(data: Any, loc: Loc) -> Any:
     return data
 
 
+def _required(model: type, loc: Loc) -> bool:
+    """Whether the field at `loc` must be present (a placeholder there cannot simply be deleted)."""
+    names = [p for p in loc if not isinstance(p, int)]
+    if not names:
+        return True
+    current: Any = model
+    for part in loc[:-1] if not isinstance(loc[-1], int) else loc:
+        if isinstance(part, int) or current is None:
+            continue
+        field = current.model_fields.get(part)
+        current = _inner_model(field.annotation) if field else None
+    if isinstance(loc[-1], int):
+        return True  # an item of a list: delete the item, not a line of it
+    field = current.model_fields.get(loc[-1]) if current is not None else None
+    return field is not None and field.is_required()
+
+
 def _problem(path: str, marks: Marks, err: Any, loc: Loc, model: type) -> Problem:
     kind = err["type"]
     target = loc + (KEY,) if kind == "extra_forbidden" else loc
@@ -193,14 +196,14 @@ def _message(err: Any, loc: Loc, model: type) -> str:
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
         known = _fields_at(model, loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        close = near_typos(str(loc[-1]), known)
         hint = f"; did you mean {close[0]!r}?" if close else f"; known fields: {', '.join(known)}"
         return f"unknown field {where!r}{hint}"
     if kind == "missing":
         return f"missing required field {where!r}; add it"
     if kind == "literal_error":
         allowed = [str(a).strip("'") for a in str(ctx.get("expected", "")).replace(" or ", ", ").split(", ")]
-        close = difflib.get_close_matches(str(shown), allowed, n=1, cutoff=0.5)
+        close = near_typos(str(shown), allowed)
         hint = f"; did you mean {close[0]!r}?" if close else "; use one of the allowed values"
         return f"{where}: {_short(shown)} is not allowed{hint} (allowed: {', '.join(allowed)})"
     if kind == "string_type":
