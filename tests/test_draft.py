@@ -257,3 +257,22 @@ def test_missing_file_or_folder_is_a_usage_error(run, kb, tmp_path, monkeypatch,
     monkeypatch.chdir(tmp_path)
     result = run("draft", arg, "-d", str(kb))
     assert result.exit_code == 2 and message in result.stderr and result.stdout == ""
+
+
+def test_every_figure_form_drafted_validates_once_confirmed(run, kb, tmp_path):
+    """Comparators almost/nearly, an equivalent in a second currency, a relative goal: what the
+    draft writes is a valid record once the marks are gone and the TODOs written."""
+    text = tmp_path / "forms.txt"
+    text.write_text("https://example.com/forms\n\nThe MIIT issued a plan on May 2, 2024. Output reached almost twice "
+                    "the 2020 figure. Revenue was 138.7 billion yuan ($19.2 billion). They sold nearly 300 robots, "
+                    "and it aims to double sales from 2020 levels by 2027.\n", encoding="utf-8")
+    drafted = draft_json(run, kb, str(text))
+    policy = next(d for d in drafted if d["kind"] == "policy")["record"]
+    assert [f.get("comparator") for f in policy["figures"]][:1] == ["almost"]
+    assert any(f.get("equivalent") == {"value": 19200000000, "currency": "USD"} for f in policy["figures"])
+    for d in drafted:
+        path = Path(d["path"])
+        body = re.sub(r"  # UNCONFIRMED: .*", "", path.read_text(encoding="utf-8"))
+        body = re.sub(r'^(\s*(?:- )?[\w-]+: )"?TODO[^\n]*$', r"\1Written by the analyst.", body, flags=re.M)
+        path.write_text(body, encoding="utf-8")
+    assert run("validate", str(kb)).exit_code == 0, run("validate", str(kb)).stdout

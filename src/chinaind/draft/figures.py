@@ -22,9 +22,10 @@ CURRENCIES = {"cny": "CNY", "rmb": "CNY", "yuan": "CNY", "usd": "USD", "us$": "U
               "eur": "EUR", "euros": "EUR", "€": "EUR", "¥": "CNY"}
 COMPARATORS = {"at least": "at-least", "no less than": "at-least", "more than": "more-than", "over": "more-than",
                "above": "more-than", "exceeding": "more-than", "up to": "up-to", "as many as": "up-to", "about": "about",
-               "around": "about", "approximately": "about", "roughly": "about", "some": "about"}
+               "around": "about", "approximately": "about", "roughly": "about", "some": "about",
+               "almost": "almost", "nearly": "nearly"}
 # Stated, but not in the model's words: left to the analyst rather than rounded to a neighbour.
-UNHELD = ("almost", "nearly", "fewer than", "less than", "under", "close to", "just over", "just under")
+UNHELD = ("fewer than", "less than", "under", "close to", "just over", "just under")
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _WORDNUM = r"\b(?:" + "|".join(sorted((w for w in WORD_NUMBERS if w != "zero"), key=len, reverse=True)) + r")\b"
@@ -89,9 +90,27 @@ def figures_in(sentence: str) -> tuple[list[Drafted], list[LeftOver]]:
             left.append(LeftOver(sentence, f'"{relative.words["unheld"]}": the model has no comparator for it'))
         else:
             found.append(relative)
-    if len({d.fields.get("currency") for d in found if d.fields.get("currency")}) > 1:
-        left.append(LeftOver(sentence, "one amount in two currencies: the model keeps one; check which"))
-    return found, left
+    return _with_equivalents(sentence, found), left
+
+
+_EQUIVALENT_RE = re.compile(r"^\s*\(\s*(?:about\s+|around\s+|some\s+)?(?:US\$|\$|USD|€|EUR|CNY|RMB|¥)?\s?[\d.,]+")
+
+
+def _with_equivalents(sentence: str, found: list[Drafted]) -> list[Drafted]:
+    """An amount followed by the same amount in another currency in brackets ("138.7 billion
+    yuan ($19.2 billion)") is one figure: the second is its `equivalent`, as the source gives it."""
+    out: list[Drafted] = []
+    for figure in found:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.fields.get("currency") and figure.fields.get("currency")
+                and figure.fields["currency"] != prev.fields["currency"] and "equivalent" not in prev.fields):
+            words = prev.words["value"] + " (" + figure.words["value"]
+            if re.search(re.escape(prev.words["value"]) + r"\s*\(\s*" + re.escape(figure.words["value"]), sentence):
+                fields = {**prev.fields, "equivalent": {"value": figure.fields["value"], "currency": figure.fields["currency"]}}
+                out[-1] = Drafted(fields, {**prev.words, "equivalent": words + ")"})
+                continue
+        out.append(figure)
+    return out
 
 
 def _skip(sentence: str, m: re.Match[str], raw: str) -> bool:

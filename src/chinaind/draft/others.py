@@ -84,6 +84,9 @@ def _propose(builder: Any, item: Item, line: Line, sentence: str, m: re.Match[st
                 marks[("figures", n, key)] = Evidence(words, line.number)
     if figures:
         record["figures"] = figures
+    if in_commentary:
+        record["stated_by"] = "commentary"  # the newsletter says so in its comment, not the document
+        marks[("stated_by",)] = Evidence(sentence, line.number)
     record["summary"] = TODO_SUMMARY
     section = item.section + (", MERICS comment" if in_commentary else "")
     record["sources"] = [{"source": builder.source_id, "section": section}]
