@@ -17,7 +17,9 @@ from chinaind.draft.newnames import agencies, agency_kind, organisations, people
 from chinaind.draft.proposals import TODO_ANALYSIS, TODO_SUMMARY, Draft, Evidence, Ids, LeftOver, Proposal, slug
 
 _ISSUING_RE = re.compile(r"\b(?:issued|released|published|unveiled|launched|passed|adopted|announced|formulated|"
-                         r"jointly|led by|drafted|promulgated|approved)\b", re.I)
+                         r"jointly|led by|drafted|promulgated|approved|according to)\b", re.I)
+# An agency that is the subject of what a plan will do ("The State Council will establish ...").
+_WILL_RE = re.compile(r"^\s*(?:The\s+)?(?:[A-Z][\w-]*\s+){1,8}(?:will|is to|plans to|aims to)\b")
 _COUNTED_ISSUERS_RE = re.compile(r"\b(?P<n>\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                                  r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)\s+(?P<other>other\s+)?"
                                  r"(?:government\s+|central\s+|state\s+)?(?:agencies|ministries|departments|government bodies|bodies)\b", re.I)
@@ -183,7 +185,7 @@ class Builder:
         else:
             for line in _document_lines(item):
                 for sentence in sentences(line.text):
-                    if _ISSUING_RE.search(sentence):
+                    if _ISSUING_RE.search(sentence) or _WILL_RE.match(sentence):
                         found += self._agency_links(sentence, Line(line.number, sentence), item.section)
         ids = list(dict.fromkeys(rid for rid, _ in found))
         if ids:
